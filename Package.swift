@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+// reslab: build the tutorial's ResNet50 piece by piece, then run it on a real image.
+import PackageDescription
+
+let package = Package(
+    name: "reslab",
+    products: [
+        .executable(name: "reslab", targets: ["reslab"]),
+        .library(name: "ResNetCore", targets: ["ResNetCore"]),
+        .library(name: "ResNetIO", targets: ["ResNetIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: - C libraries (Debian -dev packages), one module each, touched from one Swift file each.
+        // OpenBLAS is opened at run time (see BLAS.swift) so that its CPU kernel can be chosen first:
+        // this module carries only the header, never a link flag.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
+            providers: [.apt(["libreadline-dev"])]),
+
+        // MARK: - The engine: tensors, kernels, layers, the functional graph, ResNet50.
+        .target(name: "ResNetCore", dependencies: ["COpenBLAS"]),
+        // MARK: - Files: Keras HDF5 weights, JPEG/PNG images, ImageNet labels, the weights cache.
+        .target(
+            name: "ResNetIO",
+            dependencies: [
+                "ResNetCore", "CHDF5", "CJPEG", "CPNG",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/imagenet_class_index.json")]),
+        // MARK: - The command-line program.
+        .executableTarget(
+            name: "reslab",
+            dependencies: [
+                "ResNetCore", "ResNetIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .testTarget(name: "ResNetCoreTests", dependencies: ["ResNetCore"]),
+        .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,27 @@
+/// A dense float32 tensor, stored row-major.
+///
+/// Activations use Keras's `channels_last` layout, NHWC: `[batch, height, width, channels]`.
+/// A Keras convolution kernel `(kh, kw, in, out)` stored row-major is then already the
+/// `(kh·kw·in) × out` matrix that im2col-and-GEMM needs, so kernels are never transposed.
+public struct Tensor: Sendable, Equatable {
+    /// The extent of each axis, outermost first.
+    public var shape: [Int]
+    /// `shape.reduce(1, *)` values, row-major.
+    public var data: [Float]
+
+    /// Wraps `data`, which must hold exactly `shape.reduce(1, *)` values.
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.reduce(1, *) == data.count, "Tensor: \(data.count) values for shape \(shape)")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of the given shape filled with `value`.
+    public init(shape: [Int], repeating value: Float = 0) {
+        self.shape = shape
+        self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// The number of values, `shape.reduce(1, *)`.
+    public var count: Int { data.count }
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import ResNetIO
+
+@Suite struct ResNetIOSmokeTests {
+    @Test func moduleLoads() { #expect(Bool(true)) }
+}

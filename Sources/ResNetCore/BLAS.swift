@@ -1,0 +1,169 @@
+// The one file that touches OpenBLAS.
+//
+// Debian 12's OpenBLAS 0.3.21 does not recognise recent AVX-512 processors and falls back to its
+// slowest (Prescott) kernels, which makes ResNet50's 54 GEMMs about five times slower. OpenBLAS
+// reads `OPENBLAS_CORETYPE` once, when the library is loaded. So reslab does not link OpenBLAS:
+// it picks a kernel from the CPU's features, sets the variable (never overriding the user's own
+// value) and only then loads the library with `dlopen`.
+internal import COpenBLAS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Which OpenBLAS kernel is in use, and who chose it.
+public struct BLASInfo: Sendable, CustomStringConvertible {
+    /// How the `OPENBLAS_CORETYPE` setting came about.
+    public enum Choice: Sendable {
+        /// The user's environment already set `OPENBLAS_CORETYPE`; reslab left it alone.
+        case user
+        /// reslab chose the kernel from the CPU's features.
+        case reslab
+        /// Nothing was set: OpenBLAS detected the CPU itself.
+        case library
+    }
+    /// The kernel name OpenBLAS reports, e.g. `SkylakeX`, `Haswell`, `Prescott`.
+    public let coreName: String
+    /// Who chose it.
+    public let choice: Choice
+    /// The shared library that was loaded.
+    public let libraryPath: String
+
+    public var description: String {
+        let who: String
+        switch choice {
+        case .user: who = "OPENBLAS_CORETYPE from the environment"
+        case .reslab: who = "chosen by reslab from the CPU's features"
+        case .library: who = "detected by OpenBLAS"
+        }
+        return "OpenBLAS kernel \(coreName) (\(who))"
+    }
+}
+
+/// Why OpenBLAS could not be used.
+public enum BLASError: Error, CustomStringConvertible {
+    case libraryNotFound(tried: [String], reason: String)
+    case missingSymbol(String, library: String)
+
+    public var description: String {
+        switch self {
+        case .libraryNotFound(let tried, let reason):
+            return "cannot load OpenBLAS (tried \(tried.joined(separator: ", ")): \(reason); install it with: apt-get install libopenblas0-pthread"
+        case .missingSymbol(let symbol, let library):
+            return "OpenBLAS library \(library) has no symbol \(symbol)"
+        }
+    }
+}
+
+/// The OpenBLAS entry points reslab uses, resolved once.
+struct OpenBLASLibrary: Sendable {
+    let sgemm: reslab_cblas_sgemm_fn
+    let setNumThreads: reslab_openblas_set_num_threads_fn
+    let getCoreName: reslab_openblas_get_corename_fn
+    let info: BLASInfo
+}
+
+/// OpenBLAS, loaded on first use.
+public enum BLAS {
+    static let loaded: Result<OpenBLASLibrary, BLASError> = load()
+
+    /// Loads OpenBLAS now (with the kernel choice described in this file) and tells which kernel runs.
+    public static func info() throws(BLASError) -> BLASInfo {
+        try loaded.get().info
+    }
+
+    /// Sets the number of threads OpenBLAS uses for each GEMM.
+    public static func setThreadCount(_ count: Int) throws(BLASError) {
+        try loaded.get().setNumThreads(Int32(max(1, count)))
+    }
+
+    /// `C = alpha·A·B + beta·C` for row-major matrices: A is m×k, B is k×n, C is m×n.
+    ///
+    /// This is where nearly all of ResNet50's time goes.
+    static func sgemm(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        // A failed load is reported by `info()` before any forward pass runs.
+        guard case .success(let library) = loaded else {
+            preconditionFailure("OpenBLAS is not loaded: call BLAS.info() first")
+        }
+        library.sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// The OpenBLAS kernel that suits this CPU best among those Debian's OpenBLAS 0.3.21 ships,
+    /// or `nil` to let OpenBLAS decide.
+    static func preferredCoreType(cpuFlags: Set<String>) -> String? {
+        let avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+        if avx512.allSatisfy(cpuFlags.contains) {
+            return cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
+        }
+        if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "Haswell" }
+        if cpuFlags.contains("avx") { return "Sandybridge" }
+        return nil
+    }
+
+    /// The `flags` line of /proc/cpuinfo, as a set.
+    static func cpuFlags() -> Set<String> {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line)
+            if text.hasPrefix("flags") {
+                let values = text.split(separator: ":", maxSplits: 1).last ?? ""
+                return Set(values.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+            }
+        }
+        return []
+    }
+
+    static func load() -> Result<OpenBLASLibrary, BLASError> {
+        let choice: BLASInfo.Choice
+        if getenv("OPENBLAS_CORETYPE") != nil {
+            choice = .user
+        } else if let core = preferredCoreType(cpuFlags: cpuFlags()) {
+            setenv("OPENBLAS_CORETYPE", core, 0)
+            choice = .reslab
+        } else {
+            choice = .library
+        }
+        let candidates = [
+            "libopenblas.so.0",
+            "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+            "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+            "libopenblas.so",
+        ]
+        var lastError = "not found"
+        for path in candidates {
+            guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+                if let message = dlerror() { lastError = String(cString: message) }
+                continue
+            }
+            func symbol<T>(_ name: String, as type: T.Type) -> T? {
+                guard let raw = dlsym(handle, name) else { return nil }
+                return unsafeBitCast(raw, to: type)
+            }
+            guard let sgemm = symbol("cblas_sgemm", as: reslab_cblas_sgemm_fn.self) else {
+                return .failure(.missingSymbol("cblas_sgemm", library: path))
+            }
+            guard let setThreads = symbol("openblas_set_num_threads", as: reslab_openblas_set_num_threads_fn.self),
+                let coreName = symbol("openblas_get_corename", as: reslab_openblas_get_corename_fn.self)
+            else {
+                return .failure(.missingSymbol("openblas_get_corename", library: path))
+            }
+            let name = coreName().map { String(cString: $0) } ?? "unknown"
+            let info = BLASInfo(coreName: name, choice: choice, libraryPath: path)
+            return .success(
+                OpenBLASLibrary(sgemm: sgemm, setNumThreads: setThreads, getCoreName: coreName, info: info))
+        }
+        return .failure(.libraryNotFound(tried: candidates, reason: lastError))
+    }
+}

@@ -1,0 +1,315 @@
+// The arithmetic: small functions on NHWC tensors. `conv2D` (im2col + OpenBLAS sgemm) is where
+// nearly all of a forward pass's time goes; everything else is a single pass over memory.
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Scratch memory reused across convolutions, so the im2col matrix is not reallocated per layer.
+public final class Workspace {
+    private(set) var buffer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    public init() {
+        capacity = 0
+        buffer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    }
+    deinit { buffer.deallocate() }
+
+    /// A buffer of at least `count` floats; its contents are undefined.
+    func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            buffer.deallocate()
+            buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            capacity = count
+        }
+        return buffer
+    }
+}
+
+// MARK: - Convolution
+
+/// A 2-D convolution, NHWC, as one GEMM per image: `output = im2col(input) · kernel (+ bias) (+ residual)`, then ReLU.
+///
+/// Shapes: input `[N, H, W, C]`; kernel `(kh·kw·C) × filters` row-major — exactly Keras's `(kh, kw, C, filters)`
+/// array, no transpose; output `[N, H', W', filters]`. A 1×1 stride-1 convolution multiplies the input
+/// directly, with no copy. `residual`, when given, has the output's shape and is added before the ReLU
+/// (the shortcut of a residual block, fused into the GEMM as its `C` operand).
+func conv2D(
+    _ input: Tensor, kernel: [Float], bias: [Float]?, geometry g: WindowGeometry, filters: Int,
+    residual: Tensor? = nil, relu: Bool = false, workspace: Workspace
+) -> Tensor {
+    let batch = input.shape[0]
+    let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
+    let (outH, outW) = (g.rows.output, g.columns.output)
+    let (kh, kw) = (g.rows.window, g.columns.window)
+    let (sh, sw) = (g.rows.stride, g.columns.stride)
+    let (padTop, padLeft) = (g.rows.padBefore, g.columns.padBefore)
+    let pixels = outH * outW
+    let depth = kh * kw * inC
+    let isPointwise = kh == 1 && kw == 1 && padTop == 0 && padLeft == 0
+    let needsNoCopy = isPointwise && sh == 1 && sw == 1
+
+    let scratch = needsNoCopy ? nil : workspace.floats(pixels * depth)
+    var output = [Float](unsafeUninitializedCapacity: batch * pixels * filters) { buffer, count in
+        count = batch * pixels * filters
+    }
+    input.data.withUnsafeBufferPointer { inputBuffer in
+        kernel.withUnsafeBufferPointer { kernelBuffer in
+            output.withUnsafeMutableBufferPointer { outputBuffer in
+                for n in 0..<batch {
+                    let source = inputBuffer.baseAddress! + n * inH * inW * inC
+                    let destination = outputBuffer.baseAddress! + n * pixels * filters
+
+                    // C starts as bias (+ residual), so the GEMM accumulates onto it (beta = 1).
+                    let beta = initializeAccumulator(
+                        destination, pixels: pixels, filters: filters, bias: bias,
+                        residual: residual.map { ($0, n * pixels * filters) })
+
+                    let a: UnsafePointer<Float>
+                    if needsNoCopy {
+                        a = UnsafePointer(source)
+                    } else if isPointwise {
+                        subsample(source, into: scratch!, g: g)
+                        a = UnsafePointer(scratch!)
+                    } else {
+                        im2col(source, into: scratch!, g: g)
+                        a = UnsafePointer(scratch!)
+                    }
+                    BLAS.sgemm(
+                        m: pixels, n: filters, k: depth, a: a, lda: depth,
+                        b: kernelBuffer.baseAddress!, ldb: filters,
+                        c: destination, ldc: filters, beta: beta)
+                    if relu { clampNegatives(destination, count: pixels * filters) }
+                }
+            }
+        }
+    }
+    return Tensor(shape: [batch, outH, outW, filters], data: output)
+}
+
+/// Fills the GEMM's C with bias rows (plus the residual); returns the `beta` for the GEMM.
+private func initializeAccumulator(
+    _ c: UnsafeMutablePointer<Float>, pixels: Int, filters: Int, bias: [Float]?, residual: (Tensor, Int)?
+) -> Float {
+    switch (bias, residual) {
+    case (nil, nil):
+        return 0
+    case (let bias?, nil):
+        bias.withUnsafeBufferPointer { b in
+            for p in 0..<pixels { (c + p * filters).update(from: b.baseAddress!, count: filters) }
+        }
+    case (nil, let (tensor, offset)?):
+        tensor.data.withUnsafeBufferPointer { r in c.update(from: r.baseAddress! + offset, count: pixels * filters) }
+    case (let bias?, let (tensor, offset)?):
+        bias.withUnsafeBufferPointer { b in
+            tensor.data.withUnsafeBufferPointer { r in
+                for p in 0..<pixels {
+                    let row = c + p * filters
+                    let residualRow = r.baseAddress! + offset + p * filters
+                    for f in 0..<filters { row[f] = residualRow[f] + b[f] }
+                }
+            }
+        }
+    }
+    return 1
+}
+
+/// Lays every receptive field of one image out as a row: `(H'·W') × (kh·kw·C)`, zeros where the
+/// window hangs over the padding. Each `(ky, kx)` step copies `C` contiguous channels.
+private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, g: WindowGeometry) {
+    let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
+    let (kh, kw) = (g.rows.window, g.columns.window)
+    let depth = kh * kw * inC
+    for oy in 0..<g.rows.output {
+        let y0 = oy * g.rows.stride - g.rows.padBefore
+        for ox in 0..<g.columns.output {
+            let x0 = ox * g.columns.stride - g.columns.padBefore
+            var row = columns + (oy * g.columns.output + ox) * depth
+            for ky in 0..<kh {
+                let y = y0 + ky
+                if y < 0 || y >= inH {
+                    row.update(repeating: 0, count: kw * inC)
+                    row += kw * inC
+                    continue
+                }
+                let xStart = max(x0, 0), xEnd = min(x0 + kw, inW)
+                let before = xStart - x0, after = x0 + kw - xEnd
+                if before > 0 {
+                    row.update(repeating: 0, count: before * inC)
+                    row += before * inC
+                }
+                if xEnd > xStart {
+                    row.update(from: input + (y * inW + xStart) * inC, count: (xEnd - xStart) * inC)
+                    row += (xEnd - xStart) * inC
+                }
+                if after > 0 {
+                    row.update(repeating: 0, count: after * inC)
+                    row += after * inC
+                }
+            }
+        }
+    }
+}
+
+/// The input pixels a strided 1×1 convolution reads: `(H'·W') × C`.
+private func subsample(_ input: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>, g: WindowGeometry) {
+    let (inW, inC) = (g.columns.input, g.inputChannels)
+    for oy in 0..<g.rows.output {
+        for ox in 0..<g.columns.output {
+            let source = input + ((oy * g.rows.stride) * inW + ox * g.columns.stride) * inC
+            (rows + (oy * g.columns.output + ox) * inC).update(from: source, count: inC)
+        }
+    }
+}
+
+// MARK: - Element-wise
+
+/// `x = max(x, 0)` over `count` values.
+func clampNegatives(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count where values[i] < 0 { values[i] = 0 }
+}
+
+/// `x = scale[c] · x + shift[c]` per channel (the last axis), then ReLU if asked: batch norm in inference.
+func scaleShift(_ tensor: inout Tensor, scale: [Float], shift: [Float], relu: Bool) {
+    let channels = scale.count
+    tensor.data.withUnsafeMutableBufferPointer { values in
+        scale.withUnsafeBufferPointer { s in
+            shift.withUnsafeBufferPointer { t in
+                var index = 0
+                while index < values.count {
+                    for c in 0..<channels {
+                        let v = values[index + c] * s[c] + t[c]
+                        values[index + c] = relu ? max(v, 0) : v
+                    }
+                    index += channels
+                }
+            }
+        }
+    }
+}
+
+/// `a += b`, then ReLU if asked. Shapes must match.
+func addInPlace(_ a: inout Tensor, _ b: Tensor, relu: Bool) {
+    a.data.withUnsafeMutableBufferPointer { x in
+        b.data.withUnsafeBufferPointer { y in
+            if relu {
+                for i in 0..<x.count { x[i] = max(x[i] + y[i], 0) }
+            } else {
+                for i in 0..<x.count { x[i] += y[i] }
+            }
+        }
+    }
+}
+
+/// Applies an activation in place; softmax runs over the last axis.
+func apply(_ function: ActivationFunction, to tensor: inout Tensor) {
+    switch function {
+    case .linear:
+        break
+    case .relu:
+        let count = tensor.count
+        tensor.data.withUnsafeMutableBufferPointer { clampNegatives($0.baseAddress!, count: count) }
+    case .softmax:
+        let width = tensor.shape.last ?? 1
+        tensor.data.withUnsafeMutableBufferPointer { values in
+            var start = 0
+            while start < values.count {
+                let row = UnsafeMutableBufferPointer(rebasing: values[start..<start + width])
+                let largest = row.max() ?? 0
+                var total: Float = 0
+                for i in row.indices {
+                    row[i] = expf(row[i] - largest)
+                    total += row[i]
+                }
+                for i in row.indices { row[i] /= total }
+                start += width
+            }
+        }
+    }
+}
+
+// MARK: - Padding and pooling
+
+/// Surrounds each image with zeros. Shape: `[N, H, W, C]` → `[N, H + top + bottom, W + left + right, C]`.
+func zeroPad(_ input: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> Tensor {
+    let (batch, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let (outH, outW) = (h + top + bottom, w + left + right)
+    var output = Tensor(shape: [batch, outH, outW, c])
+    input.data.withUnsafeBufferPointer { source in
+        output.data.withUnsafeMutableBufferPointer { destination in
+            for n in 0..<batch {
+                for y in 0..<h {
+                    let from = source.baseAddress! + ((n * h + y) * w) * c
+                    let to = destination.baseAddress! + ((n * outH + y + top) * outW + left) * c
+                    to.update(from: from, count: w * c)
+                }
+            }
+        }
+    }
+    return output
+}
+
+enum PoolMode { case max, average }
+
+/// Max or average over each window. Padded positions are skipped, as TensorFlow does
+/// (so an average counts only the values inside the image).
+func pool(_ input: Tensor, geometry g: WindowGeometry, mode: PoolMode) -> Tensor {
+    let batch = input.shape[0]
+    let (inH, inW, c) = (g.rows.input, g.columns.input, g.inputChannels)
+    let (outH, outW) = (g.rows.output, g.columns.output)
+    var output = Tensor(shape: [batch, outH, outW, c])
+    input.data.withUnsafeBufferPointer { source in
+        output.data.withUnsafeMutableBufferPointer { destination in
+            for n in 0..<batch {
+                for oy in 0..<outH {
+                    let y0 = oy * g.rows.stride - g.rows.padBefore
+                    let ys = max(y0, 0)..<min(y0 + g.rows.window, inH)
+                    for ox in 0..<outW {
+                        let x0 = ox * g.columns.stride - g.columns.padBefore
+                        let xs = max(x0, 0)..<min(x0 + g.columns.window, inW)
+                        let out = destination.baseAddress! + ((n * outH + oy) * outW + ox) * c
+                        out.update(repeating: mode == .max ? -.infinity : 0, count: c)
+                        for y in ys {
+                            for x in xs {
+                                let pixel = source.baseAddress! + ((n * inH + y) * inW + x) * c
+                                if mode == .max {
+                                    for k in 0..<c { out[k] = max(out[k], pixel[k]) }
+                                } else {
+                                    for k in 0..<c { out[k] += pixel[k] }
+                                }
+                            }
+                        }
+                        if mode == .average {
+                            let scale = 1 / Float(ys.count * xs.count)
+                            for k in 0..<c { out[k] *= scale }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return output
+}
+
+// MARK: - Dense
+
+/// `x · kernel + bias`. Shapes: x `[N, K]`, kernel `K × units` row-major, output `[N, units]`.
+func dense(_ input: Tensor, kernel: [Float], bias: [Float], units: Int) -> Tensor {
+    let batch = input.shape[0]
+    let depth = input.count / max(batch, 1)
+    var output = [Float](repeating: 0, count: batch * units)
+    for n in 0..<batch {
+        for u in 0..<units { output[n * units + u] = bias[u] }
+    }
+    input.data.withUnsafeBufferPointer { a in
+        kernel.withUnsafeBufferPointer { b in
+            output.withUnsafeMutableBufferPointer { c in
+                BLAS.sgemm(
+                    m: batch, n: units, k: depth, a: a.baseAddress!, lda: depth, b: b.baseAddress!, ldb: units,
+                    c: c.baseAddress!, ldc: units, beta: 1)
+            }
+        }
+    }
+    return Tensor(shape: [batch, units], data: output)
+}

@@ -1,0 +1,87 @@
+/// The weights of a model, by layer name, each layer's arrays in Keras's order
+/// (conv: kernel, bias; batch norm: gamma, beta, moving_mean, moving_variance; dense: kernel, bias).
+public struct ModelWeights: Sendable {
+    public var byLayer: [String: [Tensor]]
+
+    public init(byLayer: [String: [Tensor]] = [:]) { self.byLayer = byLayer }
+
+    /// Checks that every layer of `model` that owns weights has them, in the right number and shapes.
+    public func validate(for model: Model) throws(WeightsMismatch) {
+        for (layer, specs) in model.weightedLayers {
+            guard let arrays = byLayer[layer] else { throw .missingLayer(layer) }
+            guard arrays.count == specs.count else {
+                throw .wrongCount(layer: layer, expected: specs.count, found: arrays.count)
+            }
+            for (index, (spec, array)) in zip(specs, arrays).enumerated() where spec.shape != array.shape {
+                throw .wrongShape(layer: layer, index: index, weight: spec.name, expected: spec.shape, found: array.shape)
+            }
+        }
+    }
+
+    /// Seeded random weights for every layer of `model`, scaled so activations stay moderate through
+    /// all 50 layers: for lessons and tests only, never a stand-in for trained weights.
+    public static func random(for model: Model, seed: UInt64) -> ModelWeights {
+        var generator = SplitMix64(seed: seed)
+        var weights = ModelWeights()
+        for node in model.nodes {
+            let specs = node.weightSpecs(in: model.nodes)
+            guard !specs.isEmpty else { continue }
+            weights.byLayer[node.name] = specs.map { spec in
+                let fanIn = spec.shape.count > 1 ? spec.shape.dropLast().reduce(1, *) : 1
+                let values: [Float] = (0..<spec.count).map { _ in
+                    switch spec.name {
+                    case "kernel": return generator.normal() * (2 / Float(fanIn)).squareRoot()
+                    case "gamma": return 0.2 + 0.3 * generator.uniform()
+                    case "moving_variance": return 0.5 + generator.uniform()
+                    case "moving_mean", "beta", "bias": return 0.1 * (generator.uniform() - 0.5)
+                    default: return 0
+                    }
+                }
+                return Tensor(shape: spec.shape, data: values)
+            }
+        }
+        return weights
+    }
+}
+
+/// Weights that do not fit a model.
+public enum WeightsMismatch: Error, Equatable, CustomStringConvertible {
+    case missingLayer(String)
+    case wrongCount(layer: String, expected: Int, found: Int)
+    case wrongShape(layer: String, index: Int, weight: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missingLayer(let layer):
+            return "no weights for layer '\(layer)'"
+        case .wrongCount(let layer, let expected, let found):
+            return "layer '\(layer)' has \(found) weights, expected \(expected)"
+        case .wrongShape(let layer, let index, let weight, let expected, let found):
+            return "layer '\(layer)' weight \(index) (\(weight)) has shape \(weightShape(found)), expected \(weightShape(expected))"
+        }
+    }
+}
+
+/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    /// Standard normal (Box–Muller).
+    mutating func normal() -> Float {
+        let u = max(uniform(), 1e-7), v = uniform()
+        return (-2 * logf(u)).squareRoot() * cosf(2 * .pi * v)
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

@@ -1,0 +1,152 @@
+import Testing
+@testable import ResNetCore
+
+@Suite struct ResNet50Tests {
+    @Test func tutorialModelHasKerasParameterTotals() throws {
+        let counts = try ResNet50().parameterCount
+        #expect(counts.total == 25_636_712)
+        #expect(counts.trainable == 25_583_592)
+        #expect(counts.nonTrainable == 53_120)
+    }
+
+    @Test func kerasApplicationsModelHasTheSameTotals() throws {
+        let counts = try KerasApplicationsResNet50().parameterCount
+        #expect(counts.total == 25_636_712)
+        #expect(counts.nonTrainable == 53_120)
+    }
+
+    struct StageCase: Sendable, CustomTestStringConvertible {
+        let layer: String
+        let shape: Shape
+        var testDescription: String { "\(layer) → \(kerasShape(shape))" }
+    }
+
+    @Test(arguments: [
+        StageCase(layer: "zero_padding2d_1", shape: [230, 230, 3]),
+        StageCase(layer: "conv1", shape: [112, 112, 64]),
+        StageCase(layer: "max_pooling2d_1", shape: [55, 55, 64]),
+        StageCase(layer: "res2a_branch2c", shape: [55, 55, 256]),
+        StageCase(layer: "res2a_branch1", shape: [55, 55, 256]),
+        StageCase(layer: "res3a_branch2a", shape: [28, 28, 128]),
+        StageCase(layer: "res3d_branch2c", shape: [28, 28, 512]),
+        StageCase(layer: "res4a_branch1", shape: [14, 14, 1024]),
+        StageCase(layer: "res5c_branch2c", shape: [7, 7, 2048]),
+        StageCase(layer: "avg_pool", shape: [1, 1, 2048]),
+        StageCase(layer: "flatten_1", shape: [2048]),
+        StageCase(layer: "fc1000", shape: [1000]),
+    ])
+    func tutorialStageShapes(_ c: StageCase) throws {
+        #expect(try ResNet50().node(named: c.layer)?.outputShape == c.shape)
+    }
+
+    @Test func kerasApplicationsPadsBeforeThePoolSoStage2Is56() throws {
+        let model = try KerasApplicationsResNet50()
+        #expect(model.node(named: "pool1_pool")?.outputShape == [56, 56, 64])
+        #expect(model.node(named: "conv2_block3_out")?.outputShape == [56, 56, 256])
+        #expect(model.node(named: "conv5_block3_out")?.outputShape == [7, 7, 2048])
+        #expect((model.node(named: "conv2_block1_1_bn")?.layer as? BatchNormalization)?.epsilon == 1.001e-5)
+    }
+
+    @Test func automaticNamesFollowKerasSnakeCase() throws {
+        let model = try ResNet50()
+        let names = Set(model.nodes.map(\.name))
+        for name in ["input_1", "zero_padding2d_1", "max_pooling2d_1", "activation_49", "add_16", "flatten_1"] {
+            #expect(names.contains(name), "\(name)")
+        }
+    }
+
+    @Test func summaryListsTheShortcutAfterTheMainPathLikeKeras() throws {
+        let lines = try ResNet50().summary().split(separator: "\n").map(String.init)
+        let branch2c = try #require(lines.firstIndex { $0.hasPrefix("res2a_branch2c (Conv2D)") })
+        #expect(lines[branch2c + 2].hasPrefix("res2a_branch1 (Conv2D)         (None, 55, 55, 256)  16640       max_pooling2d_1[0][0]"))
+        #expect(lines.contains("Total params: 25,636,712"))
+        #expect(lines.contains("Trainable params: 25,583,592"))
+        #expect(lines.contains("Non-trainable params: 53,120"))
+        let add = try #require(lines.firstIndex { $0.hasPrefix("add_1 (Add)") })
+        #expect(lines[add].hasSuffix("bn2a_branch2c[0][0]              "))
+        #expect(lines[add + 1].split(separator: " ") == ["bn2a_branch1[0][0]"])
+    }
+
+    @Test func identityBlockOnMismatchedChannelsFailsAtTheAdd() throws {
+        let x = try Input(shape: [55, 55, 64])
+        #expect(throws: ShapeError.self) {
+            try identityBlock(x, kernelSize: 3, filters: [64, 64, 256], stage: 2, block: "b")
+        }
+    }
+
+    @Test func convBlockChangesChannelsAndHalvesTheImage() throws {
+        let x = try Input(shape: [55, 55, 256])
+        let y = try convBlock(x, kernelSize: 3, filters: [128, 128, 512], stage: 3, block: "a")
+        #expect(y.shape == [28, 28, 512])
+    }
+
+    @Test func variantIsDetectedFromLayerNames() {
+        #expect(ResNet50Variant.detect(layerNames: ["input_1", "conv1", "bn_conv1", "res2a_branch2a"]) == .tutorial)
+        #expect(ResNet50Variant.detect(layerNames: ["conv1_pad", "conv1_conv", "conv2_block1_1_conv"]) == .kerasApplications)
+        #expect(ResNet50Variant.detect(layerNames: ["dense_1"]) == nil)
+    }
+}
+
+@Suite struct InferenceEngineTests {
+    /// Runs every node through its own `forward`, unfused: what the engine's fusions must reproduce.
+    func layerByLayer(_ model: Model, _ weights: ModelWeights, _ input: Tensor) -> Tensor {
+        var values = [Tensor]()
+        for node in model.nodes {
+            if node.layer is InputLayer { values.append(input); continue }
+            values.append(node.layer.forward(node.inputs.map { values[$0] }, weights: weights.byLayer[node.name] ?? []))
+        }
+        return values.last!
+    }
+
+    func smallResidualModel() throws -> Model {
+        let x0 = try Input(shape: [9, 9, 8])
+        var x = try convBlock(x0, kernelSize: 3, filters: [4, 4, 16], stage: 2, block: "a")
+        x = try identityBlock(x, kernelSize: 3, filters: [4, 4, 16], stage: 2, block: "b")
+        x = try applicationsBlock(x, filters: 4, stride: 2, convShortcut: true, name: "conv3_block1")
+        x = try BatchNormalization()(x)  // a batch norm with no conv before it
+        x = try GlobalAveragePooling2D()(x)
+        x = try Dense(10, activation: .softmax)(x)
+        return try Model(inputs: x0, outputs: x)
+    }
+
+    @Test func fusedPlanMatchesLayerByLayerForwardPass() throws {
+        let model = try smallResidualModel()
+        let weights = ModelWeights.random(for: model, seed: 3)
+        var generator = SplitMix64(seed: 11)
+        let input = Tensor(shape: [2, 9, 9, 8], data: (0..<(2 * 9 * 9 * 8)).map { _ in generator.normal() })
+        let expected = layerByLayer(model, weights, input)
+        let engine = try InferenceEngine(model: model, weights: weights)
+        #expect(engine.stepCount < model.nodes.count - 10)
+        expectClose(try engine.predict(input).data, expected.data, atol: 1e-6, rtol: 1e-4)
+    }
+
+    @Test func missingWeightsAreNamed() throws {
+        let model = try smallResidualModel()
+        var weights = ModelWeights.random(for: model, seed: 3)
+        weights.byLayer["res2a_branch1"] = nil
+        #expect(throws: WeightsMismatch.missingLayer("res2a_branch1")) { try InferenceEngine(model: model, weights: weights) }
+    }
+
+    @Test func wrongWeightShapeIsNamedWithBothShapes() throws {
+        let model = try smallResidualModel()
+        var weights = ModelWeights.random(for: model, seed: 3)
+        weights.byLayer["res2a_branch2a"]![0] = Tensor(shape: [1, 1, 8, 5])
+        let expected = WeightsMismatch.wrongShape(layer: "res2a_branch2a", index: 0, weight: "kernel", expected: [1, 1, 8, 4], found: [1, 1, 8, 5])
+        #expect(throws: expected) { try InferenceEngine(model: model, weights: weights) }
+        #expect(expected.description == "layer 'res2a_branch2a' weight 0 (kernel) has shape (1, 1, 8, 5), expected (1, 1, 8, 4)")
+    }
+
+    @Test func inputOfTheWrongShapeIsRejected() throws {
+        let model = try smallResidualModel()
+        let engine = try InferenceEngine(model: model, weights: .random(for: model, seed: 1))
+        #expect(throws: ShapeError.inputMismatch(expected: [9, 9, 8], found: [1, 9, 9, 3])) {
+            try engine.predict(Tensor(shape: [1, 9, 9, 3]))
+        }
+    }
+
+    @Test func cancellationStopsTheForwardPass() throws {
+        let model = try smallResidualModel()
+        let engine = try InferenceEngine(model: model, weights: .random(for: model, seed: 1))
+        #expect(throws: ForwardPassCancelled.self) { try engine.predict(Tensor(shape: [1, 9, 9, 8]), shouldCancel: { true }) }
+    }
+}

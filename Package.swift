@@ -51,7 +51,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "ResNetCoreTests", dependencies: ["ResNetCore"]),
-        .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"]),
+        .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

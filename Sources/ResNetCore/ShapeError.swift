@@ -7,7 +7,7 @@ public func kerasShape(_ shape: Shape) -> String {
     "(" + (["None"] + shape.map(String.init)).joined(separator: ", ") + ")"
 }
 
-/// Formats a weight shape the way Keras and h5py print it: `(1, 1, 64, 256)`, `(64,)`.
+/// Formats an array shape the way Keras and numpy print it: `(1, 1, 64, 256)`, `(64,)`, `()`.
 public func weightShape(_ shape: [Int]) -> String {
     shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
 }

@@ -1,0 +1,238 @@
+// The only Swift file that touches the HDF5 C library. Everything else in ResNetIO goes through
+// `HDF5File`, which reads just what a Keras weight file needs: string-array attributes and
+// floating-point datasets, read-only.
+
+internal import CHDF5
+import Foundation
+
+/// A failure inside the HDF5 layer. `KerasWeightsFile` turns these into `WeightsError`s that name the file.
+enum HDF5Error: Error, Equatable, Sendable {
+    /// The file does not start with an HDF5 signature.
+    case notHDF5
+    /// The signature is there but the library cannot open the file (truncated, corrupt, unreadable).
+    case cannotOpen
+    /// No object at this path.
+    case noSuchObject(String)
+    /// The object has no attribute of this name.
+    case noSuchAttribute(object: String, name: String)
+    /// The attribute or dataset holds a type this reader does not convert (e.g. a number where a string is expected).
+    case unsupportedType(object: String, detail: String)
+    /// The library failed while reading the object (corrupt data, truncated file, I/O error).
+    case readFailed(object: String)
+}
+
+/// What an HDF5 path names.
+enum HDF5ObjectKind: Sendable, Equatable {
+    case group, dataset, other
+}
+
+/// Serialises every call into the library: HDF5 keeps global state, and a build without
+/// `--enable-threadsafe` must never be entered from two threads at once.
+private let hdf5Lock = NSLock()
+
+/// Runs `body` holding the HDF5 lock, with HDF5's automatic error printing turned off for this
+/// thread (in a thread-safe build the default error stack and its print hook are per thread).
+private func withHDF5<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    hdf5Lock.lock()
+    defer { hdf5Lock.unlock() }
+    reslab_h5_silence_errors()
+    return try body()
+}
+
+/// An HDF5 file opened read-only; closed when the object goes away.
+///
+/// All methods are safe to call from any thread: calls into the library are serialised.
+final class HDF5File: @unchecked Sendable {
+    /// The path the file was opened from.
+    let path: String
+    /// The library's handle; valid for the object's lifetime, only used under `hdf5Lock`.
+    private let fileID: hid_t
+
+    /// Opens `path` read-only.
+    /// - Throws: `.notHDF5` when the file lacks the HDF5 signature, `.cannotOpen` when the library refuses it.
+    init(path: String) throws(HDF5Error) {
+        self.path = path
+        self.fileID = try withHDF5 { () throws(HDF5Error) -> hid_t in
+            // H5Fis_hdf5 only looks for the superblock signature: > 0 yes, 0 no, < 0 could not tell.
+            let isHDF5 = H5Fis_hdf5(path)
+            if isHDF5 == 0 { throw .notHDF5 }
+            if isHDF5 < 0 { throw .cannotOpen }
+            let id = H5Fopen(path, reslab_h5f_acc_rdonly(), reslab_h5p_default())
+            if id < 0 { throw .cannotOpen }
+            return id
+        }
+    }
+
+    deinit {
+        let id = fileID
+        withHDF5 { _ = H5Fclose(id) }
+    }
+
+    // MARK: - Objects
+
+    /// What `objectPath` (relative to the root, components separated by `/`) names, or nil if nothing.
+    func objectKind(_ objectPath: String) -> HDF5ObjectKind? {
+        withHDF5 { unlockedObjectKind(objectPath) }
+    }
+
+    private func unlockedObjectKind(_ objectPath: String) -> HDF5ObjectKind? {
+        if !unlockedLinkExists(objectPath) { return nil }
+        let object = H5Oopen(fileID, objectPath, reslab_h5p_default())
+        if object < 0 { return nil }
+        defer { H5Oclose(object) }
+        switch H5Iget_type(object) {
+        case H5I_GROUP: return .group
+        case H5I_DATASET: return .dataset
+        default: return .other
+        }
+    }
+
+    /// Whether every link along `objectPath` exists. H5Lexists must be asked one level at a time:
+    /// it fails (rather than answering no) when an intermediate group is missing.
+    private func unlockedLinkExists(_ objectPath: String) -> Bool {
+        var prefix = ""
+        for component in objectPath.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += prefix.isEmpty ? String(component) : "/" + component
+            if H5Lexists(fileID, prefix, reslab_h5p_default()) <= 0 { return false }
+        }
+        return true
+    }
+
+    // MARK: - Attributes
+
+    /// Whether the object at `objectPath` ("/" for the root) has an attribute called `name`.
+    func hasAttribute(_ name: String, on objectPath: String = "/") -> Bool {
+        withHDF5 {
+            objectPath == "/" || unlockedLinkExists(objectPath)
+                ? H5Aexists_by_name(fileID, objectPath, name, reslab_h5p_default()) > 0
+                : false
+        }
+    }
+
+    /// The strings of attribute `name` on `objectPath`: a scalar or an array (any rank, flattened),
+    /// fixed-length (h5py's `S30`) or variable-length, ASCII or UTF-8. An attribute with no elements
+    /// reads as `[]` whatever its type (Keras writes an empty `weight_names` as float64 of shape (0,)).
+    func stringsAttribute(_ name: String, on objectPath: String = "/") throws(HDF5Error) -> [String] {
+        try withHDF5 { () throws(HDF5Error) -> [String] in
+            if objectPath != "/" && !unlockedLinkExists(objectPath) { throw .noSuchObject(objectPath) }
+            if H5Aexists_by_name(fileID, objectPath, name, reslab_h5p_default()) <= 0 {
+                throw .noSuchAttribute(object: objectPath, name: name)
+            }
+            let where_ = objectPath == "/" ? "attribute '\(name)'" : "attribute '\(name)' of '\(objectPath)'"
+            let attribute = H5Aopen_by_name(fileID, objectPath, name, reslab_h5p_default(), reslab_h5p_default())
+            if attribute < 0 { throw .readFailed(object: where_) }
+            defer { H5Aclose(attribute) }
+
+            let space = H5Aget_space(attribute)
+            if space < 0 { throw .readFailed(object: where_) }
+            defer { H5Sclose(space) }
+            let points = H5Sget_simple_extent_npoints(space)
+            if points < 0 { throw .readFailed(object: where_) }
+            let count = Int(points)
+            if count == 0 { return [] }
+
+            let fileType = H5Aget_type(attribute)
+            if fileType < 0 { throw .readFailed(object: where_) }
+            defer { H5Tclose(fileType) }
+            if H5Tget_class(fileType) != H5T_STRING {
+                throw .unsupportedType(object: where_, detail: "not a string")
+            }
+
+            if H5Tis_variable_str(fileType) > 0 {
+                return try Self.readVariableLengthStrings(attribute, fileType, count, where_)
+            }
+            return try Self.readFixedLengthStrings(attribute, fileType, count, where_)
+        }
+    }
+
+    private static func readVariableLengthStrings(
+        _ attribute: hid_t, _ fileType: hid_t, _ count: Int, _ where_: String
+    ) throws(HDF5Error) -> [String] {
+        let memoryType = H5Tcopy(reslab_h5t_c_s1())
+        if memoryType < 0 { throw .readFailed(object: where_) }
+        defer { H5Tclose(memoryType) }
+        guard H5Tset_size(memoryType, reslab_h5t_variable()) >= 0,
+              H5Tset_cset(memoryType, H5Tget_cset(fileType)) >= 0
+        else { throw .readFailed(object: where_) }
+
+        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+        let status = pointers.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }
+        // The library allocated each string; hand them back whether or not the read completed.
+        defer { for pointer in pointers where pointer != nil { H5free_memory(pointer) } }
+        if status < 0 { throw .readFailed(object: where_) }
+        return pointers.map { $0.map { String(cString: $0) } ?? "" }
+    }
+
+    private static func readFixedLengthStrings(
+        _ attribute: hid_t, _ fileType: hid_t, _ count: Int, _ where_: String
+    ) throws(HDF5Error) -> [String] {
+        let size = H5Tget_size(fileType)
+        if size == 0 { throw .readFailed(object: where_) }
+        // Strings have no byte order: the file's type is also the right memory type.
+        let memoryType = H5Tcopy(fileType)
+        if memoryType < 0 { throw .readFailed(object: where_) }
+        defer { H5Tclose(memoryType) }
+        let spacePadded = H5Tget_strpad(fileType) == H5T_STR_SPACEPAD
+
+        var bytes = [UInt8](repeating: 0, count: size * count)
+        let status = bytes.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }
+        if status < 0 { throw .readFailed(object: where_) }
+        return (0..<count).map { index in
+            var element = bytes[(index * size)..<((index + 1) * size)]
+            if let nul = element.firstIndex(of: 0) { element = element[..<nul] }
+            if spacePadded {
+                while element.last == UInt8(ascii: " ") { element = element.dropLast() }
+            }
+            return String(decoding: element, as: UTF8.self)
+        }
+    }
+
+    // MARK: - Datasets
+
+    /// Reads the dataset at `datasetPath` as float32, with its shape (outermost axis first; `[]` for a scalar).
+    ///
+    /// The library reads straight into the array's storage; float64, float16 and integer datasets
+    /// are converted by HDF5 on the way.
+    func readFloats(_ datasetPath: String) throws(HDF5Error) -> (shape: [Int], data: [Float]) {
+        try withHDF5 { () throws(HDF5Error) -> (shape: [Int], data: [Float]) in
+            guard unlockedObjectKind(datasetPath) == .dataset else { throw .noSuchObject(datasetPath) }
+            let dataset = H5Dopen2(fileID, datasetPath, reslab_h5p_default())
+            if dataset < 0 { throw .readFailed(object: datasetPath) }
+            defer { H5Dclose(dataset) }
+
+            let fileType = H5Dget_type(dataset)
+            if fileType < 0 { throw .readFailed(object: datasetPath) }
+            defer { H5Tclose(fileType) }
+            let typeClass = H5Tget_class(fileType)
+            if typeClass != H5T_FLOAT && typeClass != H5T_INTEGER {
+                throw .unsupportedType(object: datasetPath, detail: "not a number")
+            }
+
+            let space = H5Dget_space(dataset)
+            if space < 0 { throw .readFailed(object: datasetPath) }
+            defer { H5Sclose(space) }
+            let rank = H5Sget_simple_extent_ndims(space)
+            if rank < 0 { throw .readFailed(object: datasetPath) }
+            var dims = [hsize_t](repeating: 0, count: Int(rank))
+            if rank > 0 && H5Sget_simple_extent_dims(space, &dims, nil) < 0 {
+                throw .readFailed(object: datasetPath)
+            }
+            let shape = dims.map { Int($0) }
+            let points = H5Sget_simple_extent_npoints(space)
+            if points < 0 { throw .readFailed(object: datasetPath) }
+            let count = Int(points)
+            if count == 0 { return (shape, []) }
+
+            var status: herr_t = -1
+            let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                status = H5Dread(
+                    dataset, reslab_h5t_native_float(), reslab_h5s_all(), reslab_h5s_all(),
+                    reslab_h5p_default(), buffer.baseAddress)
+                // Float is trivial: on failure, simply declare nothing initialised.
+                initialized = status < 0 ? 0 : count
+            }
+            if status < 0 { throw .readFailed(object: datasetPath) }
+            return (shape, data)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import ResNetCore
+
+/// A Keras HDF5 weight file in the legacy layout of Keras 2 / tf-keras `model.save_weights('x.h5')`,
+/// which the tutorial's `resnet50_weights_tf_dim_ordering_tf_kernels.h5` also uses:
+///
+/// - attribute `layer_names`: every layer, in model order, including layers without weights;
+/// - one group per layer, with attribute `weight_names`: that layer's weights in Keras order
+///   (conv: kernel `(kh, kw, in, out)`, bias; batch norm: gamma, beta, moving mean, moving variance;
+///   dense: kernel `(in, out)`, bias);
+/// - each weight is the dataset `<layer>/<weight name>`; a `/` in a weight name (`conv1/kernel:0`) is a nested group.
+///
+/// A full-model file (`model.save('x.h5')`) has the same structure under the group `model_weights`;
+/// both are read. The file stays open until the object goes away. Every method throws `WeightsError`.
+public final class KerasWeightsFile: Sendable {
+    /// The path the file was opened from, as given.
+    public let path: String
+    /// Every layer in the file, in the order Keras saved them (`layer_names`).
+    public let layerNames: [String]
+    /// `true` for a full-model file, whose weights live under `model_weights`.
+    public let isFullModelFile: Bool
+    /// The `keras_version` attribute, if the writer left one (the 2016 tutorial file may not).
+    public let kerasVersion: String?
+    /// The `backend` attribute (e.g. `tensorflow`), if present.
+    public let backend: String?
+
+    private let file: HDF5File
+    /// "" (the root) or "model_weights/".
+    private let prefix: String
+    private let layerSet: Set<String>
+
+    /// Opens the weight file at `path` and reads its list of layers.
+    public init(path: String) throws(WeightsError) {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .fileNotFound(path: path)
+        }
+        if isDirectory.boolValue { throw .unreadableFile(path: path, reason: "is a directory") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw .unreadableFile(path: path, reason: "permission denied")
+        }
+
+        let file: HDF5File
+        do throws(HDF5Error) {
+            file = try HDF5File(path: path)
+        } catch .notHDF5 {
+            throw .notHDF5(path: path)
+        } catch {
+            throw .corruptFile(path: path, detail: nil)
+        }
+
+        let prefix: String
+        if file.hasAttribute("layer_names") || file.hasAttribute("layer_names0") {
+            prefix = ""
+        } else if file.objectKind("model_weights") == .group
+            && (file.hasAttribute("layer_names", on: "model_weights")
+                || file.hasAttribute("layer_names0", on: "model_weights"))
+        {
+            prefix = "model_weights/"
+        } else {
+            throw .notKerasWeightsFile(path: path)
+        }
+        let group = prefix.isEmpty ? "/" : "model_weights"
+        let names = try Self.keras(strings: "layer_names", on: group, in: file, path: path)
+
+        self.file = file
+        self.prefix = prefix
+        self.layerNames = names
+        self.layerSet = Set(names)
+        self.isFullModelFile = !prefix.isEmpty
+        // Informational only: a damaged or odd-typed attribute must not stop the weights loading.
+        self.kerasVersion = (try? file.stringsAttribute("keras_version"))?.first
+        self.backend = (try? file.stringsAttribute("backend"))?.first
+    }
+
+    /// Whether the file has a layer called `layer`.
+    public func contains(layer: String) -> Bool { layerSet.contains(layer) }
+
+    /// The names of `layer`'s weights, in the order Keras saved them (`weight_names`); `[]` for a
+    /// layer without weights.
+    public func weightNames(forLayer layer: String) throws(WeightsError) -> [String] {
+        guard layerSet.contains(layer) else { throw .missingLayer(path: path, layer: layer) }
+        let group = prefix + layer
+        guard file.objectKind(group) == .group else {
+            throw .corruptFile(path: path, detail: "layer '\(layer)' is listed in layer_names but has no group")
+        }
+        // Keras treats a missing weight_names like an empty one.
+        if !file.hasAttribute("weight_names", on: group) && !file.hasAttribute("weight_names0", on: group) {
+            return []
+        }
+        return try Self.keras(strings: "weight_names", on: group, in: file, path: path)
+    }
+
+    /// `layer`'s weights, in `weight_names` order, each with the shape stored in the file.
+    public func weights(forLayer layer: String) throws(WeightsError) -> [Tensor] {
+        try weightNames(forLayer: layer).map { (name) throws(WeightsError) -> Tensor in
+            let datasetPath = prefix + layer + "/" + name
+            do throws(HDF5Error) {
+                let (shape, data) = try file.readFloats(datasetPath)
+                return Tensor(shape: shape, data: data)
+            } catch .noSuchObject {
+                throw .missingWeight(path: path, layer: layer, weightName: name)
+            } catch .unsupportedType {
+                throw .unsupportedWeightType(path: path, layer: layer, weightName: name)
+            } catch {
+                throw .corruptFile(path: path, detail: "cannot read layer '\(layer)' weight '\(name)'")
+            }
+        }
+    }
+
+    /// `layer`'s weights, checked against the shapes the model expects (count first, then each shape).
+    /// - Throws: `.missingLayer`, `.wrongWeightCount`, `.shapeMismatch`, or a read error.
+    public func weights(forLayer layer: String, expectedShapes: [[Int]]) throws(WeightsError) -> [Tensor] {
+        let tensors = try weights(forLayer: layer)
+        guard tensors.count == expectedShapes.count else {
+            throw .wrongWeightCount(path: path, layer: layer, found: tensors.count, expected: expectedShapes.count)
+        }
+        for (index, (tensor, expected)) in zip(tensors, expectedShapes).enumerated() where tensor.shape != expected {
+            throw .shapeMismatch(path: path, layer: layer, index: index, found: tensor.shape, expected: expected)
+        }
+        return tensors
+    }
+
+    /// Every layer that has weights, read into the engine's `ModelWeights` (layers without weights are left out).
+    public func modelWeights() throws(WeightsError) -> ModelWeights {
+        var byLayer: [String: [Tensor]] = [:]
+        for layer in layerNames {
+            let tensors = try weights(forLayer: layer)
+            if !tensors.isEmpty { byLayer[layer] = tensors }
+        }
+        return ModelWeights(byLayer: byLayer)
+    }
+
+    /// Reads a Keras string-list attribute. Keras splits one that would overflow the 64 KB object
+    /// header into `name0`, `name1`, …; those are joined back.
+    private static func keras(
+        strings name: String, on group: String, in file: HDF5File, path: String
+    ) throws(WeightsError) -> [String] {
+        do throws(HDF5Error) {
+            if file.hasAttribute(name, on: group) {
+                return try file.stringsAttribute(name, on: group)
+            }
+            var result: [String] = []
+            var chunk = 0
+            while file.hasAttribute("\(name)\(chunk)", on: group) {
+                result += try file.stringsAttribute("\(name)\(chunk)", on: group)
+                chunk += 1
+            }
+            return result
+        } catch .unsupportedType {
+            let owner = group == "/" ? "" : " of '\(group)'"
+            throw .corruptFile(path: path, detail: "attribute '\(name)'\(owner) is not a list of strings")
+        } catch {
+            throw .corruptFile(path: path, detail: nil)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+
+/// Where the tutorial's ResNet50 weights live on this machine, and how to check them.
+///
+/// The cache directory is `$XDG_CACHE_HOME/reslab`, or `~/.cache/reslab` when `XDG_CACHE_HOME` is
+/// unset, empty or relative (as the XDG spec asks); the file keeps its original name.
+public enum WeightsCache {
+    /// The file name of the tutorial's weights (with the classifier top).
+    public static let fileName = "resnet50_weights_tf_dim_ordering_tf_kernels.h5"
+
+    /// Where the tutorial downloads the weights from (GitHub redirects to its storage host).
+    public static let tutorialURL = URL(
+        string: "https://github.com/fchollet/deep-learning-models/releases/download/v0.2/" + fileName)!
+
+    /// The md5 of the tutorial's weight file, as published with it.
+    public static let tutorialMD5 = "a7b3fe01876f51b976af0dea6bc144eb"
+
+    /// The cache directory, computed from the environment each time it is asked for.
+    public static var directory: String {
+        directory(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The cache directory for a given environment (`XDG_CACHE_HOME`, `HOME`).
+    public static func directory(environment: [String: String]) -> String {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            return trimmingTrailingSlashes(xdg) + "/reslab"
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return trimmingTrailingSlashes(home) + "/.cache/reslab"
+    }
+
+    /// The full path of the cached tutorial weights (whether or not the file exists yet).
+    public static var defaultWeightsPath: String { directory + "/" + fileName }
+
+    /// The md5 of the file at `path`, as 32 lowercase hex digits, read in 4 MB pieces.
+    public static func md5(ofFileAt path: String) throws(WeightsError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FileManager.default.fileExists(atPath: path)
+                ? .unreadableFile(path: path, reason: "permission denied") : .fileNotFound(path: path)
+        }
+        defer { try? handle.close() }
+        var hash = Insecure.MD5()
+        while true {
+            let chunk: Data
+            do {
+                guard let read = try handle.read(upToCount: 4 << 20), !read.isEmpty else { break }
+                chunk = read
+            } catch {
+                throw .unreadableFile(path: path, reason: "read error: \(error.localizedDescription)")
+            }
+            hash.update(data: chunk)
+        }
+        return hexString(hash.finalize())
+    }
+
+    /// Checks that the file at `path` has md5 `expectedMD5` (any letter case) and returns its md5.
+    /// - Throws: `.fileNotFound`, `.unreadableFile`, or `.checksumMismatch` naming both digests.
+    @discardableResult
+    public static func verify(path: String, expectedMD5: String = tutorialMD5) throws(WeightsError) -> String {
+        let actual = try md5(ofFileAt: path)
+        guard actual == expectedMD5.lowercased() else {
+            throw .checksumMismatch(path: path, actual: actual, expected: expectedMD5.lowercased())
+        }
+        return actual
+    }
+
+    /// Lowercase hex of a digest.
+    static func hexString<D: Digest>(_ digest: D) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(D.byteCount * 2)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func trimmingTrailingSlashes(_ path: String) -> String {
+        var path = Substring(path)
+        while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
+        return String(path)
+    }
+}

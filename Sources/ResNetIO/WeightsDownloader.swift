@@ -1,0 +1,313 @@
+import Crypto
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Downloads a weight file into place, all or nothing.
+///
+/// The body streams into a hidden temporary file in the destination's own directory
+/// (`.<name>.partial-<random>`) while its md5 is computed; only when the transfer is complete and
+/// the md5 matches is the file renamed onto the destination, atomically. On any failure (HTTP error,
+/// no connection, short read, md5 mismatch, cancellation, disk error) the temporary file, and any
+/// directory the download created, are removed: nothing is left behind, and an existing file at the
+/// destination is left untouched.
+public struct WeightsDownloader: Sendable {
+    /// Where to download from.
+    public var url: URL
+    /// The md5 the downloaded bytes must have (hex, any letter case).
+    public var expectedMD5: String
+    /// The final path of the file.
+    public var destination: String
+
+    /// A downloader for the tutorial's weights into the cache, unless told otherwise.
+    public init(
+        url: URL = WeightsCache.tutorialURL,
+        expectedMD5: String = WeightsCache.tutorialMD5,
+        destination: String = WeightsCache.defaultWeightsPath
+    ) {
+        self.url = url
+        self.expectedMD5 = expectedMD5
+        self.destination = destination
+    }
+
+    /// Downloads the file and returns `destination`.
+    ///
+    /// - Parameter progress: called with the bytes received so far and the total when the server
+    ///   announced it: once at the start, about ten times a second while data arrives, and once at
+    ///   the end. It runs on a background thread.
+    /// - Throws: a `WeightsError` whose description is one line starting with `download failed:`
+    ///   (or `download cancelled` when the surrounding task was cancelled).
+    public func download(
+        progress: @escaping @Sendable (_ received: Int64, _ total: Int64?) -> Void = { _, _ in }
+    ) async throws(WeightsError) -> String {
+        if Task.isCancelled { throw .downloadCancelled(url: url.absoluteString) }
+
+        let directory = (destination as NSString).deletingLastPathComponent
+        let createdDirectories = try Self.createDirectory(directory.isEmpty ? "." : directory)
+        let name = (destination as NSString).lastPathComponent
+        let partial = (directory.isEmpty ? "" : directory + "/") + ".\(name).partial-" + Self.randomSuffix()
+
+        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            let reason = String(cString: strerror(errno))
+            Self.removeDirectories(createdDirectories)
+            throw .downloadStorage(path: partial, reason: reason)
+        }
+        var fdOpen = true
+        var succeeded = false
+        defer {
+            if fdOpen { close(fd) }
+            if !succeeded {
+                unlink(partial)
+                Self.removeDirectories(createdDirectories)
+            }
+        }
+
+        let transfer = Transfer(url: url, fd: fd, partialPath: partial, progress: progress)
+        let outcome = await transfer.run()
+        if case .failure(let error) = outcome { throw error }
+        let (received, total, digest) = transfer.summary()
+        progress(received, total)
+
+        if fsync(fd) != 0 {
+            throw .downloadStorage(path: partial, reason: String(cString: strerror(errno)))
+        }
+        fdOpen = false
+        if close(fd) != 0 {
+            throw .downloadStorage(path: partial, reason: String(cString: strerror(errno)))
+        }
+        guard digest == expectedMD5.lowercased() else {
+            throw .downloadChecksumMismatch(url: url.absoluteString, actual: digest, expected: expectedMD5.lowercased())
+        }
+        if Task.isCancelled { throw .downloadCancelled(url: url.absoluteString) }
+        if rename(partial, destination) != 0 {
+            throw .downloadStorage(path: destination, reason: String(cString: strerror(errno)))
+        }
+        succeeded = true
+        return destination
+    }
+
+    // MARK: - Files
+
+    /// Creates `directory` and any missing parents; returns those it created, deepest first.
+    private static func createDirectory(_ directory: String) throws(WeightsError) -> [String] {
+        var missing: [String] = []
+        var probe = directory
+        var isDirectory: ObjCBool = false
+        while !probe.isEmpty && probe != "/" && probe != "."
+            && !FileManager.default.fileExists(atPath: probe, isDirectory: &isDirectory)
+        {
+            missing.append(probe)
+            probe = (probe as NSString).deletingLastPathComponent
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            removeDirectories(missing)
+            throw .downloadStorage(path: directory, reason: "cannot create directory (\(error.localizedDescription))")
+        }
+        return missing
+    }
+
+    /// Removes directories the download created, if still empty.
+    private static func removeDirectories(_ directories: [String]) {
+        for directory in directories { rmdir(directory) }
+    }
+
+    private static func randomSuffix() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 16)
+    }
+}
+
+// MARK: - One transfer
+
+/// One HTTP GET streamed into an open file descriptor, hashing as it goes.
+///
+/// URLSession calls the delegate methods on its own serial queue; `cancel()` may come from any
+/// thread. All mutable state is guarded by `lock`.
+private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let url: URL
+    private let fd: Int32
+    private let partialPath: String
+    private let progress: @Sendable (Int64, Int64?) -> Void
+
+    private let lock = NSLock()
+    private var md5 = Insecure.MD5()
+    private var received: Int64 = 0
+    private var total: Int64?
+    private var failure: WeightsError?
+    private var cancelled = false
+    private var task: URLSessionDataTask?
+    private var session: URLSession?
+    private var continuation: CheckedContinuation<Result<Void, WeightsError>, Never>?
+    private var lastReport: ContinuousClock.Instant?
+
+    init(url: URL, fd: Int32, partialPath: String, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+        self.url = url
+        self.fd = fd
+        self.partialPath = partialPath
+        self.progress = progress
+    }
+
+    /// Runs the transfer to its end; cancelling the calling task cancels the transfer.
+    func run() async -> Result<Void, WeightsError> {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, WeightsError>, Never>) in
+                lock.lock()
+                if cancelled {
+                    lock.unlock()
+                    continuation.resume(returning: .failure(.downloadCancelled(url: url.absoluteString)))
+                    return
+                }
+                self.continuation = continuation
+                let configuration = URLSessionConfiguration.ephemeral
+                configuration.urlCache = nil  // never keep a 100 MB body in a cache
+                configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+                let queue = OperationQueue()
+                queue.maxConcurrentOperationCount = 1
+                let session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
+                var request = URLRequest(url: url)
+                // Byte counts must match Content-Length: no transparent decompression.
+                request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+                let task = session.dataTask(with: request)
+                self.session = session
+                self.task = task
+                lock.unlock()
+                task.resume()
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    /// Bytes received, the announced total, and the md5 of what was received.
+    func summary() -> (received: Int64, total: Int64?, md5: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (received, total, WeightsCache.hexString(md5.finalize()))
+    }
+
+    private func cancel() {
+        lock.lock()
+        cancelled = true
+        if failure == nil { failure = .downloadCancelled(url: url.absoluteString) }
+        let task = self.task
+        lock.unlock()
+        task?.cancel()
+    }
+
+    /// Records the first failure and stops the transfer.
+    private func fail(_ error: WeightsError, task: URLSessionTask) {
+        lock.lock()
+        if failure == nil { failure = error }
+        lock.unlock()
+        task.cancel()
+    }
+
+    // MARK: URLSessionDataDelegate
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
+            fail(.httpStatus(url: (http.url ?? url).absoluteString, status: http.statusCode), task: dataTask)
+            completionHandler(.cancel)
+            return
+        }
+        let announced = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
+        lock.lock()
+        total = announced
+        lastReport = ContinuousClock.now
+        lock.unlock()
+        progress(0, announced)
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.lock()
+        if failure != nil {
+            lock.unlock()
+            return
+        }
+        let writeError: Int32? = data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+        if let writeError {
+            lock.unlock()
+            fail(.downloadStorage(path: partialPath, reason: String(cString: strerror(writeError))), task: dataTask)
+            return
+        }
+        md5.update(data: data)
+        received += Int64(data.count)
+        let now = ContinuousClock.now
+        var report: (Int64, Int64?)?
+        if lastReport.map({ now - $0 >= .milliseconds(100) }) ?? true {
+            lastReport = now
+            report = (received, total)
+        }
+        lock.unlock()
+        if let report { progress(report.0, report.1) }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        lock.lock()
+        if failure == nil {
+            if let error {
+                failure = Self.describe(error, url: url, received: received, total: total)
+            } else if let total, received < total {
+                failure = .shortDownload(url: url.absoluteString, received: received, expected: total)
+            }
+        }
+        let result: Result<Void, WeightsError> = failure.map { .failure($0) } ?? .success(())
+        let continuation = self.continuation
+        self.continuation = nil
+        let session = self.session
+        self.session = nil
+        lock.unlock()
+        session?.finishTasksAndInvalidate()  // the session holds its delegate until invalidated
+        continuation?.resume(returning: result)
+    }
+
+    /// One-line description of a URLSession failure.
+    private static func describe(_ error: Error, url: URL, received: Int64, total: Int64?) -> WeightsError {
+        let failingURL = (error as? URLError)?.failingURL ?? url
+        let host = failingURL.host ?? failingURL.absoluteString
+        let port = failingURL.port ?? (failingURL.scheme == "https" ? 443 : failingURL.scheme == "http" ? 80 : nil)
+        let address = url.absoluteString
+        guard let code = (error as? URLError)?.code else {
+            return .networkFailure(url: address, reason: error.localizedDescription)
+        }
+        switch code {
+        case .cancelled:
+            return .downloadCancelled(url: address)
+        case .cannotConnectToHost:
+            return .cannotConnect(host: host, port: port, reason: "connection refused")
+        case .cannotFindHost, .dnsLookupFailed:
+            return .cannotConnect(host: host, port: port, reason: "host not found")
+        case .notConnectedToInternet:
+            return .cannotConnect(host: host, port: port, reason: "no network")
+        case .timedOut where received == 0:
+            return .cannotConnect(host: host, port: port, reason: "timed out")
+        case .timedOut:
+            return .networkFailure(url: address, reason: "timed out after \(received) bytes")
+        default:
+            if let total, received < total {
+                return .shortDownload(url: address, received: received, expected: total)
+            }
+            return .networkFailure(url: address, reason: error.localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import ResNetCore
+
+/// Everything that can go wrong with a weight file: reading it, matching it against the model,
+/// verifying it, downloading it. Each case carries the facts; `description` is one line that names
+/// the file (and the layer and shapes where relevant).
+public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
+    // MARK: Reading a Keras HDF5 weight file
+
+    /// Nothing exists at `path`.
+    case fileNotFound(path: String)
+    /// The file exists but cannot be read (a directory, no permission, …).
+    case unreadableFile(path: String, reason: String)
+    /// The file does not carry the HDF5 signature.
+    case notHDF5(path: String)
+    /// HDF5 signature present, but the library cannot open or read it. `detail` says what failed, if known.
+    case corruptFile(path: String, detail: String?)
+    /// A valid HDF5 file without the root (or `model_weights`) attribute `layer_names`.
+    case notKerasWeightsFile(path: String)
+    /// The file has no layer called `layer`.
+    case missingLayer(path: String, layer: String)
+    /// The layer's `weight_names` lists `weightName`, but no dataset by that name exists.
+    case missingWeight(path: String, layer: String, weightName: String)
+    /// The weight is not a numeric dataset.
+    case unsupportedWeightType(path: String, layer: String, weightName: String)
+
+    // MARK: Matching the file against the model (raised by the engine)
+
+    /// The layer holds `found` weights where the model expects `expected`.
+    case wrongWeightCount(path: String, layer: String, found: Int, expected: Int)
+    /// Weight number `index` (0-based, `weight_names` order) of `layer` has the wrong shape.
+    case shapeMismatch(path: String, layer: String, index: Int, found: [Int], expected: [Int])
+
+    // MARK: Verifying and downloading
+
+    /// An existing file's md5 is `actual`, not `expected`.
+    case checksumMismatch(path: String, actual: String, expected: String)
+    /// A downloaded file's md5 is `actual`, not `expected`; nothing was saved.
+    case downloadChecksumMismatch(url: String, actual: String, expected: String)
+    /// The server answered with a non-2xx HTTP status.
+    case httpStatus(url: String, status: Int)
+    /// No connection could be made to `host:port`; `reason` is e.g. "connection refused".
+    case cannotConnect(host: String, port: Int?, reason: String)
+    /// The connection ended after `received` of `expected` bytes.
+    case shortDownload(url: String, received: Int64, expected: Int64)
+    /// The download was cancelled.
+    case downloadCancelled(url: String)
+    /// Any other network failure while downloading.
+    case networkFailure(url: String, reason: String)
+    /// A local file-system failure while downloading (cannot create the directory, disk full, …).
+    case downloadStorage(path: String, reason: String)
+
+    /// One line, naming the file or the URL.
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "cannot read weights '\(path)': no such file"
+        case .unreadableFile(let path, let reason):
+            return "cannot read weights '\(path)': \(reason)"
+        case .notHDF5(let path):
+            return "cannot read weights '\(path)': not an HDF5 file"
+        case .corruptFile(let path, let detail):
+            return "cannot read weights '\(path)': truncated or corrupt HDF5 file"
+                + (detail.map { " (\($0))" } ?? "")
+        case .notKerasWeightsFile(let path):
+            return "cannot read weights '\(path)': not a Keras weight file (no 'layer_names' attribute)"
+        case .missingLayer(let path, let layer):
+            if Self.looksLikeNoTop(path: path, layer: layer) {
+                return "cannot read weights '\(path)': no layer '\(layer)' — this looks like a \"_notop\" file "
+                    + "without the classifier top; use the file with the top"
+            }
+            return "cannot read weights '\(path)': no layer '\(layer)'"
+        case .missingWeight(let path, let layer, let weightName):
+            return "cannot read weights '\(path)': layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset"
+        case .unsupportedWeightType(let path, let layer, let weightName):
+            return "cannot read weights '\(path)': layer '\(layer)' weight '\(weightName)' is not numeric"
+        case .wrongWeightCount(let path, let layer, let found, let expected):
+            return "cannot read weights '\(path)': layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)"
+        case .shapeMismatch(let path, let layer, let index, let found, let expected):
+            return "cannot read weights '\(path)': layer '\(layer)' weight \(index) has shape "
+                + "\(weightShape(found)), expected \(weightShape(expected))"
+        case .checksumMismatch(let path, let actual, let expected):
+            return "weights '\(path)' are damaged: md5 is \(actual), expected \(expected); delete the file to download it again"
+        case .downloadChecksumMismatch(_, let actual, let expected):
+            return "download failed: md5 of the downloaded file is \(actual), expected \(expected); nothing was saved"
+        case .httpStatus(let url, let status):
+            return "download failed: HTTP \(status) from \(url)"
+        case .cannotConnect(let host, let port, let reason):
+            return "download failed: cannot connect to \(host)\(port.map { ":\($0)" } ?? "") (\(reason))"
+        case .shortDownload(let url, let received, let expected):
+            return "download failed: connection closed after \(received) of \(expected) bytes from \(url); nothing was saved"
+        case .downloadCancelled:
+            return "download cancelled; nothing was saved"
+        case .networkFailure(let url, let reason):
+            return "download failed: \(reason) (\(url)); nothing was saved"
+        case .downloadStorage(let path, let reason):
+            return "download failed: cannot write '\(path)': \(reason); nothing was saved"
+        }
+    }
+
+    /// A missing classifier layer (`fc1000` in the 2016 file, `predictions` in Keras 2 files), or a
+    /// file named `…notop…`, means the user picked the weights without the top.
+    static func looksLikeNoTop(path: String, layer: String) -> Bool {
+        let fileName = path.split(separator: "/").last.map(String.init) ?? path
+        return ["fc1000", "predictions"].contains(layer) || fileName.lowercased().contains("notop")
+    }
+}

@@ -1,0 +1,238 @@
+// Image loading exactly like the tutorial's Keras code:
+//
+//     img = image.load_img(path, target_size=(224, 224))   # Pillow: open, convert('RGB'), resize NEAREST
+//     x = image.img_to_array(img); x = np.expand_dims(x, 0)
+//     x = preprocess_input(x)                               # caffe mode: RGB->BGR, minus the means
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ResNetCore
+
+/// An 8-bit RGB image: `height` rows of `width` pixels, each pixel 3 bytes R, G, B,
+/// row-major with no padding — what Pillow's `np.asarray(img.convert('RGB'))` holds.
+public struct RGBImage: Sendable, Equatable {
+    /// Pixels per row.
+    public let width: Int
+    /// Number of rows.
+    public let height: Int
+    /// `width * height * 3` bytes: R, G, B for pixel (0, 0), then (1, 0), …
+    public private(set) var pixels: [UInt8]
+
+    /// Wraps `pixels`, which must hold exactly `width * height * 3` bytes.
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(width > 0 && height > 0, "RGBImage: size \(width)x\(height)")
+        precondition(pixels.count == width * height * 3,
+                     "RGBImage: \(pixels.count) bytes for \(width)x\(height) RGB")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    /// The (R, G, B) values of the pixel in column `x`, row `y`.
+    public func pixel(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8) {
+        let i = (y * width + x) * 3
+        return (pixels[i], pixels[i + 1], pixels[i + 2])
+    }
+
+    /// This image scaled to `width`×`height` with Pillow's `Image.resize(size, NEAREST)`:
+    /// output column `x` copies source column `Int(xo)` where `xo` starts at `scale / 2`
+    /// (`scale = self.width / width`, in Double) and grows by `scale` per column, summed
+    /// exactly as Pillow sums it; rows likewise. Returns `self` if the size already matches.
+    public func resized(width newWidth: Int, height newHeight: Int) -> RGBImage {
+        precondition(newWidth > 0 && newHeight > 0, "resized: target size \(newWidth)x\(newHeight)")
+        if newWidth == width && newHeight == height { return self }
+        let columns = Self.nearestSources(from: width, to: newWidth)
+        let rows = Self.nearestSources(from: height, to: newHeight)
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (y, sy) in rows.enumerated() where sy >= 0 {
+                    let srcRow = sy * width * 3
+                    var o = y * newWidth * 3
+                    for sx in columns {
+                        if sx >= 0 {
+                            let i = srcRow + sx * 3
+                            dst[o] = src[i]
+                            dst[o + 1] = src[i + 1]
+                            dst[o + 2] = src[i + 2]
+                        }
+                        o += 3
+                    }
+                }
+            }
+        }
+        return RGBImage(width: newWidth, height: newHeight, pixels: out)
+    }
+
+    /// Pillow's `ImagingScaleAffine` table: the source index for each output index, or -1
+    /// where it falls outside the source (Pillow leaves those pixels black).
+    static func nearestSources(from source: Int, to target: Int) -> [Int] {
+        let scale = Double(source) / Double(target)
+        var position = scale * 0.5
+        var table = [Int](repeating: -1, count: target)
+        for i in 0..<target {
+            let index = position < 0 ? -1 : Int(position)
+            if index >= 0 && index < source { table[i] = index }
+            position += scale
+        }
+        return table
+    }
+
+    /// Writes `pixels` (exactly `width * height * 3` bytes) to `path`, replacing the file.
+    /// The bytes go to a temporary file beside it first, so `path` never holds a partial image.
+    public func writeRaw(to path: String) throws(ImageError) {
+        let temporary = path + ".partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .unwritable(path: path, reason: errnoText()) }
+        var failure: String?
+        pixels.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errnoText()
+                    return
+                }
+                offset += n
+            }
+        }
+        if close(fd) != 0 && failure == nil { failure = errnoText() }
+        if failure == nil && rename(temporary, path) != 0 { failure = errnoText() }
+        if let failure {
+            unlink(temporary)
+            throw .unwritable(path: path, reason: failure)
+        }
+    }
+}
+
+// MARK: - Reading
+
+/// Decodes a JPEG or PNG held in memory to 8-bit RGB exactly as Pillow's
+/// `Image.open(f).convert('RGB')` would. `path` only names the source in errors.
+///
+/// JPEG: libjpeg defaults (ISLOW DCT, fancy upsampling); gray is replicated to R=G=B; CMYK is
+/// read with Adobe's inverted polarity and converted with Pillow's `cmyk2rgb`.
+/// PNG: alpha and tRNS are dropped without compositing, gAMA/iCCP ignored; 1/2/4-bit gray
+/// scaled to 0…255; 16-bit gray clipped to 255 (Pillow's `I;16` → `RGB`); other 16-bit
+/// samples keep their high byte; palette indices past the PLTE entries give black.
+public func decodeImage(_ bytes: [UInt8], path: String) throws(ImageError) -> RGBImage {
+    guard !bytes.isEmpty else { throw .empty(path: path) }
+    switch ImageFormat(sniffing: bytes) {
+    case .jpeg: return try JPEGDecoder.decode(bytes, path: path)
+    case .png: return try PNGDecoder.decode(bytes, path: path)
+    case nil: throw .unknownFormat(path: path, leadingBytes: Array(bytes.prefix(4)))
+    }
+}
+
+/// Reads the JPEG or PNG file at `path` as 8-bit RGB at its own size, like Pillow's
+/// `Image.open(path).convert('RGB')`. The format comes from the file's first bytes,
+/// not from its name.
+public func readImage(path: String) throws(ImageError) -> RGBImage {
+    try decodeImage(readFileBytes(path: path), path: path)
+}
+
+/// Keras's `image.load_img(path, target_size=(height, width))`: reads the file as RGB, then,
+/// if its size differs, resizes it with nearest-neighbour sampling. `nil` keeps the size.
+public func loadImage(path: String,
+                      targetSize: (height: Int, width: Int)? = (height: 224, width: 224))
+    throws(ImageError) -> RGBImage
+{
+    let image = try readImage(path: path)
+    guard let targetSize else { return image }
+    return image.resized(width: targetSize.width, height: targetSize.height)
+}
+
+/// Throws `.tooLarge` unless a `width`×`height` image fits `ImageLimits`. The decoders call
+/// this straight after reading the header, before allocating pixel memory.
+func checkImageSize(width: Int, height: Int, path: String) throws(ImageError) {
+    guard width <= ImageLimits.maxSide, height <= ImageLimits.maxSide,
+          width * height * 3 <= ImageLimits.maxRGBBytes
+    else { throw .tooLarge(path: path, width: width, height: height) }
+}
+
+/// The whole file at `path`, with errno turned into an `ImageError` that names the file.
+func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+        throw .unreadable(path: path, reason: "it is a directory, not an image file")
+    }
+    if Int(info.st_size) > ImageLimits.maxFileBytes {
+        throw .unreadable(path: path, reason: "the file is \(info.st_size) bytes, more than the "
+                          + "\(ImageLimits.maxFileBytes) reslab reads")
+    }
+    // st_size is only a hint (pipes, files growing): read until end of file.
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(max(Int(info.st_size), 0))
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .unreadable(path: path, reason: errnoText())
+        }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+        // Neither JPEG nor PNG (say /dev/zero or a huge video): the first bytes already say so.
+        if bytes.count >= 8 && ImageFormat(sniffing: bytes) == nil { break }
+        if bytes.count > ImageLimits.maxFileBytes {
+            throw .unreadable(path: path, reason: "the file is more than the "
+                              + "\(ImageLimits.maxFileBytes) bytes reslab reads")
+        }
+    }
+    return bytes
+}
+
+/// `errno` in words, e.g. "No such file or directory".
+func errnoText() -> String {
+    let code = errno
+    guard let text = strerror(code) else { return "error \(code)" }
+    return String(cString: text)
+}
+
+// MARK: - preprocess_input
+
+/// Keras's ImageNet means in caffe mode, in BGR order, as float32 (numpy subtracts the Python
+/// floats from a float32 array in float32).
+let caffeMeanBGR: (b: Float, g: Float, r: Float) = (
+    Float(103.939 as Double), Float(116.779 as Double), Float(123.68 as Double))
+
+/// Keras's `preprocess_input` for ResNet50 (caffe mode) applied to one image as a batch of
+/// one: float32, RGB → BGR, then subtract the ImageNet means [103.939, 116.779, 123.68]
+/// (B, G, R). No scaling. The result has shape `[1, height, width, 3]`, NHWC.
+public func preprocessInput(_ image: RGBImage) -> Tensor {
+    preprocessInput([image])
+}
+
+/// `preprocessInput` for a batch: all images must share one size. Shape `[n, height, width, 3]`.
+public func preprocessInput(_ images: [RGBImage]) -> Tensor {
+    precondition(!images.isEmpty, "preprocessInput: no images")
+    let width = images[0].width, height = images[0].height
+    precondition(images.allSatisfy { $0.width == width && $0.height == height },
+                 "preprocessInput: images of different sizes")
+    let perImage = width * height * 3
+    var data = [Float](repeating: 0, count: images.count * perImage)
+    data.withUnsafeMutableBufferPointer { out in
+        for (n, image) in images.enumerated() {
+            image.pixels.withUnsafeBufferPointer { px in
+                var o = n * perImage
+                var i = 0
+                while i < perImage {
+                    out[o] = Float(px[i + 2]) - caffeMeanBGR.b
+                    out[o + 1] = Float(px[i + 1]) - caffeMeanBGR.g
+                    out[o + 2] = Float(px[i]) - caffeMeanBGR.r
+                    i += 3
+                    o += 3
+                }
+            }
+        }
+    }
+    return Tensor(shape: [images.count, height, width, 3], data: data)
+}

@@ -167,7 +167,8 @@ private func subsample(_ input: UnsafePointer<Float>, into rows: UnsafeMutablePo
 
 /// `x = max(x, 0)` over `count` values.
 func clampNegatives(_ values: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count where values[i] < 0 { values[i] = 0 }
+    // Written as a branch-free max so the compiler vectorises it.
+    for i in 0..<count { values[i] = max(values[i], 0) }
 }
 
 /// `x = scale[c] · x + shift[c]` per channel (the last axis), then ReLU if asked: batch norm in inference.

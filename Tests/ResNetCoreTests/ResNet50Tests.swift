@@ -58,7 +58,7 @@ import Testing
     @Test func summaryListsTheShortcutAfterTheMainPathLikeKeras() throws {
         let lines = try ResNet50().summary().split(separator: "\n").map(String.init)
         let branch2c = try #require(lines.firstIndex { $0.hasPrefix("res2a_branch2c (Conv2D)") })
-        #expect(lines[branch2c + 2].hasPrefix("res2a_branch1 (Conv2D)         (None, 55, 55, 256)  16640       max_pooling2d_1[0][0]"))
+        #expect(lines[branch2c + 2].hasPrefix("res2a_branch1 (Conv2D)          (None, 55, 55, 256)  16640       max_pooling2d_1[0][0]"))
         #expect(lines.contains("Total params: 25,636,712"))
         #expect(lines.contains("Trainable params: 25,583,592"))
         #expect(lines.contains("Non-trainable params: 53,120"))

@@ -1,0 +1,80 @@
+import Foundation
+import ResNetCore
+
+/// One ImageNet class: its index in the 1000 outputs, WordNet id and Keras label.
+public struct ImageNetClass: Sendable, Equatable, Codable {
+    public let index: Int
+    public let wnid: String
+    public let label: String
+}
+
+/// One line of `decode_predictions`: a class and its probability.
+public struct Prediction: Sendable, Equatable {
+    public let imageNetClass: ImageNetClass
+    public let probability: Float
+}
+
+/// Why the labels could not be read.
+public enum LabelsError: Error, CustomStringConvertible {
+    case resourceMissing
+    case malformed(String)
+    case wrongOutputSize(Int)
+
+    public var description: String {
+        switch self {
+        case .resourceMissing:
+            return "cannot find imagenet_class_index.json beside reslab; reinstall or run reslab from its build folder"
+        case .malformed(let reason):
+            return "imagenet_class_index.json is malformed: \(reason)"
+        case .wrongOutputSize(let count):
+            return "decode_predictions expects 1000 class probabilities per image, got \(count)"
+        }
+    }
+}
+
+/// The ImageNet-1k labels Keras's `decode_predictions` uses (`imagenet_class_index.json`,
+/// `"386": ["n02504458", "African_elephant"]`), shipped with reslab as a resource.
+public struct ImageNetLabels: Sendable {
+    /// The 1000 classes, by index.
+    public let classes: [ImageNetClass]
+
+    /// Reads the copy shipped with reslab.
+    public static func bundled() throws(LabelsError) -> ImageNetLabels {
+        guard let url = Bundle.module.url(forResource: "imagenet_class_index", withExtension: "json"),
+            let data = try? Data(contentsOf: url)
+        else { throw .resourceMissing }
+        return try ImageNetLabels(json: data)
+    }
+
+    /// Parses Keras's class-index JSON: an object from "0"…"999" to `[wnid, label]`.
+    public init(json: Data) throws(LabelsError) {
+        guard let object = try? JSONDecoder().decode([String: [String]].self, from: json) else {
+            throw .malformed("expected an object of \"index\": [\"wnid\", \"label\"]")
+        }
+        var classes = [ImageNetClass?](repeating: nil, count: object.count)
+        for (key, pair) in object {
+            guard let index = Int(key), classes.indices.contains(index), pair.count == 2 else {
+                throw .malformed("bad entry \"\(key)\"")
+            }
+            classes[index] = ImageNetClass(index: index, wnid: pair[0], label: pair[1])
+        }
+        self.classes = classes.compactMap { $0 }
+        guard self.classes.count == object.count else { throw .malformed("indices are not 0…\(object.count - 1)") }
+    }
+
+    /// Keras's `decode_predictions(preds, top)`: for each image (row of `[N, 1000]`), the `top`
+    /// classes by falling probability (ties keep the lower index first).
+    public func decodePredictions(_ predictions: Tensor, top: Int = 5) throws(LabelsError) -> [[Prediction]] {
+        let width = predictions.shape.last ?? 0
+        guard width == classes.count else { throw .wrongOutputSize(width) }
+        return (0..<(predictions.count / width)).map { row in
+            let probabilities = predictions.data[(row * width)..<((row + 1) * width)]
+            let ranked = probabilities.indices.sorted {
+                probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1
+            }
+            return ranked.prefix(max(0, top)).map {
+                Prediction(imageNetClass: classes[$0 - row * width], probability: probabilities[$0])
+            }
+        }
+    }
+}

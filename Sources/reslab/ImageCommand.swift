@@ -1,0 +1,44 @@
+import ArgumentParser
+import ResNetCore
+import ResNetIO
+
+/// `reslab image`: what `image.load_img(path, target_size=(224, 224))` makes of a file, as a picture.
+struct ImageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Show what load_img(path, target_size=(224, 224)) makes of an image.")
+
+    @Argument(help: "A JPEG or PNG image.")
+    var image: String
+
+    @Option(help: "Write the 224x224 RGB pixels (224*224*3 bytes, row by row) to this file.")
+    var rawOut: String?
+
+    func run() throws {
+        let original = try readImage(path: image)
+        let resized = original.resized(width: 224, height: 224)
+        if let rawOut { try resized.writeRaw(to: rawOut) }
+        print("\(Terminal.bold(image)): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)")
+        if Terminal.colorsStandardOutput { print(Self.preview(resized, columns: 56)) }
+        let input = preprocessInput(resized)
+        let (low, high) = (input.data.min() ?? 0, input.data.max() ?? 0)
+        print("preprocess_input (caffe): RGB → BGR, minus the ImageNet means → shape \(weightShape(input.shape)), values \(fixed(Double(low), 1)) … \(fixed(Double(high), 1))")
+    }
+
+    /// The image drawn with upper-half blocks: each character shows two pixels (24-bit colour).
+    static func preview(_ image: RGBImage, columns: Int) -> String {
+        let scale = Double(image.width) / Double(columns)
+        let rows = Int(Double(image.height) / scale / 2)
+        var text = ""
+        for row in 0..<rows {
+            for column in 0..<columns {
+                let x = min(image.width - 1, Int(Double(column) * scale))
+                let top = image.pixel(x: x, y: min(image.height - 1, Int(Double(row * 2) * scale)))
+                let bottom = image.pixel(x: x, y: min(image.height - 1, Int(Double(row * 2 + 1) * scale)))
+                text += "\u{1B}[38;2;\(top.r);\(top.g);\(top.b)m\u{1B}[48;2;\(bottom.r);\(bottom.g);\(bottom.b)m▀"
+            }
+            text += "\u{1B}[0m\n"
+        }
+        return text
+    }
+}

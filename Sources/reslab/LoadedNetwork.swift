@@ -1,0 +1,69 @@
+import ResNetCore
+import ResNetIO
+
+/// The options every command that runs the network shares.
+struct NetworkOptions: ParsableArguments {
+    @Option(help: "Keras HDF5 weight file (default: the tutorial's file in the reslab cache).")
+    var weights: String?
+
+    @Option(help: "Which ResNet50: tutorial or keras-applications (default: told from the weight file).")
+    var variant: ResNet50Variant?
+}
+
+import ArgumentParser
+
+/// A ResNet50 with its weights, ready to predict.
+struct LoadedNetwork {
+    let variant: ResNet50Variant
+    let weightsPath: String
+    let engine: InferenceEngine
+    /// Seconds spent reading the weight file and compiling the engine.
+    let loadSeconds: Double
+
+    /// Opens the weight file, builds the matching network and checks every weight's shape.
+    init(_ options: NetworkOptions) throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let path = try Self.weightsPath(options.weights)
+        let file = try KerasWeightsFile(path: path)
+        let detected = file.resNet50Variant
+        switch (options.variant, detected) {
+        case (let asked?, let found?) where asked != found:
+            throw UsageError(
+                "'\(path)' holds \(found.rawValue) weights, not \(asked.rawValue); drop --variant or pass --variant \(found.rawValue)")
+        case (nil, nil):
+            throw UsageError(
+                "cannot tell which ResNet50 '\(path)' holds (no layer named res2a_branch2a or conv2_block1_1_conv); pass --variant")
+        default:
+            break
+        }
+        variant = options.variant ?? detected!
+        let model = try variant.build()
+        engine = try InferenceEngine(model: model, weights: try file.weights(for: model))
+        weightsPath = path
+        loadSeconds = (clock.now - start).seconds
+    }
+
+    /// The weight file to use: the one given, or the tutorial's file in the cache.
+    static func weightsPath(_ given: String?) throws -> String {
+        if let given { return given }
+        let cached = WeightsCache.defaultWeightsPath
+        guard FileManagerShim.fileExists(cached) else {
+            throw UsageError(
+                "no weights at \(cached): run `reslab weights download` to fetch the tutorial's file (98 MB), or pass --weights FILE")
+        }
+        return cached
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+enum FileManagerShim {
+    static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import ResNetCore
+import ResNetIO
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `reslab`: build the tutorial's ResNet50 piece by piece, then run it on a real image.
+@main
+struct Reslab: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reslab",
+        abstract: "Learn how ResNet50 works by building it, then run it on a real image.",
+        subcommands: [
+            SummaryCommand.self, ClassifyCommand.self, ImageCommand.self, WeightsCommand.self, BenchCommand.self,
+        ])
+
+    /// Runs the command; an error the learner can act on is printed as one line, with no usage dump.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error where isReslabError(error) {
+            Terminal.printError(String(describing: error))
+            Glibc.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func isReslabError(_ error: any Error) -> Bool {
+        error is ShapeError || error is WeightsError || error is ImageError || error is LabelsError
+            || error is BLASError || error is WeightsMismatch || error is ForwardPassCancelled || error is UsageError
+    }
+}
+
+/// A mistake in how reslab was called that the argument parser cannot see (e.g. a missing weight file).
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `--variant`: which ResNet50 to build.
+extension ResNet50Variant: ExpressibleByArgument {}

@@ -48,7 +48,7 @@ struct ClassifyCommand: ParsableCommand {
             print(Self.table(image: result.image, predictions: result.top))
         }
         print()
-        print("Predicted: " + Self.pythonRepr(results.map(\.top)))
+        print("Predicted: " + Self.predictedLine(results.map(\.top)))
     }
 
     // MARK: - Output
@@ -69,10 +69,11 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     /// The tutorial's line: `[[('n01871265', 'tusker', 0.41107917), …]]`, floats as numpy prints float32.
-    static func pythonRepr(_ batches: [[Prediction]]) -> String {
+    static func predictedLine(_ batches: [[Prediction]]) -> String {
         "[" + batches.map { predictions in
             "[" + predictions.map {
-                "('\($0.imageNetClass.wnid)', '\($0.imageNetClass.label)', \($0.probability))"
+                let wnid = pythonStringRepr($0.imageNetClass.wnid), label = pythonStringRepr($0.imageNetClass.label)
+                return "(\(wnid), \(label), \($0.probability))"
             }.joined(separator: ", ") + "]"
         }.joined(separator: ", ") + "]"
     }
@@ -92,6 +93,13 @@ struct ClassifyCommand: ParsableCommand {
         }
         return "[" + items.joined(separator: ",\n ") + "]"
     }
+}
+
+/// Python's `repr` of a plain string: single quotes, or double quotes when it holds a single quote
+/// (`"yellow_lady's_slipper"`).
+func pythonStringRepr(_ text: String) -> String {
+    if text.contains("'") && !text.contains("\"") { return "\"" + text + "\"" }
+    return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "\\'") + "'"
 }
 
 /// A JSON string literal.

@@ -57,8 +57,12 @@ public final class InferenceEngine {
 
     /// Runs the model on a batch `[N, …input shape]` and returns the output `[N, …output shape]`.
     ///
-    /// - Parameter shouldCancel: polled between steps; returning `true` stops with ``ForwardPassCancelled``.
-    public func predict(_ input: Tensor, shouldCancel: () -> Bool = { false }) throws -> Tensor {
+    /// - Parameters:
+    ///   - shouldCancel: polled between steps; returning `true` stops with ``ForwardPassCancelled``.
+    ///   - stepFinished: called after each step with its description and duration (for profiling).
+    public func predict(
+        _ input: Tensor, shouldCancel: () -> Bool = { false }, stepFinished: ((String, Duration) -> Void)? = nil
+    ) throws -> Tensor {
         guard input.shape.count == model.inputShape.count + 1, Array(input.shape.dropFirst()) == model.inputShape,
             input.shape[0] > 0
         else { throw ShapeError.inputMismatch(expected: model.inputShape, found: input.shape) }
@@ -68,8 +72,10 @@ public final class InferenceEngine {
         var values = [Tensor?](repeating: nil, count: model.nodes.count)
         values[model.inputIndex] = input
 
+        let clock = ContinuousClock()
         for step in steps {
             if shouldCancel() { throw ForwardPassCancelled() }
+            let start = clock.now
             switch step {
             case .convolution(let input, let output, let kernel, let bias, let geometry, let filters, let residual, let relu):
                 values[output] = conv2D(
@@ -78,12 +84,24 @@ public final class InferenceEngine {
             case .layer(let node, let inputs, let weights):
                 values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
             }
+            if let stepFinished { stepFinished(describe(step), clock.now - start) }
             for i in step.inputs {
                 remainingUses[i] -= 1
                 if remainingUses[i] == 0 && i != model.outputIndex { values[i] = nil }
             }
         }
         return values[model.outputIndex]!
+    }
+
+    /// A short description of a step: `conv 3x3/1 → (None, 55, 55, 64) +relu` or `MaxPooling2D max_pooling2d_1`.
+    func describe(_ step: Step) -> String {
+        switch step {
+        case .convolution(_, let output, _, _, let g, _, let residual, let relu):
+            return "conv \(g.rows.window)x\(g.columns.window)/\(g.rows.stride) → \(kerasShape(model.nodes[output].outputShape))"
+                + (residual != nil ? " +add" : "") + (relu ? " +relu" : "")
+        case .layer(let node, _, _):
+            return "\(type(of: model.nodes[node].layer).kerasClassName) \(model.nodes[node].name)"
+        }
     }
 
     // MARK: - Compilation

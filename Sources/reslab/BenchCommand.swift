@@ -20,6 +20,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 2
 
+    @Flag(help: "Also print where the time goes, by kind of step (from one extra run).")
+    var profile = false
+
     @Flag(help: "Also time onnxruntime on the same graph and weights (needs --weights and python3 with onnxruntime).")
     var compareOnnxruntime = false
 
@@ -65,6 +68,18 @@ struct BenchCommand: ParsableCommand {
         print("forward pass: 1 image 224x224, \(runs) runs after 1 warm-up, \(engine.stepCount) fused steps")
         print("median_ms=\(fixed(median, 2)) min_ms=\(fixed(times.first!, 2)) max_ms=\(fixed(times.last!, 2))")
         print("load_ms=\(fixed(loadSeconds * 1000, 1)) peak_rss_mb=\(fixed(Double(peakResidentKilobytes()) / 1024, 1))")
+
+        if profile {
+            var byKind = [String: (count: Int, milliseconds: Double)]()
+            _ = try engine.predict(input, stepFinished: { description, duration in
+                let kind = description.hasPrefix("conv") ? String(description.split(separator: " → ")[0]) : String(description.split(separator: " ")[0])
+                byKind[kind, default: (0, 0)].count += 1
+                byKind[kind, default: (0, 0)].milliseconds += duration.seconds * 1000
+            })
+            for (kind, entry) in byKind.sorted(by: { $0.value.milliseconds > $1.value.milliseconds }) {
+                print("  \(kind.padding(16)) \(String(entry.count).leftPadding(3)) steps  \(fixed(entry.milliseconds, 2).leftPadding(7)) ms")
+            }
+        }
 
         if compareOnnxruntime, let weightsPath {
             let onnx = try OnnxruntimeBench.run(weights: weightsPath, variant: engine.model, runs: runs, threads: threads)

@@ -72,11 +72,6 @@ public enum BLAS {
         try loaded.get().info
     }
 
-    /// Sets the number of threads OpenBLAS uses for each GEMM.
-    public static func setThreadCount(_ count: Int) throws(BLASError) {
-        try loaded.get().setNumThreads(Int32(max(1, count)))
-    }
-
     /// `C = alpha·A·B + beta·C` for row-major matrices: A is m×k, B is k×n, C is m×n.
     ///
     /// This is where nearly all of ResNet50's time goes.
@@ -159,6 +154,9 @@ public enum BLAS {
             else {
                 return .failure(.missingSymbol("openblas_get_corename", library: path))
             }
+            // reslab splits each convolution over threads itself (see `conv2D`): each GEMM runs on
+            // the thread that calls it.
+            setThreads(1)
             let name = coreName().map { String(cString: $0) } ?? "unknown"
             let info = BLASInfo(coreName: name, choice: choice, libraryPath: path)
             return .success(

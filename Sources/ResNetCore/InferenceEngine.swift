@@ -7,6 +7,10 @@
 //
 // Anything else runs layer by layer through `Layer.forward`.
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the engine does at one step, reading and writing node values by index.
 enum Step {
     /// A convolution with folded batch norm, optional shortcut `residual` and optional ReLU.
@@ -40,6 +44,8 @@ public final class InferenceEngine {
     public let model: Model
     let steps: [Step]
     private let workspace = Workspace()
+    /// How many threads each convolution is split over (default: the processors online).
+    public var threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     /// Compiles `model` with `weights`, folding each batch norm into its convolution.
     ///
@@ -80,7 +86,7 @@ public final class InferenceEngine {
             case .convolution(let input, let output, let kernel, let bias, let geometry, let filters, let residual, let relu):
                 values[output] = conv2D(
                     values[input]!, kernel: kernel, bias: bias, geometry: geometry, filters: filters,
-                    residual: residual.map { values[$0]! }, relu: relu, workspace: workspace)
+                    residual: residual.map { values[$0]! }, relu: relu, threads: threadCount, workspace: workspace)
             case .layer(let node, let inputs, let weights):
                 values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
             }

@@ -1,6 +1,8 @@
 // The arithmetic: small functions on NHWC tensors. `conv2D` (im2col + OpenBLAS sgemm) is where
 // nearly all of a forward pass's time goes; everything else is a single pass over memory.
 
+import Dispatch
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -35,52 +37,72 @@ public final class Workspace {
 /// array, no transpose; output `[N, H', W', filters]`. A 1×1 stride-1 convolution multiplies the input
 /// directly, with no copy. `residual`, when given, has the output's shape and is added before the ReLU
 /// (the shortcut of a residual block, fused into the GEMM as its `C` operand).
+///
+/// This is the hot spot. The work is split over `threads` threads by reslab itself, each running a
+/// single-threaded sgemm on its share of output rows (or, when there are few rows, of filters):
+/// OpenBLAS's own threading scales poorly on ResNet50's GEMMs, whose `n` is often only 64.
 func conv2D(
     _ input: Tensor, kernel: [Float], bias: [Float]?, geometry g: WindowGeometry, filters: Int,
-    residual: Tensor? = nil, relu: Bool = false, workspace: Workspace
+    residual: Tensor? = nil, relu: Bool = false, threads: Int = 1, workspace: Workspace
 ) -> Tensor {
     let batch = input.shape[0]
     let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
     let (outH, outW) = (g.rows.output, g.columns.output)
-    let (kh, kw) = (g.rows.window, g.columns.window)
-    let (sh, sw) = (g.rows.stride, g.columns.stride)
-    let (padTop, padLeft) = (g.rows.padBefore, g.columns.padBefore)
     let pixels = outH * outW
-    let depth = kh * kw * inC
-    let isPointwise = kh == 1 && kw == 1 && padTop == 0 && padLeft == 0
-    let needsNoCopy = isPointwise && sh == 1 && sw == 1
+    let depth = g.rows.window * g.columns.window * inC
+    let isPointwise = g.rows.window == 1 && g.columns.window == 1 && g.rows.padBefore == 0 && g.columns.padBefore == 0
+    let needsNoCopy = isPointwise && g.rows.stride == 1 && g.columns.stride == 1
 
     let scratch = needsNoCopy ? nil : workspace.floats(pixels * depth)
-    var output = [Float](unsafeUninitializedCapacity: batch * pixels * filters) { buffer, count in
+    var output = [Float](unsafeUninitializedCapacity: batch * pixels * filters) { _, count in
         count = batch * pixels * filters
     }
+    // Few rows (stage 5 has 49 pixels): split the filters instead.
+    let splitRows = pixels >= 64 * threads
+    let parts = max(1, min(threads, splitRows ? pixels / 32 : filters / 16))
     input.data.withUnsafeBufferPointer { inputBuffer in
         kernel.withUnsafeBufferPointer { kernelBuffer in
             output.withUnsafeMutableBufferPointer { outputBuffer in
                 for n in 0..<batch {
                     let source = inputBuffer.baseAddress! + n * inH * inW * inC
                     let destination = outputBuffer.baseAddress! + n * pixels * filters
+                    let a = needsNoCopy ? UnsafePointer(source) : UnsafePointer(scratch!)
 
-                    // C starts as bias (+ residual), so the GEMM accumulates onto it (beta = 1).
-                    let beta = initializeAccumulator(
-                        destination, pixels: pixels, filters: filters, bias: bias,
-                        residual: residual.map { ($0, n * pixels * filters) })
-
-                    let a: UnsafePointer<Float>
-                    if needsNoCopy {
-                        a = UnsafePointer(source)
-                    } else if isPointwise {
-                        subsample(source, into: scratch!, g: g)
-                        a = UnsafePointer(scratch!)
-                    } else {
-                        im2col(source, into: scratch!, g: g)
-                        a = UnsafePointer(scratch!)
+                    // Rows of A and C: C starts as bias (+ residual), so the GEMM accumulates onto it.
+                    let beta: Float = bias == nil && residual == nil ? 0 : 1
+                    parallelFor(parts) { part in
+                        let rows = share(of: pixels, part: part, parts: parts)
+                        initializeAccumulator(
+                            destination, rows: rows, filters: filters, bias: bias,
+                            residual: residual.map { ($0, n * pixels * filters) })
+                        if isPointwise && !needsNoCopy {
+                            subsample(source, into: scratch!, rows: rows, g: g)
+                        } else if !isPointwise {
+                            im2col(source, into: scratch!, rows: rows, g: g)
+                        }
                     }
-                    BLAS.sgemm(
-                        m: pixels, n: filters, k: depth, a: a, lda: depth,
-                        b: kernelBuffer.baseAddress!, ldb: filters,
-                        c: destination, ldc: filters, beta: beta)
-                    if relu { clampNegatives(destination, count: pixels * filters) }
+                    // The GEMM, with the ReLU on the block each thread just wrote.
+                    parallelFor(parts) { part in
+                        if splitRows {
+                            let rows = share(of: pixels, part: part, parts: parts)
+                            BLAS.sgemm(
+                                m: rows.count, n: filters, k: depth, a: a + rows.lowerBound * depth, lda: depth,
+                                b: kernelBuffer.baseAddress!, ldb: filters,
+                                c: destination + rows.lowerBound * filters, ldc: filters, beta: beta)
+                            if relu { clampNegatives(destination + rows.lowerBound * filters, count: rows.count * filters) }
+                        } else {
+                            let columns = share(of: filters, part: part, parts: parts)
+                            BLAS.sgemm(
+                                m: pixels, n: columns.count, k: depth, a: a, lda: depth,
+                                b: kernelBuffer.baseAddress! + columns.lowerBound, ldb: filters,
+                                c: destination + columns.lowerBound, ldc: filters, beta: beta)
+                            if relu {
+                                for row in 0..<pixels {
+                                    clampNegatives(destination + row * filters + columns.lowerBound, count: columns.count)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -88,23 +110,45 @@ func conv2D(
     return Tensor(shape: [batch, outH, outW, filters], data: output)
 }
 
-/// Fills the GEMM's C with bias rows (plus the residual); returns the `beta` for the GEMM.
+/// Part `part` of `0..<count` cut into `parts` nearly equal ranges.
+private func share(of count: Int, part: Int, parts: Int) -> Range<Int> {
+    (count * part / parts)..<(count * (part + 1) / parts)
+}
+
+/// Runs `body(0)`, …, `body(count - 1)` on up to `count` threads and waits for all of them.
+/// Each call writes a disjoint part of the output, so sharing the (non-Sendable) pointers is safe.
+private func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    if count == 1 { return body(0) }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+    }
+}
+
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Fills rows of the GEMM's C with the bias (plus the residual), when there is one.
 private func initializeAccumulator(
-    _ c: UnsafeMutablePointer<Float>, pixels: Int, filters: Int, bias: [Float]?, residual: (Tensor, Int)?
-) -> Float {
+    _ c: UnsafeMutablePointer<Float>, rows: Range<Int>, filters: Int, bias: [Float]?, residual: (Tensor, Int)?
+) {
     switch (bias, residual) {
     case (nil, nil):
-        return 0
+        return
     case (let bias?, nil):
         bias.withUnsafeBufferPointer { b in
-            for p in 0..<pixels { (c + p * filters).update(from: b.baseAddress!, count: filters) }
+            for p in rows { (c + p * filters).update(from: b.baseAddress!, count: filters) }
         }
     case (nil, let (tensor, offset)?):
-        tensor.data.withUnsafeBufferPointer { r in c.update(from: r.baseAddress! + offset, count: pixels * filters) }
+        tensor.data.withUnsafeBufferPointer { r in
+            (c + rows.lowerBound * filters).update(from: r.baseAddress! + offset + rows.lowerBound * filters, count: rows.count * filters)
+        }
     case (let bias?, let (tensor, offset)?):
         bias.withUnsafeBufferPointer { b in
             tensor.data.withUnsafeBufferPointer { r in
-                for p in 0..<pixels {
+                for p in rows {
                     let row = c + p * filters
                     let residualRow = r.baseAddress! + offset + p * filters
                     for f in 0..<filters { row[f] = residualRow[f] + b[f] }
@@ -112,20 +156,20 @@ private func initializeAccumulator(
             }
         }
     }
-    return 1
 }
 
 /// Lays every receptive field of one image out as a row: `(H'·W') × (kh·kw·C)`, zeros where the
 /// window hangs over the padding. Each `(ky, kx)` step copies `C` contiguous channels.
-private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, g: WindowGeometry) {
+private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry) {
     let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
     let (kh, kw) = (g.rows.window, g.columns.window)
     let depth = kh * kw * inC
-    for oy in 0..<g.rows.output {
+    for pixel in rows {
+        let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
         let y0 = oy * g.rows.stride - g.rows.padBefore
-        for ox in 0..<g.columns.output {
+        do {
             let x0 = ox * g.columns.stride - g.columns.padBefore
-            var row = columns + (oy * g.columns.output + ox) * depth
+            var row = columns + pixel * depth
             for ky in 0..<kh {
                 let y = y0 + ky
                 if y < 0 || y >= inH {
@@ -153,13 +197,12 @@ private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePo
 }
 
 /// The input pixels a strided 1×1 convolution reads: `(H'·W') × C`.
-private func subsample(_ input: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>, g: WindowGeometry) {
+private func subsample(_ input: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry) {
     let (inW, inC) = (g.columns.input, g.inputChannels)
-    for oy in 0..<g.rows.output {
-        for ox in 0..<g.columns.output {
-            let source = input + ((oy * g.rows.stride) * inW + ox * g.columns.stride) * inC
-            (rows + (oy * g.columns.output + ox) * inC).update(from: source, count: inC)
-        }
+    for pixel in rows {
+        let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
+        let source = input + ((oy * g.rows.stride) * inW + ox * g.columns.stride) * inC
+        (matrix + pixel * inC).update(from: source, count: inC)
     }
 }
 

@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs.")
     var runs: Int = 20
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "Threads each convolution is split over.")
     var threads: Int = 2
 
     @Flag(help: "Also print where the time goes, by kind of step (from one extra run).")
@@ -36,8 +36,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let blas = try BLAS.info()
-        try BLAS.setThreadCount(threads)
-        let engine: InferenceEngine
+        var engine: InferenceEngine
         let clock = ContinuousClock()
         let loadStart = clock.now
         var weightsPath: String?
@@ -50,24 +49,32 @@ struct BenchCommand: ParsableCommand {
             weightsPath = loaded.weightsPath
         }
         let loadSeconds = (clock.now - loadStart).seconds
+        engine.threadCount = threads
 
         var generator = SystemRandomNumberGenerator()
         let input = Tensor(shape: [1, 224, 224, 3], data: (0..<(224 * 224 * 3)).map { _ in Float.random(in: -120...150, using: &generator) })
+        let onnxruntime = try weightsPath.flatMap { compareOnnxruntime ? try OnnxruntimeRunner(weights: $0, threads: threads) : nil }
         _ = try engine.predict(input)  // warm-up
-        var times = [Double]()
+
+        // Runs alternate with onnxruntime's, so that both see the same load on a shared machine.
+        var ours = [Double](), theirs = [Double]()
         for _ in 0..<runs {
             let start = clock.now
             _ = try engine.predict(input)
-            times.append((clock.now - start).seconds * 1000)
+            ours.append((clock.now - start).seconds * 1000)
+            if let onnxruntime { theirs.append(try onnxruntime.timeOneRun()) }
         }
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
 
         print("\(blas), \(threads) thread\(threads == 1 ? "" : "s")")
         print("weights: \(weightsPath ?? "seeded random") (\(randomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)")
         print("forward pass: 1 image 224x224, \(runs) runs after 1 warm-up, \(engine.stepCount) fused steps")
-        print("median_ms=\(fixed(median, 2)) min_ms=\(fixed(times.first!, 2)) max_ms=\(fixed(times.last!, 2))")
+        print("median_ms=\(fixed(median(ours), 2)) min_ms=\(fixed(ours.min()!, 2)) max_ms=\(fixed(ours.max()!, 2))")
         print("load_ms=\(fixed(loadSeconds * 1000, 1)) peak_rss_mb=\(fixed(Double(peakResidentKilobytes()) / 1024, 1))")
+        if !theirs.isEmpty {
+            print("onnxruntime_median_ms=\(fixed(median(theirs), 2)) min_ms=\(fixed(theirs.min()!, 2)) max_ms=\(fixed(theirs.max()!, 2))")
+            let pairRatios = zip(ours, theirs).map { $0 / $1 }
+            print("ratio=\(fixed(median(ours) / median(theirs), 3)) (reslab median / onnxruntime median; median of paired ratios \(fixed(median(pairRatios), 3)))")
+        }
 
         if profile {
             var byKind = [String: (count: Int, milliseconds: Double)]()
@@ -76,42 +83,68 @@ struct BenchCommand: ParsableCommand {
                 byKind[kind, default: (0, 0)].count += 1
                 byKind[kind, default: (0, 0)].milliseconds += duration.seconds * 1000
             })
+            print("one more run, by kind of step:")
             for (kind, entry) in byKind.sorted(by: { $0.value.milliseconds > $1.value.milliseconds }) {
                 print("  \(kind.padding(16)) \(String(entry.count).leftPadding(3)) steps  \(fixed(entry.milliseconds, 2).leftPadding(7)) ms")
             }
         }
-
-        if compareOnnxruntime, let weightsPath {
-            let onnx = try OnnxruntimeBench.run(weights: weightsPath, variant: engine.model, runs: runs, threads: threads)
-            print("onnxruntime_median_ms=\(fixed(onnx, 2))")
-            print("ratio=\(fixed(median / onnx, 3)) (reslab median / onnxruntime median)")
-        }
     }
 }
 
-/// Runs `python/onnx_bench.py` (onnxruntime on the same graph and weights) and reads its median.
-enum OnnxruntimeBench {
-    static func run(weights: String, variant: Model, runs: Int, threads: Int) throws -> Double {
+/// The median of a non-empty list.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// onnxruntime on the same graph and weights, in a `python/onnx_bench.py --serve` process that
+/// times one run each time it is asked.
+final class OnnxruntimeRunner {
+    private let process = Process()
+    private let requests = Pipe()
+    private let replies = Pipe()
+    private var buffer = [UInt8]()
+
+    init(weights: String, threads: Int) throws {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/onnx_bench.py").path
         guard FileManagerShim.fileExists(script) else { throw UsageError("cannot find \(script) for --compare-onnxruntime") }
-        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--weights", weights, "--runs", String(runs), "--threads", String(threads)]
-        let output = Pipe()
-        process.standardOutput = output
+        process.arguments = ["python3", script, "--weights", weights, "--threads", String(threads), "--serve"]
+        process.standardInput = requests
+        process.standardOutput = replies
         do { try process.run() } catch { throw UsageError("cannot run python3: \(error.localizedDescription)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        guard readLine() == "ready" else { throw Self.failure }
+    }
+
+    deinit {
+        try? requests.fileHandleForWriting.close()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0,
-            let field = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first(where: { $0.hasPrefix("onnxruntime_median_ms=") }),
-            let value = Double(field.dropFirst("onnxruntime_median_ms=".count))
-        else {
-            throw UsageError("onnxruntime bench failed (is onnxruntime installed? pip install -r python/requirements-test.txt)")
+    }
+
+    /// Asks for one timed run and returns its milliseconds.
+    func timeOneRun() throws -> Double {
+        requests.fileHandleForWriting.write(Data("run\n".utf8))
+        guard let line = readLine(), let milliseconds = Double(line) else { throw Self.failure }
+        return milliseconds
+    }
+
+    private static let failure = UsageError(
+        "onnxruntime bench failed (is onnxruntime installed? pip install -r python/requirements-test.txt)")
+
+    private func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let chunk = replies.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(contentsOf: chunk)
         }
-        return value
     }
 }
 

@@ -26,7 +26,7 @@ or, with --json, exactly one JSON object on one line:
 
 With --serve (used by `reslab bench --compare-onnxruntime`), after the warm-up it prints "ready",
 then answers each line "run" on stdin with one timed run's milliseconds on its own line, until EOF:
-runs of reslab and of onnxruntime then alternate, so both see the same load on a shared machine.
+reslab and onnxruntime then take turns in blocks of runs, so both see the same load on a shared machine.
 
 Errors (unreadable file, a file without the classifier layer, bad arguments): one line on stderr
 starting with "onnx_bench: ", nothing on stdout, exit status 1 (2 for bad arguments).

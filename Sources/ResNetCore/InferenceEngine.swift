@@ -17,18 +17,22 @@ enum Step {
     case convolution(
         input: Int, output: Int, kernel: [Float], bias: [Float]?, geometry: WindowGeometry, filters: Int,
         residual: Int?, relu: Bool)
+    /// A 3×3 stride-1 `same` convolution with folded batch norm by Winograd F(2×2, 3×3), optional ReLU.
+    case winograd(input: Int, output: Int, transformedKernel: [Float], bias: [Float]?, filters: Int, relu: Bool)
     /// Any layer, computed by its own `forward`.
     case layer(node: Int, inputs: [Int], weights: [Tensor])
 
     var inputs: [Int] {
         switch self {
         case .convolution(let input, _, _, _, _, _, let residual, _): return [input] + (residual.map { [$0] } ?? [])
+        case .winograd(let input, _, _, _, _, _): return [input]
         case .layer(_, let inputs, _): return inputs
         }
     }
     var output: Int {
         switch self {
         case .convolution(_, let output, _, _, _, _, _, _): return output
+        case .winograd(_, let output, _, _, _, _): return output
         case .layer(let node, _, _): return node
         }
     }
@@ -87,6 +91,10 @@ public final class InferenceEngine {
                 values[output] = conv2D(
                     values[input]!, kernel: kernel, bias: bias, geometry: geometry, filters: filters,
                     residual: residual.map { values[$0]! }, relu: relu, threads: threadCount, workspace: workspace)
+            case .winograd(let input, let output, let kernel, let bias, let filters, let relu):
+                values[output] = winogradConv3x3(
+                    values[input]!, transformedKernel: kernel, bias: bias, filters: filters, relu: relu,
+                    threads: threadCount, workspace: workspace)
             case .layer(let node, let inputs, let weights):
                 values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
             }
@@ -105,6 +113,8 @@ public final class InferenceEngine {
         case .convolution(_, let output, _, _, let g, _, let residual, let relu):
             return "conv \(g.rows.window)x\(g.columns.window)/\(g.rows.stride) → \(kerasShape(model.nodes[output].outputShape))"
                 + (residual != nil ? " +add" : "") + (relu ? " +relu" : "")
+        case .winograd(_, let output, _, _, _, let relu):
+            return "conv 3x3/1 winograd → \(kerasShape(model.nodes[output].outputShape))" + (relu ? " +relu" : "")
         case .layer(let node, _, _):
             return "\(type(of: model.nodes[node].layer).kerasClassName) \(model.nodes[node].name)"
         }
@@ -165,6 +175,12 @@ public final class InferenceEngine {
                 bias = folded
             }
             let geometry = try! conv.geometry(for: input)  // shapes were checked when the graph was built
+            if conv.kernelSize == (3, 3), conv.strides == (1, 1), conv.padding == .same, residual == nil {
+                return .winograd(
+                    input: node.inputs[0], output: output,
+                    transformedKernel: winogradKernel(kernel, inputChannels: input[2], filters: conv.filters),
+                    bias: bias, filters: conv.filters, relu: relu)
+            }
             return .convolution(
                 input: node.inputs[0], output: output, kernel: kernel, bias: bias, geometry: geometry,
                 filters: conv.filters, residual: residual, relu: relu)

@@ -57,8 +57,10 @@ func conv2D(
     var output = [Float](unsafeUninitializedCapacity: batch * pixels * filters) { _, count in
         count = batch * pixels * filters
     }
-    // Few rows (stage 5 has 49 pixels): split the filters instead.
-    let splitRows = pixels >= 64 * threads
+    // Each thread packs the whole of the matrix it does not split. The kernel is read from memory
+    // on every pass (ResNet50's weights far exceed the caches), so split the larger of the two:
+    // rows (pixels) early in the network, filters late, where the kernels are big and images small.
+    let splitRows = pixels >= filters && pixels >= 64 * threads
     let parts = max(1, min(threads, splitRows ? pixels / 32 : filters / 16))
     input.data.withUnsafeBufferPointer { inputBuffer in
         kernel.withUnsafeBufferPointer { kernelBuffer in
@@ -111,13 +113,13 @@ func conv2D(
 }
 
 /// Part `part` of `0..<count` cut into `parts` nearly equal ranges.
-private func share(of count: Int, part: Int, parts: Int) -> Range<Int> {
+func share(of count: Int, part: Int, parts: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
 }
 
 /// Runs `body(0)`, …, `body(count - 1)` on up to `count` threads and waits for all of them.
 /// Each call writes a disjoint part of the output, so sharing the (non-Sendable) pointers is safe.
-private func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     if count == 1 { return body(0) }
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)

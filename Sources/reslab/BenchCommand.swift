@@ -56,13 +56,22 @@ struct BenchCommand: ParsableCommand {
         let onnxruntime = try weightsPath.flatMap { compareOnnxruntime ? try OnnxruntimeRunner(weights: $0, threads: threads) : nil }
         _ = try engine.predict(input)  // warm-up
 
-        // Runs alternate with onnxruntime's, so that both see the same load on a shared machine.
+        // With onnxruntime, the two take turns in blocks of `block` timed runs, each block after one
+        // untimed run, so that both see the same load on a shared machine and both start a block warm.
         var ours = [Double](), theirs = [Double]()
-        for _ in 0..<runs {
-            let start = clock.now
-            _ = try engine.predict(input)
-            ours.append((clock.now - start).seconds * 1000)
-            if let onnxruntime { theirs.append(try onnxruntime.timeOneRun()) }
+        let block = onnxruntime == nil ? runs : 5
+        while ours.count < runs {
+            let count = min(block, runs - ours.count)
+            if onnxruntime != nil { _ = try engine.predict(input) }
+            for _ in 0..<count {
+                let start = clock.now
+                _ = try engine.predict(input)
+                ours.append((clock.now - start).seconds * 1000)
+            }
+            if let onnxruntime {
+                _ = try onnxruntime.timeOneRun()
+                for _ in 0..<count { theirs.append(try onnxruntime.timeOneRun()) }
+            }
         }
 
         print("\(blas), \(threads) thread\(threads == 1 ? "" : "s")")
@@ -72,8 +81,7 @@ struct BenchCommand: ParsableCommand {
         print("load_ms=\(fixed(loadSeconds * 1000, 1)) peak_rss_mb=\(fixed(Double(peakResidentKilobytes()) / 1024, 1))")
         if !theirs.isEmpty {
             print("onnxruntime_median_ms=\(fixed(median(theirs), 2)) min_ms=\(fixed(theirs.min()!, 2)) max_ms=\(fixed(theirs.max()!, 2))")
-            let pairRatios = zip(ours, theirs).map { $0 / $1 }
-            print("ratio=\(fixed(median(ours) / median(theirs), 3)) (reslab median / onnxruntime median; median of paired ratios \(fixed(median(pairRatios), 3)))")
+            print("ratio=\(fixed(median(ours) / median(theirs), 3)) (reslab median / onnxruntime median, alternating blocks of \(block) runs)")
         }
 
         if profile {

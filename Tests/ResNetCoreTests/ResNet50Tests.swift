@@ -109,15 +109,47 @@ import Testing
         return try Model(inputs: x0, outputs: x)
     }
 
-    @Test func fusedPlanMatchesLayerByLayerForwardPass() throws {
+    @Test(arguments: [1, 2, 3])
+    func fusedPlanMatchesLayerByLayerForwardPass(threads: Int) throws {
         let model = try smallResidualModel()
         let weights = ModelWeights.random(for: model, seed: 3)
         var generator = SplitMix64(seed: 11)
         let input = Tensor(shape: [2, 9, 9, 8], data: (0..<(2 * 9 * 9 * 8)).map { _ in generator.normal() })
         let expected = layerByLayer(model, weights, input)
         let engine = try InferenceEngine(model: model, weights: weights)
+        engine.threadCount = threads
         #expect(engine.stepCount < model.nodes.count - 10)
         expectClose(try engine.predict(input).data, expected.data, atol: 1e-6, rtol: 1e-4)
+    }
+
+    struct SplitCase: Sendable, CustomTestStringConvertible {
+        let size, channels, filters, threads: Int
+        var testDescription: String { "\(size)x\(size)x\(channels) → \(filters) on \(threads) threads" }
+    }
+
+    /// Large images split the GEMM by rows, small ones by filters; both must give the reference result.
+    @Test(arguments: [
+        SplitCase(size: 20, channels: 6, filters: 8, threads: 3),
+        SplitCase(size: 3, channels: 6, filters: 64, threads: 3),
+        SplitCase(size: 7, channels: 5, filters: 48, threads: 2),
+    ])
+    func convolutionsSplitOverThreadsMatchTheReference(_ c: SplitCase) throws {
+        let x0 = try Input(shape: [c.size, c.size, c.channels])
+        var x = try Conv2D(c.filters, kernelSize: 3, padding: .same)(x0)  // Winograd
+        x = try Activation(.relu)(x)
+        x = try Conv2D(c.filters, kernelSize: 1)(x)  // a GEMM on the activations themselves
+        x = try BatchNormalization()(x)
+        let shortcut = try Conv2D(c.filters, kernelSize: 1)(x0)
+        x = try add([x, shortcut])  // fused into the GEMM's C
+        x = try Activation(.relu)(x)
+        x = try Conv2D(c.filters, kernelSize: 3, strides: (2, 2), padding: .same)(x)  // im2col
+        let model = try Model(inputs: x0, outputs: x)
+        let weights = ModelWeights.random(for: model, seed: 5)
+        var generator = SplitMix64(seed: 2)
+        let input = Tensor(shape: [1, c.size, c.size, c.channels], data: (0..<(c.size * c.size * c.channels)).map { _ in generator.normal() })
+        let engine = try InferenceEngine(model: model, weights: weights)
+        engine.threadCount = c.threads
+        expectClose(try engine.predict(input).data, layerByLayer(model, weights, input).data, atol: 1e-5, rtol: 1e-4)
     }
 
     @Test func missingWeightsAreNamed() throws {

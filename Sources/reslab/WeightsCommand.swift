@@ -30,7 +30,7 @@ struct WeightsCommand: ParsableCommand {
                 downloader.url = parsed
             }
             let bar = ProgressBar()
-            Terminal.writeToStandardError("downloading \(downloader.url.absoluteString)\n")
+            if bar.isEnabled { Terminal.writeToStandardError("downloading \(downloader.url.absoluteString)\n") }
             defer { bar.finish() }
             let path = try await downloader.download { received, total in bar.update(received: received, total: total) }
             bar.finish()

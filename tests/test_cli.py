@@ -1,0 +1,136 @@
+"""The `reslab` command line as a learner meets it: summary, missing weights, the weights cache and
+download (from a local HTTP server the test starts), and one-line errors for bad input."""
+import hashlib
+import http.server
+import os
+import pathlib
+import subprocess
+import threading
+
+import pytest
+
+
+def run(reslab, *args, env=None, timeout=120):
+    return subprocess.run([str(reslab), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def cache_env(tmp_path):
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("NO_COLOR", None)
+    return env
+
+
+def assert_one_line_error(proc):
+    assert proc.returncode == 1, proc
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for marker in ("Fatal error", "Stack dump", "Backtrac", "HDF5-DIAG"):
+        assert marker not in proc.stderr
+    return lines[0]
+
+
+def test_summary_prints_the_keras_table_with_the_tutorial_totals(reslab):
+    proc = run(reslab, "summary")
+    assert proc.returncode == 0, proc.stderr
+    assert "res2a_branch2c (Conv2D)         (None, 55, 55, 256)  16640       activation_3[0][0]" in proc.stdout
+    assert "Total params: 25,636,712" in proc.stdout
+    assert "Trainable params: 25,583,592" in proc.stdout
+    assert "Non-trainable params: 53,120" in proc.stdout
+    assert "\x1b" not in proc.stdout, "no colour when stdout is not a terminal"
+
+
+def test_keras_applications_summary_runs_at_56(reslab):
+    proc = run(reslab, "summary", "--variant", "keras-applications")
+    assert proc.returncode == 0
+    assert "pool1_pool (MaxPooling2D)       (None, 56, 56, 64)" in proc.stdout
+
+
+def test_classify_without_weights_says_how_to_get_them(reslab, cache_env, sample_images):
+    proc = run(reslab, "classify", sample_images["chelsea.png"], env=cache_env)
+    line = assert_one_line_error(proc)
+    assert "reslab weights download" in line and "--weights" in line
+    assert proc.stdout == ""
+
+
+def test_weights_path_follows_xdg_cache_home(reslab, cache_env, tmp_path):
+    proc = run(reslab, "weights", "path", env=cache_env)
+    assert proc.stdout.strip() == str(tmp_path / "cache" / "reslab" / "resnet50_weights_tf_dim_ordering_tf_kernels.h5")
+
+
+def test_corrupt_image_is_one_line_and_no_output(reslab, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(300))
+    proc = run(reslab, "classify", bad, "--weights", tmp_path / "unused.h5")
+    line = assert_one_line_error(proc)
+    assert "broken.jpg" in line
+    assert proc.stdout == ""
+
+
+def test_unknown_variant_is_refused_with_the_choices(reslab):
+    proc = run(reslab, "summary", "--variant", "resnet18")
+    assert proc.returncode != 0
+    assert "tutorial" in proc.stderr and "keras-applications" in proc.stderr
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A static file server on 127.0.0.1 (an ephemeral port), stopped after the test."""
+    root = tmp_path / "served"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_verifies_md5_and_lands_atomically(reslab, cache_env, tmp_path, http_server):
+    root, url = http_server
+    payload = os.urandom(3_000_000)
+    (root / "w.h5").write_bytes(payload)
+    md5 = hashlib.md5(payload).hexdigest()
+    proc = run(reslab, "weights", "download", "--url", f"{url}/w.h5", "--md5", md5, env=cache_env)
+    assert proc.returncode == 0, proc.stderr
+    cached = tmp_path / "cache" / "reslab" / "resnet50_weights_tf_dim_ordering_tf_kernels.h5"
+    assert cached.read_bytes() == payload
+    assert sorted(p.name for p in cached.parent.iterdir()) == [cached.name]
+    verify = run(reslab, "weights", "verify", "--md5", md5, env=cache_env)
+    assert verify.returncode == 0 and md5 in verify.stdout
+
+
+def test_download_with_wrong_md5_leaves_nothing_behind(reslab, cache_env, tmp_path, http_server):
+    root, url = http_server
+    (root / "w.h5").write_bytes(os.urandom(100_000))
+    proc = run(reslab, "weights", "download", "--url", f"{url}/w.h5", "--md5", "0" * 32, env=cache_env)
+    line = assert_one_line_error(proc)
+    assert "md5" in line and "nothing was saved" in line
+    cache = tmp_path / "cache" / "reslab"
+    assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_download_from_a_server_that_is_gone_is_a_clear_error(reslab, cache_env, tmp_path, http_server):
+    _, url = http_server
+    port = url.rsplit(":", 1)[1]
+    dead = f"http://127.0.0.1:{int(port) + 1 if int(port) < 65535 else 1}/w.h5"
+    proc = run(reslab, "weights", "download", "--url", dead, env=cache_env)
+    line = assert_one_line_error(proc)
+    assert "download failed" in line
+    cache = tmp_path / "cache" / "reslab"
+    assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_verify_reports_a_damaged_file(reslab, tmp_path):
+    damaged = tmp_path / "w.h5"
+    damaged.write_bytes(b"not the tutorial's weights")
+    line = assert_one_line_error(run(reslab, "weights", "verify", damaged))
+    assert "md5" in line and "w.h5" in line

@@ -49,7 +49,11 @@ public final class InferenceEngine {
     let steps: [Step]
     private let workspace = Workspace()
     /// How many threads each convolution is split over (default: the processors online).
-    public var threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    public var threadCount: Int {
+        get { pool.threadCount }
+        set { pool = WorkerPool(threadCount: newValue) }
+    }
+    private var pool = WorkerPool(threadCount: sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     /// Compiles `model` with `weights`, folding each batch norm into its convolution.
     ///
@@ -83,6 +87,8 @@ public final class InferenceEngine {
         values[model.inputIndex] = input
 
         let clock = ContinuousClock()
+        // The pool's helper threads spin for the whole pass, so each split starts at once.
+        return try pool.spinning {
         for step in steps {
             if shouldCancel() { throw ForwardPassCancelled() }
             let start = clock.now
@@ -90,11 +96,11 @@ public final class InferenceEngine {
             case .convolution(let input, let output, let kernel, let bias, let geometry, let filters, let residual, let relu):
                 values[output] = conv2D(
                     values[input]!, kernel: kernel, bias: bias, geometry: geometry, filters: filters,
-                    residual: residual.map { values[$0]! }, relu: relu, threads: threadCount, workspace: workspace)
+                    residual: residual.map { values[$0]! }, relu: relu, pool: pool, workspace: workspace)
             case .winograd(let input, let output, let kernel, let bias, let filters, let relu):
                 values[output] = winogradConv3x3(
                     values[input]!, transformedKernel: kernel, bias: bias, filters: filters, relu: relu,
-                    threads: threadCount, workspace: workspace)
+                    pool: pool, workspace: workspace)
             case .layer(let node, let inputs, let weights):
                 values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
             }
@@ -105,6 +111,7 @@ public final class InferenceEngine {
             }
         }
         return values[model.outputIndex]!
+        }
     }
 
     /// A short description of a step: `conv 3x3/1 → (None, 55, 55, 64) +relu` or `MaxPooling2D max_pooling2d_1`.

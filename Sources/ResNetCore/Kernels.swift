@@ -1,8 +1,6 @@
 // The arithmetic: small functions on NHWC tensors. `conv2D` (im2col + OpenBLAS sgemm) is where
 // nearly all of a forward pass's time goes; everything else is a single pass over memory.
 
-import Dispatch
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -38,13 +36,14 @@ public final class Workspace {
 /// directly, with no copy. `residual`, when given, has the output's shape and is added before the ReLU
 /// (the shortcut of a residual block, fused into the GEMM as its `C` operand).
 ///
-/// This is the hot spot. The work is split over `threads` threads by reslab itself, each running a
+/// This is the hot spot. The work is split over the `pool`'s threads by reslab itself, each running a
 /// single-threaded sgemm on its share of output rows (or, when there are few rows, of filters):
 /// OpenBLAS's own threading scales poorly on ResNet50's GEMMs, whose `n` is often only 64.
 func conv2D(
     _ input: Tensor, kernel: [Float], bias: [Float]?, geometry g: WindowGeometry, filters: Int,
-    residual: Tensor? = nil, relu: Bool = false, threads: Int = 1, workspace: Workspace
+    residual: Tensor? = nil, relu: Bool = false, pool: WorkerPool? = nil, workspace: Workspace
 ) -> Tensor {
+    let threads = pool?.threadCount ?? 1
     let batch = input.shape[0]
     let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
     let (outH, outW) = (g.rows.output, g.columns.output)
@@ -72,7 +71,7 @@ func conv2D(
 
                     // Rows of A and C: C starts as bias (+ residual), so the GEMM accumulates onto it.
                     let beta: Float = bias == nil && residual == nil ? 0 : 1
-                    parallelFor(parts) { part in
+                    parallelFor(parts, pool) { part in
                         let rows = share(of: pixels, part: part, parts: parts)
                         initializeAccumulator(
                             destination, rows: rows, filters: filters, bias: bias,
@@ -84,7 +83,7 @@ func conv2D(
                         }
                     }
                     // The GEMM, with the ReLU on the block each thread just wrote.
-                    parallelFor(parts) { part in
+                    parallelFor(parts, pool) { part in
                         if splitRows {
                             let rows = share(of: pixels, part: part, parts: parts)
                             BLAS.sgemm(
@@ -117,19 +116,14 @@ func share(of count: Int, part: Int, parts: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
 }
 
-/// Runs `body(0)`, …, `body(count - 1)` on up to `count` threads and waits for all of them.
-/// Each call writes a disjoint part of the output, so sharing the (non-Sendable) pointers is safe.
-func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    if count == 1 { return body(0) }
-    withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+/// Runs `body(0)`, …, `body(count - 1)` on the pool's threads (or in turn, without a pool) and
+/// waits for all of them. Each part writes a disjoint piece of the output.
+func parallelFor(_ count: Int, _ pool: WorkerPool?, _ body: (Int) -> Void) {
+    if let pool {
+        pool.run(count, body)
+    } else {
+        for part in 0..<count { body(part) }
     }
-}
-
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Fills rows of the GEMM's C with the bias (plus the residual), when there is one.

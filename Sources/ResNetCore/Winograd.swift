@@ -8,8 +8,6 @@
 // (tiles × C)·(C × K): 16 multiplies per 2×2 outputs instead of 36, so 2.25× fewer than im2col.
 // The kernels are transformed once, when the engine is built.
 
-import Dispatch
-
 /// A 3×3 kernel `(3, 3, C, K)` transformed for F(2×2, 3×3): 16 matrices `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`,
 /// with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. Loops run over K, contiguous in both layouts.
 func winogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int) -> [Float] {
@@ -45,11 +43,12 @@ func winogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int) -> 
 /// A 3×3, stride-1, `same` convolution with F(2×2, 3×3), plus bias and optional ReLU.
 ///
 /// Shapes: input `[N, H, W, C]`, `transformedKernel` from ``winogradKernel``, output `[N, H, W, K]`.
-/// Work is split over `threads`: the input and output transforms by tiles, the 16 GEMMs by ξ.
+/// Work is split over the `pool`'s threads: the input and output transforms by tiles, the 16 GEMMs by ξ.
 func winogradConv3x3(
-    _ input: Tensor, transformedKernel: [Float], bias: [Float]?, filters k: Int, relu: Bool, threads: Int,
+    _ input: Tensor, transformedKernel: [Float], bias: [Float]?, filters k: Int, relu: Bool, pool: WorkerPool?,
     workspace: Workspace
 ) -> Tensor {
+    let threads = pool?.threadCount ?? 1
     let (batch, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (tilesDown, tilesAcross) = ((h + 1) / 2, (w + 1) / 2)
     let tiles = tilesDown * tilesAcross
@@ -66,18 +65,18 @@ func winogradConv3x3(
                 for n in 0..<batch {
                     let image = UnsafePointer(inputBuffer.baseAddress! + n * h * w * c)
                     let result = outputBuffer.baseAddress! + n * h * w * k
-                    parallelFor(parts) { part in
+                    parallelFor(parts, pool) { part in
                         inputTransform(image, h: h, w: w, c: c, tiles: share(of: tiles, part: part, parts: parts),
                                        tilesAcross: tilesAcross, tileCount: tiles, zeros: zeros, into: v)
                     }
-                    parallelFor(min(threads, 16)) { part in
+                    parallelFor(min(threads, 16), pool) { part in
                         for xi in share(of: 16, part: part, parts: min(threads, 16)) {
                             BLAS.sgemm(
                                 m: tiles, n: k, k: c, a: v + xi * tiles * c, lda: c,
                                 b: u.baseAddress! + xi * c * k, ldb: k, c: m + xi * tiles * k, ldc: k)
                         }
                     }
-                    parallelFor(parts) { part in
+                    parallelFor(parts, pool) { part in
                         outputTransform(m, h: h, w: w, k: k, tiles: share(of: tiles, part: part, parts: parts),
                                         tilesAcross: tilesAcross, tileCount: tiles, bias: bias, relu: relu, into: result)
                     }

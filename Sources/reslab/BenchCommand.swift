@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads each convolution is split over.")
     var threads: Int = 2
 
-    @Flag(help: "Also print where the time goes, by kind of step (from one extra run).")
+    @Flag(help: "Also print where the time goes, step by step and by kind of step (from one extra run).")
     var profile = false
 
     @Flag(help: "Also time onnxruntime on the same graph and weights (needs --weights and python3 with onnxruntime).")
@@ -53,25 +53,17 @@ struct BenchCommand: ParsableCommand {
 
         var generator = SystemRandomNumberGenerator()
         let input = Tensor(shape: [1, 224, 224, 3], data: (0..<(224 * 224 * 3)).map { _ in Float.random(in: -120...150, using: &generator) })
-        let onnxruntime = try weightsPath.flatMap { compareOnnxruntime ? try OnnxruntimeRunner(weights: $0, threads: threads) : nil }
         _ = try engine.predict(input)  // warm-up
-
-        // With onnxruntime, the two take turns in blocks of `block` timed runs, each block after one
-        // untimed run, so that both see the same load on a shared machine and both start a block warm.
-        var ours = [Double](), theirs = [Double]()
-        let block = onnxruntime == nil ? runs : 5
-        while ours.count < runs {
-            let count = min(block, runs - ours.count)
-            if onnxruntime != nil { _ = try engine.predict(input) }
-            for _ in 0..<count {
-                let start = clock.now
-                _ = try engine.predict(input)
-                ours.append((clock.now - start).seconds * 1000)
-            }
-            if let onnxruntime {
-                _ = try onnxruntime.timeOneRun()
-                for _ in 0..<count { theirs.append(try onnxruntime.timeOneRun()) }
-            }
+        var ours = [Double]()
+        for _ in 0..<runs {
+            let start = clock.now
+            _ = try engine.predict(input)
+            ours.append((clock.now - start).seconds * 1000)
+        }
+        // onnxruntime runs after reslab, not in turns with it: its worker threads keep spinning
+        // after each of its runs and would slow whatever runs next.
+        let theirs = try weightsPath.flatMap {
+            compareOnnxruntime ? try OnnxruntimeBench.run(weights: $0, runs: runs, threads: threads) : nil
         }
 
         print("\(blas), \(threads) thread\(threads == 1 ? "" : "s")")
@@ -79,21 +71,24 @@ struct BenchCommand: ParsableCommand {
         print("forward pass: 1 image 224x224, \(runs) runs after 1 warm-up, \(engine.stepCount) fused steps")
         print("median_ms=\(fixed(median(ours), 2)) min_ms=\(fixed(ours.min()!, 2)) max_ms=\(fixed(ours.max()!, 2))")
         print("load_ms=\(fixed(loadSeconds * 1000, 1)) peak_rss_mb=\(fixed(Double(peakResidentKilobytes()) / 1024, 1))")
-        if !theirs.isEmpty {
-            print("onnxruntime_median_ms=\(fixed(median(theirs), 2)) min_ms=\(fixed(theirs.min()!, 2)) max_ms=\(fixed(theirs.max()!, 2))")
-            print("ratio=\(fixed(median(ours) / median(theirs), 3)) (reslab median / onnxruntime median, alternating blocks of \(block) runs)")
+        if let theirs {
+            print("onnxruntime \(theirs.version): \(runs) runs after 1 warm-up, same graph and weights")
+            print("onnxruntime_median_ms=\(fixed(theirs.median, 2)) min_ms=\(fixed(theirs.min, 2)) max_ms=\(fixed(theirs.max, 2))")
+            print("ratio=\(fixed(median(ours) / theirs.median, 3)) (reslab median / onnxruntime median)")
         }
 
         if profile {
+            print("one more run, step by step:")
             var byKind = [String: (count: Int, milliseconds: Double)]()
             _ = try engine.predict(input, stepFinished: { description, duration in
-                let kind = description.hasPrefix("conv") ? String(description.split(separator: " → ")[0]) : String(description.split(separator: " ")[0])
-                byKind[kind, default: (0, 0)].count += 1
-                byKind[kind, default: (0, 0)].milliseconds += duration.seconds * 1000
+                print("  \(fixed(duration.seconds * 1000, 3).leftPadding(7)) ms  \(description)")
+                let kind = description.split(separator: " → ")[0].split(separator: " ").prefix(description.hasPrefix("conv") ? 3 : 1)
+                byKind[kind.joined(separator: " "), default: (0, 0)].count += 1
+                byKind[kind.joined(separator: " "), default: (0, 0)].milliseconds += duration.seconds * 1000
             })
-            print("one more run, by kind of step:")
+            print("by kind of step:")
             for (kind, entry) in byKind.sorted(by: { $0.value.milliseconds > $1.value.milliseconds }) {
-                print("  \(kind.padding(16)) \(String(entry.count).leftPadding(3)) steps  \(fixed(entry.milliseconds, 2).leftPadding(7)) ms")
+                print("  \(kind.padding(20)) \(String(entry.count).leftPadding(3)) steps  \(fixed(entry.milliseconds, 2).leftPadding(7)) ms")
             }
         }
     }
@@ -106,53 +101,32 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-/// onnxruntime on the same graph and weights, in a `python/onnx_bench.py --serve` process that
-/// times one run each time it is asked.
-final class OnnxruntimeRunner {
-    private let process = Process()
-    private let requests = Pipe()
-    private let replies = Pipe()
-    private var buffer = [UInt8]()
+/// Runs `python/onnx_bench.py` (onnxruntime on the same graph and weights) and reads its timings.
+enum OnnxruntimeBench {
+    struct Timing: Decodable {
+        let median: Double, min: Double, max: Double, version: String
+        enum CodingKeys: String, CodingKey {
+            case median = "onnxruntime_median_ms", min = "min_ms", max = "max_ms", version = "onnxruntime_version"
+        }
+    }
 
-    init(weights: String, threads: Int) throws {
+    static func run(weights: String, runs: Int, threads: Int) throws -> Timing {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/onnx_bench.py").path
         guard FileManagerShim.fileExists(script) else { throw UsageError("cannot find \(script) for --compare-onnxruntime") }
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--weights", weights, "--threads", String(threads), "--serve"]
-        process.standardInput = requests
-        process.standardOutput = replies
+        process.arguments = ["python3", script, "--weights", weights, "--runs", String(runs), "--threads", String(threads), "--json"]
+        let output = Pipe()
+        process.standardOutput = output
         do { try process.run() } catch { throw UsageError("cannot run python3: \(error.localizedDescription)") }
-        guard readLine() == "ready" else { throw Self.failure }
-    }
-
-    deinit {
-        try? requests.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-    }
-
-    /// Asks for one timed run and returns its milliseconds.
-    func timeOneRun() throws -> Double {
-        requests.fileHandleForWriting.write(Data("run\n".utf8))
-        guard let line = readLine(), let milliseconds = Double(line) else { throw Self.failure }
-        return milliseconds
-    }
-
-    private static let failure = UsageError(
-        "onnxruntime bench failed (is onnxruntime installed? pip install -r python/requirements-test.txt)")
-
-    private func readLine() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            let chunk = replies.fileHandleForReading.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(contentsOf: chunk)
+        guard process.terminationStatus == 0, let timing = try? JSONDecoder().decode(Timing.self, from: data) else {
+            throw UsageError("onnxruntime bench failed (is onnxruntime installed? pip install -r python/requirements-test.txt)")
         }
+        return timing
     }
 }
 

@@ -114,7 +114,7 @@ enum OnnxruntimeBench {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/onnx_bench.py").path
-        guard FileManagerShim.fileExists(script) else { throw UsageError("cannot find \(script) for --compare-onnxruntime") }
+        guard fileExists(script) else { throw UsageError("cannot find \(script) for --compare-onnxruntime") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, "--weights", weights, "--runs", String(runs), "--threads", String(threads), "--json"]

@@ -1,5 +1,10 @@
+import ArgumentParser
 import ResNetCore
 import ResNetIO
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The options every command that runs the network shares.
 struct NetworkOptions: ParsableArguments {
@@ -9,8 +14,6 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Which ResNet50: tutorial or keras-applications (default: told from the weight file).")
     var variant: ResNet50Variant?
 }
-
-import ArgumentParser
 
 /// A ResNet50 with its weights, ready to predict.
 struct LoadedNetwork {
@@ -48,7 +51,7 @@ struct LoadedNetwork {
     static func weightsPath(_ given: String?) throws -> String {
         if let given { return given }
         let cached = WeightsCache.defaultWeightsPath
-        guard FileManagerShim.fileExists(cached) else {
+        guard fileExists(cached) else {
             throw UsageError(
                 "no weights at \(cached): run `reslab weights download` to fetch the tutorial's file (98 MB), or pass --weights FILE")
         }
@@ -60,10 +63,5 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-enum FileManagerShim {
-    static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-}
+/// Whether something exists at `path`.
+func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }

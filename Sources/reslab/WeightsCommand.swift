@@ -20,7 +20,7 @@ struct WeightsCommand: ParsableCommand {
 
         func run() async throws {
             let destination = WeightsCache.defaultWeightsPath
-            if FileManagerShim.fileExists(destination), (try? WeightsCache.verify(path: destination, expectedMD5: md5)) != nil {
+            if fileExists(destination), (try? WeightsCache.verify(path: destination, expectedMD5: md5)) != nil {
                 print("already there: \(destination) (md5 \(md5))")
                 return
             }

@@ -290,7 +290,8 @@ func zeroPad(_ input: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> T
     return output
 }
 
-enum PoolMode { case max, average }
+/// Which value a pooling window keeps.
+public enum PoolMode: Sendable { case max, average }
 
 /// Max or average over each window. Padded positions are skipped, as TensorFlow does
 /// (so an average counts only the values inside the image).

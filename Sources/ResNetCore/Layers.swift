@@ -210,9 +210,42 @@ public struct ZeroPadding2D: Layer {
 
 // MARK: - Pooling
 
+/// What Keras's two pooling layers share: a window, a stride and a padding rule.
+public protocol Pooling2DLayer: Layer {
+    var poolSize: (Int, Int) { get }
+    var strides: (Int, Int) { get }
+    var padding: Padding { get }
+    /// Whether the layer keeps the largest value of each window or the mean.
+    static var mode: PoolMode { get }
+}
+
+extension Pooling2DLayer {
+    public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
+        let input = try requireSingleInput(inputs, rank: 3)
+        for (value, argument) in [(poolSize.0, "pool_size"), (poolSize.1, "pool_size"), (strides.0, "strides"), (strides.1, "strides")] {
+            try positive(value, argument, layer: displayName)
+        }
+        guard let g = WindowGeometry(input: input, window: poolSize, strides: strides, padding: padding) else {
+            throw .windowLargerThanInput(layer: displayName, window: [poolSize.0, poolSize.1], input: input)
+        }
+        return [g.rows.output, g.columns.output, g.inputChannels]
+    }
+
+    public func forward(_ inputs: [Tensor], weights: [Tensor]) -> Tensor {
+        let shape = Array(inputs[0].shape.dropFirst())
+        guard let g = WindowGeometry(input: shape, window: poolSize, strides: strides, padding: padding) else {
+            preconditionFailure("pooling on an unchecked shape")
+        }
+        return pool(inputs[0], geometry: g, mode: Self.mode)
+    }
+
+    public var configSummary: String { "\(poolSize.0)x\(poolSize.1), stride \(strides.0), \(padding.rawValue)" }
+}
+
 /// `MaxPooling2D(pool_size, strides=pool_size, padding='valid')`: the largest value in each window.
-public struct MaxPooling2D: Layer {
+public struct MaxPooling2D: Pooling2DLayer {
     public static let kerasClassName = "MaxPooling2D"
+    public static let mode = PoolMode.max
     public var name: String?
     public let poolSize: (Int, Int)
     public let strides: (Int, Int)
@@ -224,20 +257,13 @@ public struct MaxPooling2D: Layer {
         self.padding = padding
         self.name = name
     }
-    public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
-        let g = try poolGeometry(self, inputs, poolSize, strides, padding)
-        return [g.rows.output, g.columns.output, g.inputChannels]
-    }
-    public func forward(_ inputs: [Tensor], weights: [Tensor]) -> Tensor {
-        pool(inputs[0], geometry: uncheckedPoolGeometry(inputs[0], poolSize, strides, padding), mode: .max)
-    }
-    public var configSummary: String { "\(poolSize.0)x\(poolSize.1), stride \(strides.0), \(padding.rawValue)" }
 }
 
 /// `AveragePooling2D(pool_size, strides=pool_size, padding='valid')`: the mean of each window
 /// (with `same` padding, the mean of the values inside the image, as TensorFlow computes it).
-public struct AveragePooling2D: Layer {
+public struct AveragePooling2D: Pooling2DLayer {
     public static let kerasClassName = "AveragePooling2D"
+    public static let mode = PoolMode.average
     public var name: String?
     public let poolSize: (Int, Int)
     public let strides: (Int, Int)
@@ -249,34 +275,6 @@ public struct AveragePooling2D: Layer {
         self.padding = padding
         self.name = name
     }
-    public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
-        let g = try poolGeometry(self, inputs, poolSize, strides, padding)
-        return [g.rows.output, g.columns.output, g.inputChannels]
-    }
-    public func forward(_ inputs: [Tensor], weights: [Tensor]) -> Tensor {
-        pool(inputs[0], geometry: uncheckedPoolGeometry(inputs[0], poolSize, strides, padding), mode: .average)
-    }
-    public var configSummary: String { "\(poolSize.0)x\(poolSize.1), stride \(strides.0), \(padding.rawValue)" }
-}
-
-private func poolGeometry<L: Layer>(
-    _ layer: L, _ inputs: [Shape], _ poolSize: (Int, Int), _ strides: (Int, Int), _ padding: Padding
-) throws(ShapeError) -> WindowGeometry {
-    let input = try layer.requireSingleInput(inputs, rank: 3)
-    for (value, argument) in [(poolSize.0, "pool_size"), (poolSize.1, "pool_size"), (strides.0, "strides"), (strides.1, "strides")] {
-        try positive(value, argument, layer: layer.displayName)
-    }
-    guard let g = WindowGeometry(input: input, window: poolSize, strides: strides, padding: padding) else {
-        throw .windowLargerThanInput(layer: layer.displayName, window: [poolSize.0, poolSize.1], input: input)
-    }
-    return g
-}
-
-private func uncheckedPoolGeometry(_ input: Tensor, _ poolSize: (Int, Int), _ strides: (Int, Int), _ padding: Padding) -> WindowGeometry {
-    guard let g = WindowGeometry(input: Array(input.shape.dropFirst()), window: poolSize, strides: strides, padding: padding) else {
-        preconditionFailure("pooling on an unchecked shape")
-    }
-    return g
 }
 
 /// `GlobalAveragePooling2D()`: the mean over all positions. Shape: `(None, H, W, C)` → `(None, C)`.

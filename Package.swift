@@ -41,16 +41,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/imagenet_class_index.json")]),
+        // MARK: - The notebook: the Keras subset at the prompt, commands, lessons. Pure Swift, no readline.
+        .target(name: "Notebook", dependencies: ["ResNetCore", "ResNetIO"]),
         // MARK: - The command-line program.
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "ResNetCore", "ResNetIO",
+                "ResNetCore", "ResNetIO", "Notebook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "ResNetCoreTests", dependencies: ["ResNetCore"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "ResNetCore"]),
         .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

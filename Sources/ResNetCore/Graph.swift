@@ -48,6 +48,13 @@ public struct KerasTensor: CustomStringConvertible {
     /// Index of the node that makes it.
     public let node: Int
 
+    /// The output of node `node` of `graph`.
+    public init(graph: LayerGraph, node: Int) {
+        precondition(graph.nodes.indices.contains(node), "no node \(node) in the graph")
+        self.graph = graph
+        self.node = node
+    }
+
     /// The shape, batch left out: `[55, 55, 256]`.
     public var shape: Shape { graph.nodes[node].outputShape }
     /// The name of the layer that made it.

@@ -1,0 +1,279 @@
+import ResNetCore
+import ResNetIO
+
+/// A function the prompt knows: Keras's layers and helpers, `print`, `str`, …
+public struct Builtin {
+    public let name: String
+    /// Parameter names in order; a trailing `*` name takes the remaining positional arguments.
+    let parameters: [String]
+    let required: Int
+    let body: (Arguments) throws -> Value
+}
+
+/// A call's arguments bound to parameter names.
+struct Arguments {
+    let function: String
+    var values: [String: Value]
+    let rest: [Value]
+
+    func value(_ name: String) throws -> Value {
+        guard let value = values[name] else {
+            throw NotebookError.wrongArgument(function: function, message: "missing argument '\(name)'")
+        }
+        return value
+    }
+    func optional(_ name: String) -> Value? {
+        if let value = values[name], case .none = value { return nil }
+        return values[name]
+    }
+    func int(_ name: String) throws -> Int { try Convert.int(try value(name), function: function, parameter: name) }
+    func string(_ name: String) throws -> String { try Convert.string(try value(name), function: function, parameter: name) }
+    func pair(_ name: String) throws -> (Int, Int) { try Convert.pair(try value(name), function: function, parameter: name) }
+    func optionalString(_ name: String) throws -> String? { try optional(name).map { try Convert.string($0, function: function, parameter: name) } }
+    func tensor(_ name: String) throws -> KerasTensor { try Convert.tensor(try value(name), function: function, parameter: name) }
+}
+
+/// Turning prompt values into the Swift types the engine takes, with errors that name the parameter.
+enum Convert {
+    static func wrong(_ value: Value, _ expected: String, _ function: String, _ parameter: String) -> NotebookError {
+        .wrongArgument(function: function, message: "'\(parameter)' must be \(expected), got \(value.typeName) \(value.representation.prefix(60))")
+    }
+    static func int(_ value: Value, function: String, parameter: String) throws -> Int {
+        if case .integer(let i) = value { return i }
+        throw wrong(value, "an integer", function, parameter)
+    }
+    static func string(_ value: Value, function: String, parameter: String) throws -> String {
+        if case .string(let s) = value { return s }
+        throw wrong(value, "a string", function, parameter)
+    }
+    static func ints(_ value: Value, function: String, parameter: String) throws -> [Int] {
+        switch value {
+        case .tuple(let items), .list(let items): return try items.map { try int($0, function: function, parameter: parameter) }
+        default: throw wrong(value, "a list of integers", function, parameter)
+        }
+    }
+    /// `3` or `(3, 3)` or `[3, 3]`.
+    static func pair(_ value: Value, function: String, parameter: String) throws -> (Int, Int) {
+        if case .integer(let i) = value { return (i, i) }
+        let items = try ints(value, function: function, parameter: parameter)
+        guard items.count == 2 else { throw wrong(value, "an integer or a pair of integers", function, parameter) }
+        return (items[0], items[1])
+    }
+    static func tensor(_ value: Value, function: String, parameter: String) throws -> KerasTensor {
+        if case .tensor(let t) = value { return t }
+        throw wrong(value, "a tensor (the output of Input(...) or of a layer)", function, parameter)
+    }
+    static func activation(_ value: Value?, function: String) throws -> ActivationFunction {
+        guard let value else { return .linear }
+        let name = try string(value, function: function, parameter: "activation")
+        guard let activation = ActivationFunction(rawValue: name) else {
+            throw NotebookError.wrongArgument(function: function, message: "activation '\(name)' is not supported; use 'relu', 'softmax' or 'linear'")
+        }
+        return activation
+    }
+    static func padding(_ value: Value?, function: String) throws -> Padding {
+        guard let value else { return .valid }
+        let name = try string(value, function: function, parameter: "padding")
+        guard let padding = Padding(rawValue: name) else {
+            throw NotebookError.wrongArgument(function: function, message: "padding must be 'valid' or 'same', got '\(name)'")
+        }
+        return padding
+    }
+}
+
+/// Evaluates parsed cells against the session's variables.
+final class Interpreter {
+    var variables: [String: Value] = [:]
+    var graph = LayerGraph()
+    /// Where `print(...)` and `model.summary()` write during a cell.
+    var printed: [String] = []
+    /// Polled during long work (a forward pass); `true` stops it.
+    var shouldCancel: () -> Bool = { false }
+    /// The tutorial's weight file in the cache, used by `ResNet50()`.
+    var cachedWeightsPath: String? = nil
+
+    /// Names the prompt knows before anything is assigned.
+    lazy var builtins: [String: Value] = makeBuiltins()
+
+    func lookup(_ name: String) throws -> Value {
+        if let value = variables[name] ?? builtins[name] { return value }
+        throw NotebookError.unknownName(name, suggestions: closest(to: name, among: Array(variables.keys) + Array(builtins.keys)))
+    }
+
+    func execute(_ statement: Statement) throws -> (value: Value?, assigned: [String]) {
+        switch statement {
+        case .importStatement:
+            return (nil, [])
+        case .expression(let expression):
+            return (try evaluate(expression), [])
+        case .assignment(let targets, let expression):
+            let value = try evaluate(expression)
+            if targets.count == 1 {
+                variables[targets[0]] = value
+            } else {
+                guard case .tuple(let items) = value.unpackable, items.count == targets.count else {
+                    throw NotebookError.typeMismatch("cannot unpack \(value.typeName) into \(targets.count) names")
+                }
+                for (name, item) in zip(targets, items) { variables[name] = item }
+            }
+            return (value, targets)
+        }
+    }
+
+    func evaluate(_ expression: Expression) throws -> Value {
+        switch expression {
+        case .name(let name): return try lookup(name)
+        case .integer(let i): return .integer(i)
+        case .float(let f): return .float(f)
+        case .string(let s): return .string(s)
+        case .tuple(let items): return .tuple(try items.map(evaluate))
+        case .list(let items): return .list(try items.map(evaluate))
+        case .negative(let inner):
+            switch try evaluate(inner) {
+            case .integer(let i): return .integer(0 &- i)
+            case .float(let f): return .float(-f)
+            case let other: throw NotebookError.typeMismatch("cannot negate \(other.typeName)")
+            }
+        case .binary(let op, let left, let right):
+            return try binary(op, try evaluate(left), try evaluate(right))
+        case .attribute(let owner, let name):
+            return try attribute(name, of: try evaluate(owner))
+        case .subscripted(let owner, let index):
+            return try subscripted(try evaluate(owner), try evaluate(index))
+        case .call(let callee, let arguments, let keywords):
+            let function = try evaluate(callee)
+            let positional = try arguments.map(evaluate)
+            let named = try keywords.map { ($0.0, try evaluate($0.1)) }
+            return try call(function, positional, named)
+        }
+    }
+
+    private func binary(_ op: String, _ a: Value, _ b: Value) throws -> Value {
+        switch (op, a, b) {
+        case ("+", .string(let x), .string(let y)): return .string(x + y)
+        case ("+", .list(let x), .list(let y)): return .list(x + y)
+        case ("+", .tuple(let x), .tuple(let y)): return .tuple(x + y)
+        case (_, .integer(let x), .integer(let y)):
+            switch op {
+            case "+": let (r, o) = x.addingReportingOverflow(y); if !o { return .integer(r) }
+            case "-": let (r, o) = x.subtractingReportingOverflow(y); if !o { return .integer(r) }
+            case "*": let (r, o) = x.multipliedReportingOverflow(by: y); if !o { return .integer(r) }
+            case "/": return y == 0 ? try { throw NotebookError.typeMismatch("division by zero") }() : .float(Double(x) / Double(y))
+            default: break
+            }
+            throw NotebookError.typeMismatch("integer overflow in \(x) \(op) \(y)")
+        case (_, .integer, .float), (_, .float, .integer), (_, .float, .float):
+            let x = a.asDouble!, y = b.asDouble!
+            switch op {
+            case "+": return .float(x + y)
+            case "-": return .float(x - y)
+            case "*": return .float(x * y)
+            default: return y == 0 ? try { throw NotebookError.typeMismatch("division by zero") }() : .float(x / y)
+            }
+        case ("+", .string, _), ("+", _, .string):
+            throw NotebookError.typeMismatch(
+                "cannot add \(a.typeName) and \(b.typeName): turn the number into text first, e.g. 'res' + str(stage)")
+        case ("+", .tensor, .tensor):
+            throw NotebookError.teaching("tensors are added with layers.add([a, b]), as the tutorial does at the end of each block")
+        default:
+            throw NotebookError.typeMismatch("unsupported operation: \(a.typeName) \(op) \(b.typeName)")
+        }
+    }
+
+    private func subscripted(_ owner: Value, _ index: Value) throws -> Value {
+        guard case .integer(let i) = index else { throw NotebookError.typeMismatch("indices must be integers") }
+        switch owner {
+        case .tuple(let items), .list(let items):
+            let position = i < 0 ? items.count + i : i
+            guard items.indices.contains(position) else { throw NotebookError.typeMismatch("index \(i) out of range (length \(items.count))") }
+            return items[position]
+        case .string(let s):
+            let characters = Array(s)
+            let position = i < 0 ? characters.count + i : i
+            guard characters.indices.contains(position) else { throw NotebookError.typeMismatch("index \(i) out of range") }
+            return .string(String(characters[position]))
+        case .predictions(let batches, let random):
+            let position = i < 0 ? batches.count + i : i
+            guard batches.indices.contains(position) else { throw NotebookError.typeMismatch("index \(i) out of range") }
+            return .list(batches[position].map { .tuple([.string($0.imageNetClass.wnid), .string($0.imageNetClass.label), .float(Double($0.probability))]) } + (random ? [] : []))
+        case .array(let tensor, let random):
+            guard tensor.shape.count > 1, (0..<tensor.shape[0]).contains(i < 0 ? tensor.shape[0] + i : i) else {
+                throw NotebookError.typeMismatch("index \(i) out of range for shape \(weightShape(tensor.shape))")
+            }
+            let row = i < 0 ? tensor.shape[0] + i : i
+            let size = tensor.count / tensor.shape[0]
+            return .array(Tensor(shape: Array(tensor.shape.dropFirst()), data: Array(tensor.data[(row * size)..<((row + 1) * size)])), randomWeights: random)
+        default:
+            throw NotebookError.typeMismatch("\(owner.typeName) cannot be indexed")
+        }
+    }
+
+    func call(_ function: Value, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+        switch function {
+        case .function(let builtin):
+            return try builtin.body(bind(builtin, positional, keywords))
+        case .layer(let layer):
+            guard keywords.isEmpty, positional.count == 1 else {
+                throw NotebookError.wrongArgument(function: type(of: layer).kerasClassName, message: "a layer is called on one tensor: layer(x)")
+            }
+            if case .list(let items) = positional[0], layer is Add {
+                return .tensor(try graph.apply(layer, to: try items.map { try Convert.tensor($0, function: "Add", parameter: "inputs") }))
+            }
+            let input = try Convert.tensor(positional[0], function: type(of: layer).kerasClassName, parameter: "input")
+            return .tensor(try input.graph.apply(layer, to: [input]))
+        case .model(let handle):
+            throw NotebookError.notCallable("a Model (use model.predict(x) to run it on data)" + (handle.model.name.isEmpty ? "" : ""))
+        default:
+            throw NotebookError.notCallable("\(function.typeName) \(function.representation.prefix(40))")
+        }
+    }
+
+    func bind(_ builtin: Builtin, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Arguments {
+        var values = [String: Value]()
+        var rest = [Value]()
+        let variadic = builtin.parameters.last?.hasPrefix("*") == true
+        let named = variadic ? Array(builtin.parameters.dropLast()) : builtin.parameters
+        for (index, value) in positional.enumerated() {
+            if index < named.count {
+                values[named[index]] = value
+            } else if variadic {
+                rest.append(value)
+            } else {
+                throw NotebookError.wrongArgument(
+                    function: builtin.name, message: "takes at most \(named.count) positional argument\(named.count == 1 ? "" : "s") (\(named.joined(separator: ", "))), got \(positional.count)")
+            }
+        }
+        for (name, value) in keywords {
+            guard named.contains(name) else {
+                let hint = closest(to: name, among: named)
+                throw NotebookError.wrongArgument(
+                    function: builtin.name,
+                    message: "unexpected keyword argument '\(name)'" + (hint.isEmpty ? "" : " (did you mean \(hint[0])?)")
+                        + "; its parameters are " + named.joined(separator: ", "))
+            }
+            guard values[name] == nil else {
+                throw NotebookError.wrongArgument(function: builtin.name, message: "got two values for '\(name)'")
+            }
+            values[name] = value
+        }
+        for name in named.prefix(builtin.required) where values[name] == nil {
+            throw NotebookError.wrongArgument(function: builtin.name, message: "missing argument '\(name)'")
+        }
+        return Arguments(function: builtin.name, values: values, rest: rest)
+    }
+}
+
+extension Value {
+    var asDouble: Double? {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .float(let f): return f
+        default: return nil
+        }
+    }
+    /// Lists unpack like tuples.
+    var unpackable: Value {
+        if case .list(let items) = self { return .tuple(items) }
+        return self
+    }
+}

@@ -1,0 +1,76 @@
+import ResNetCore
+
+/// What went wrong in a cell, said so that the learner can act on it.
+public enum NotebookError: Error, CustomStringConvertible {
+    case unknownName(String, suggestions: [String])
+    case unknownAttribute(String, of: String, suggestions: [String])
+    case notCallable(String)
+    case wrongArgument(function: String, message: String)
+    case typeMismatch(String)
+    case unsupported(String)
+    /// A lesson in one message: what the rule is, the shapes involved, and what to use instead.
+    case teaching(String)
+    case noWeights(model: String)
+    case unknownCommand(String, suggestions: [String])
+    case interrupted
+
+    public var description: String {
+        switch self {
+        case .unknownName(let name, let suggestions):
+            return "name '\(shortened(name))' is not defined" + didYouMean(suggestions)
+        case .unknownAttribute(let name, let owner, let suggestions):
+            return "\(owner) has no attribute '\(shortened(name))'" + didYouMean(suggestions)
+        case .notCallable(let what):
+            return "\(what) cannot be called"
+        case .wrongArgument(let function, let message):
+            return "\(function)(): \(message)"
+        case .typeMismatch(let message), .unsupported(let message), .teaching(let message):
+            return message
+        case .noWeights(let model):
+            return "model '\(model)' has no weights yet: run `reslab weights download` in a shell for the tutorial's file, "
+                + "or model.load_weights('file.h5'), or %random_weights model for seeded random weights (outputs then say so)"
+        case .unknownCommand(let name, let suggestions):
+            return "unknown command %\(name)" + didYouMean(suggestions.map { "%" + $0 }) + "; type help for the list"
+        case .interrupted:
+            return "interrupted"
+        }
+    }
+}
+
+/// A name cut to 40 characters for messages (a pasted megabyte should not come back whole).
+private func shortened(_ name: String) -> String { name.count > 40 ? name.prefix(40) + "…" : name }
+
+private func didYouMean(_ suggestions: [String]) -> String {
+    switch suggestions.count {
+    case 0: return ""
+    case 1: return "; did you mean \(suggestions[0])?"
+    default: return "; did you mean " + suggestions.dropLast().joined(separator: ", ") + " or \(suggestions.last!)?"
+    }
+}
+
+/// The candidates closest to `name` by edit distance (at most three), for "did you mean".
+func closest(to name: String, among candidates: [String]) -> [String] {
+    guard name.count <= 64 else { return [] }
+    let target = Array(name.lowercased())
+    let scored = candidates.map { candidate -> (String, Int) in
+        (candidate, editDistance(target, Array(candidate.lowercased())))
+    }
+    let limit = max(1, target.count / 3)
+    return scored.filter { $0.1 <= limit || $0.0.lowercased().hasPrefix(name.lowercased()) && !name.isEmpty }
+        .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        .prefix(3).map(\.0)
+}
+
+private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+// `save NAME.ipynb` and `save NAME.md`: the session as a Jupyter notebook (nbformat 4) or as Markdown.
+
+extension Notebook {
+    func save(to path: String) throws -> String {
+        let text: String
+        if path.hasSuffix(".ipynb") {
+            text = ipynb()
+        } else if path.hasSuffix(".md") {
+            text = markdown()
+        } else {
+            throw NotebookError.unsupported("save writes NAME.ipynb (Jupyter) or NAME.md (Markdown)")
+        }
+        // Written beside the target and renamed, so a failed save never leaves half a file.
+        let temporary = path + ".partial-\(getpid())"
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            if rename(temporary, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            unlink(temporary)
+            throw NotebookError.unsupported("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return "saved \(cells.count) cells to \(path)"
+    }
+
+    /// nbformat 4.5: one code cell per cell, with its output as a stream (or an error).
+    public func ipynb() -> String {
+        let cellsJSON = cells.enumerated().map { (position, cell) -> [String: Any] in
+            var output: [String: Any] = cell.isError
+                ? ["output_type": "error", "ename": "ReslabError", "evalue": cell.output, "traceback": [cell.output]]
+                : ["output_type": "stream", "name": "stdout", "text": lines(cell.output)]
+            if !cell.isError && cell.output.isEmpty { output = [:] }
+            return [
+                "cell_type": "code", "id": "cell-\(position + 1)", "execution_count": cell.number, "metadata": [String: Any](),
+                "source": lines(cell.source), "outputs": output.isEmpty ? [] : [output],
+            ]
+        }
+        let notebook: [String: Any] = [
+            "nbformat": 4, "nbformat_minor": 5,
+            "metadata": [
+                "kernelspec": ["name": "python3", "display_name": "Python 3 (Keras)", "language": "python"],
+                "language_info": ["name": "python"], "reslab": ["generator": "reslab"],
+            ],
+            "cells": cellsJSON,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Each cell as a fenced Python block, its output as a plain block below it.
+    public func markdown() -> String {
+        var text = "# reslab session\n"
+        for cell in cells {
+            text += "\n**In [\(cell.number)]:**\n\n```python\n\(cell.source)\n```\n"
+            if !cell.output.isEmpty { text += "\n```\n\(cell.output)\n```\n" }
+        }
+        return text
+    }
+
+    /// Jupyter stores text as a list of lines, each but the last ending in a newline.
+    private func lines(_ text: String) -> [String] {
+        let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,192 @@
+import ResNetCore
+import ResNetIO
+
+/// A model at the prompt: the graph, and its weights once loaded (or drawn at random on request).
+public final class ModelHandle {
+    public let model: Model
+    /// Where the weights come from: a file, or `nil` until loaded.
+    private(set) var weightsSource: WeightsSource?
+    private var engine: InferenceEngine?
+
+    enum WeightsSource: Equatable {
+        case file(String)
+        case random(seed: UInt64)
+        /// The tutorial's file in the cache, read on first use.
+        case cachedTutorialFile(String)
+    }
+
+    init(model: Model, weightsSource: WeightsSource? = nil) {
+        self.model = model
+        self.weightsSource = weightsSource
+    }
+
+    var hasRandomWeights: Bool { if case .random = weightsSource { return true } else { return false } }
+
+    /// Reads the weights now (they are otherwise read on the first `predict`).
+    func loadWeights(_ source: WeightsSource) throws {
+        let weights: ModelWeights
+        switch source {
+        case .file(let path), .cachedTutorialFile(let path):
+            let file = try KerasWeightsFile(path: path)
+            weights = try file.weights(for: model)
+        case .random(let seed):
+            weights = .random(for: model, seed: seed)
+        }
+        engine = try InferenceEngine(model: model, weights: weights)
+        weightsSource = source
+    }
+
+    /// The compiled model, reading the weights first if they were deferred.
+    func inferenceEngine() throws -> InferenceEngine {
+        if let engine { return engine }
+        guard let source = weightsSource else { throw NotebookError.noWeights(model: model.name) }
+        try loadWeights(source)
+        return engine!
+    }
+}
+
+/// A value at the prompt: Python's numbers, strings, tuples and lists, and Keras's objects.
+public enum Value {
+    case none
+    case bool(Bool)
+    case integer(Int)
+    case float(Double)
+    case string(String)
+    case tuple([Value])
+    case list([Value])
+    /// A symbolic tensor: the output of a layer, with a shape and no values.
+    case tensor(KerasTensor)
+    /// A layer made but not yet applied: `Conv2D(64, (1, 1))`.
+    case layer(any Layer)
+    case function(Builtin)
+    case module(String)
+    case model(ModelHandle)
+    /// What `image.load_img` returns.
+    case image(RGBImage)
+    /// A numpy-like array; `randomWeights` marks values computed with random weights.
+    case array(Tensor, randomWeights: Bool)
+    /// What `decode_predictions` returns.
+    case predictions([[Prediction]], randomWeights: Bool)
+
+    /// Python's name for the value's type, for error messages.
+    var typeName: String {
+        switch self {
+        case .none: return "None"
+        case .bool: return "bool"
+        case .integer: return "int"
+        case .float: return "float"
+        case .string: return "str"
+        case .tuple: return "tuple"
+        case .list: return "list"
+        case .tensor: return "tensor"
+        case .layer(let layer): return type(of: layer).kerasClassName + " layer"
+        case .function: return "function"
+        case .module: return "module"
+        case .model: return "Model"
+        case .image: return "image"
+        case .array: return "array"
+        case .predictions: return "predictions"
+        }
+    }
+
+    /// Python's `str()`.
+    var text: String {
+        if case .string(let s) = self { return s }
+        return representation
+    }
+
+    /// Python's `repr()`, and Keras's way of showing its objects.
+    var representation: String {
+        switch self {
+        case .none: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .integer(let i): return String(i)
+        case .float(let f): return pythonFloat(f)
+        case .string(let s): return pythonStringLiteral(s)
+        case .tuple(let items):
+            return items.count == 1 ? "(\(items[0].representation),)" : "(" + items.map(\.representation).joined(separator: ", ") + ")"
+        case .list(let items): return "[" + items.map(\.representation).joined(separator: ", ") + "]"
+        case .tensor(let t):
+            let layer = t.graph.nodes[t.node].layer
+            return "<tensor \(t.layerName) (\(type(of: layer).kerasClassName)) \(kerasShape(t.shape))>"
+        case .layer(let layer):
+            let summary = layer.configSummary
+            return "<\(type(of: layer).kerasClassName) layer" + (layer.name.map { " '\($0)'" } ?? "")
+                + (summary.isEmpty ? "" : ": \(summary)") + "> (call it on a tensor: layer(x))"
+        case .function(let f): return "<function \(f.name)>"
+        case .module(let name): return "<module '\(name)'>"
+        case .model(let handle):
+            let m = handle.model
+            let weights: String
+            switch handle.weightsSource {
+            case .none: weights = "no weights"
+            case .file(let path), .cachedTutorialFile(let path): weights = "weights " + path
+            case .random(let seed): weights = "RANDOM weights (seed \(seed))"
+            }
+            return "<Model '\(m.name)': \(m.nodes.count) layers, \(m.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
+                + "\(kerasShape(m.inputShape)) → \(kerasShape(m.outputShape)), \(weights)>"
+        case .image(let image): return "<image \(image.width)x\(image.height) RGB>"
+        case .array(let tensor, let random):
+            let low = tensor.data.min() ?? 0, high = tensor.data.max() ?? 0
+            return "array of shape \(weightShape(tensor.shape)), float32, values \(pythonFloat(Double(low))) … \(pythonFloat(Double(high)))"
+                + (random ? "  [computed with RANDOM weights]" : "")
+        case .predictions(let batches, let random):
+            return predictedList(batches) + (random ? "\n[RANDOM weights: these classes mean nothing]" : "")
+        }
+    }
+}
+
+/// Python's repr of a float: shortest round-trip digits, with a `.0` for whole numbers.
+func pythonFloat(_ value: Double) -> String {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    let text = "\(value)"
+    return text
+}
+
+/// Python's repr of a string: single quotes, or double quotes when it holds a single quote.
+func pythonStringLiteral(_ text: String) -> String {
+    if text.contains("'") && !text.contains("\"") { return "\"" + text + "\"" }
+    var escaped = ""
+    for character in text {
+        switch character {
+        case "'": escaped += "\\'"
+        case "\\": escaped += "\\\\"
+        case "\n": escaped += "\\n"
+        case "\t": escaped += "\\t"
+        default: escaped.append(character)
+        }
+    }
+    return "'" + escaped + "'"
+}
+
+/// `decode_predictions`' result as Python prints it: `[[('n01871265', 'tusker', 0.41107917), …]]`.
+public func predictedList(_ batches: [[Prediction]]) -> String {
+    "[" + batches.map { predictions in
+        "[" + predictions.map { p -> String in
+            let wnid = pythonStringLiteral(p.imageNetClass.wnid), label = pythonStringLiteral(p.imageNetClass.label)
+            return "(\(wnid), \(label), \(p.probability))"
+        }.joined(separator: ", ") + "]"
+    }.joined(separator: ", ") + "]"
+}
+
+/// A top-k table with a bar per probability; `color` adds ANSI styling.
+public func predictionTable(title: String, predictions: [Prediction], color: Bool) -> String {
+    func styled(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    let labelWidth = max(5, predictions.map(\.imageNetClass.label.count).max() ?? 0)
+    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+    var lines = [styled(title, "1")]
+    lines.append(styled("   #  " + pad("class", labelWidth) + "  wnid       probability", "2"))
+    for (rank, prediction) in predictions.enumerated() {
+        let p = prediction.probability
+        let filled = max(0, min(20, Int((p * 20).rounded())))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
+        let number = String(rank + 1)
+        let probability = String(Double(Int((Double(p) * 10000).rounded())) / 10000)
+        lines.append(
+            "  " + String(repeating: " ", count: 2 - min(2, number.count)) + number + "  "
+                + pad(prediction.imageNetClass.label, labelWidth) + "  " + prediction.imageNetClass.wnid + "  "
+                + pad(probability, 6) + "  " + styled(bar, "36"))
+    }
+    return lines.joined(separator: "\n")
+}

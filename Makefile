@@ -35,7 +35,7 @@ setup-apt:
 
 # PyPI packages for the oracle tests (tf-keras, onnxruntime, Pillow, h5py, pytest): installed only when missing.
 setup-python:
-	@$(PYTHON) -c "import tf_keras, onnx, onnxruntime, h5py, PIL, numpy, pytest" 2>/dev/null || \
+	@$(PYTHON) -c "import tf_keras, onnx, onnxruntime, h5py, PIL, numpy, pytest, nbformat" 2>/dev/null || \
 		$(PYTHON) -m pip install -q -r python/requirements-test.txt
 
 clean:

@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "ResNetCore", "ResNetIO", "Notebook",
+                "ResNetCore", "ResNetIO", "Notebook", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -365,8 +365,17 @@ struct Parser {
     }
 }
 
-/// Whether a cell is unfinished: an opening bracket not yet closed (the REPL then reads another line).
+/// Whether a cell is unfinished, so the prompt reads another line: a bracket is still open and the
+/// last line ends with an opening bracket or a comma (`Conv2D(16, (3, 3),`), or with a backslash.
 public func needsMoreInput(_ source: String) -> Bool {
+    let lastLine = source.split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+    guard let end = lastLine.last(where: { !$0.isWhitespace }) else { return false }
+    if end == "\\" { return true }
+    return "([{,".contains(end) && hasOpenBracket(source)
+}
+
+/// Whether `source` opens more brackets than it closes (outside strings and comments).
+func hasOpenBracket(_ source: String) -> Bool {
     var depth = 0
     var quote: Character?
     var escaped = false
@@ -388,5 +397,5 @@ public func needsMoreInput(_ source: String) -> Bool {
         default: break
         }
     }
-    return depth > 0 || source.hasSuffix("\\")
+    return depth > 0
 }

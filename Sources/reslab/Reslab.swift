@@ -13,8 +13,10 @@ struct Reslab: AsyncParsableCommand {
         commandName: "reslab",
         abstract: "Learn how ResNet50 works by building it, then run it on a real image.",
         subcommands: [
-            SummaryCommand.self, ClassifyCommand.self, ImageCommand.self, WeightsCommand.self, BenchCommand.self,
-        ])
+            ReplCommand.self, RunCommand.self, SummaryCommand.self, ClassifyCommand.self, ImageCommand.self,
+            WeightsCommand.self, BenchCommand.self,
+        ],
+        defaultSubcommand: ReplCommand.self)
 
     /// Runs the command; an error the learner can act on is printed as one line, with no usage dump.
     static func main() async {

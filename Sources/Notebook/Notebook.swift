@@ -93,7 +93,8 @@ public final class Notebook {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    /// The text without leading and trailing white space.
+    public func trimmingWhitespace() -> String {
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }

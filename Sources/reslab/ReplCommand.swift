@@ -59,14 +59,14 @@ struct Session {
         while true {
             let prompt = interactive ? promptText("In [\(notebook.nextNumber)]: ") : ""
             guard var source = reader.readLine(prompt: prompt) else { break }
-            if ["exit()", "quit()", "exit", "quit"].contains(source.trimmingCharacters()) { break }
+            if ["exit()", "quit()", "exit", "quit"].contains(source.trimmingWhitespace()) { break }
             // An open bracket at the end of a line continues the cell; an empty line ends it.
             while needsMoreInput(source), let more = reader.readLine(prompt: interactive ? promptText("   ...: ") : ""),
-                !more.trimmingCharacters().isEmpty
+                !more.trimmingWhitespace().isEmpty
             {
                 source += "\n" + more
             }
-            guard !source.trimmingCharacters().isEmpty else { continue }
+            guard !source.trimmingWhitespace().isEmpty else { continue }
             reader.addToHistory(source)
             _ = ReadlineReader.interruptRequested  // forget a Ctrl-C pressed while typing
             let cell = notebook.run(source, shouldCancel: { ReadlineReader.interruptRequested })
@@ -109,13 +109,4 @@ final class FileLineReader: LineReader {
         return text
     }
     func addToHistory(_ line: String) {}
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }

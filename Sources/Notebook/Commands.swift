@@ -9,7 +9,7 @@ import ResNetIO
 enum Commands {
     static let all = [
         "shape", "path", "compare", "params", "flops", "layers", "who", "history", "reset", "classify",
-        "random_weights", "sleep",
+        "random_weights", "sleep", "time",
     ]
 
     static let help = """
@@ -28,6 +28,7 @@ enum Commands {
                                    load_img → preprocess_input → predict → decode_predictions, as one command
           %random_weights model [SEED]
                                    give a model seeded random weights (every output then says so)
+          %time LINE               run LINE and say how long it took
           %who, %history, %reset   variables, the cells so far, start again
           save NAME.ipynb | NAME.md  the session as a Jupyter notebook or Markdown
           help, exit()
@@ -89,6 +90,15 @@ extension Notebook {
             }.joined(separator: "\n")
         case "compare":
             return try Comparison.render(words)
+        case "time":
+            let line = source.dropFirst("%time".count).trimmingCharactersInPlace()
+            guard !line.isEmpty else { throw NotebookError.unsupported("usage: %time LINE") }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let output = try execute(line)
+            let elapsed = clock.now - start
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            return (output.isEmpty ? "" : output + "\n") + "time: \(String(format1: milliseconds)) ms"
         case "sleep":
             guard let seconds = words.first.flatMap(Double.init), seconds >= 0, seconds <= 3600 else {
                 throw NotebookError.unsupported("usage: %sleep SECONDS")
@@ -180,6 +190,10 @@ extension Notebook {
         classifierCache = handle
         return handle
     }
+}
+
+extension Substring {
+    func trimmingCharactersInPlace() -> String { String(self).trimmingWhitespace() }
 }
 
 extension String {

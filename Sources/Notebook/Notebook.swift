@@ -52,7 +52,7 @@ public final class Notebook {
         return cell
     }
 
-    private func execute(_ source: String) throws -> String {
+    func execute(_ source: String) throws -> String {
         guard !source.isEmpty else { return "" }
         if source.hasPrefix("%") || source == "help" || source.hasPrefix("save ") || source == "save" {
             return try runCommand(source)

@@ -143,6 +143,11 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         #expect(output.split(separator: "\n").count == 3)
     }
 
+    @Test func timeRunsTheLineAndSaysHowLong() {
+        let output = run(["%time x = Input(shape=(4, 4, 3))"]).output
+        #expect(output.hasPrefix("x = <tensor input_1") && output.contains("time: ") && output.hasSuffix(" ms"))
+    }
+
     @Test func resetForgetsVariables() {
         let notebook = Notebook()
         run(["a = 1", "%reset"], in: notebook)

@@ -100,7 +100,8 @@ def test_saved_notebook_is_valid_nbformat_4(reslab, tmp_path):
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert len(code) == IDENTITY_BLOCK.count("\n") + 2
     assert code[-1].outputs[0].output_type == "error"
-    assert code[-2].outputs[0].text.strip() == "(None, 55, 55, 256)"
+    assert code[-2].outputs[0].output_type == "execute_result"
+    assert code[-2].outputs[0].data["text/plain"].strip() == "(None, 55, 55, 256)"
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert "```python" in (tmp_path / "session.md").read_text()
 

@@ -9,6 +9,8 @@ public struct Cell: Sendable {
     /// The text shown under the cell (`print` output, then the echoed value), without colour.
     public let output: String
     public let isError: Bool
+    /// The value of a bare expression (the last part of `output`): Jupyter shows it as `Out[n]:`.
+    public let result: String?
 }
 
 /// A notebook session: variables and layers persist from cell to cell, as in Jupyter.
@@ -22,6 +24,8 @@ public final class Notebook {
     public var color = false
     /// The network `%classify` keeps between cells.
     var classifierCache: ModelHandle?
+    /// The bare-expression value of the cell being run.
+    private var lastResult: String?
 
     /// - Parameter cachedWeightsPath: the tutorial's weight file, used by `ResNet50()` when it exists.
     public init(cachedWeightsPath: String? = nil) {
@@ -41,13 +45,14 @@ public final class Notebook {
         let trimmed = source.trimmingWhitespace()
         var output: String
         var isError = false
+        lastResult = nil
         do {
             output = try execute(trimmed)
         } catch {
             isError = true
             output = (interpreter.printed + ["error: \(error)"]).joined(separator: "\n")
         }
-        let cell = Cell(number: nextNumber, source: source, output: output, isError: isError)
+        let cell = Cell(number: nextNumber, source: source, output: output, isError: isError, result: isError ? nil : lastResult)
         if !trimmed.isEmpty { cells.append(cell) }
         return cell
     }
@@ -65,6 +70,7 @@ public final class Notebook {
             case (.none, _):
                 break
             case (_, true):
+                lastResult = value.representation
                 lines.append(value.representation)
             case (.tensor, false), (.model, false), (.layer, false), (.array, false), (.image, false), (.predictions, false):
                 // The tutorial's lines are assignments: show what each one made, so every shape is seen at once.

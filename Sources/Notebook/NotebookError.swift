@@ -30,7 +30,7 @@ public enum NotebookError: Error, CustomStringConvertible {
             return "model '\(model)' has no weights yet: run `reslab weights download` in a shell for the tutorial's file, "
                 + "or model.load_weights('file.h5'), or %random_weights model for seeded random weights (outputs then say so)"
         case .unknownCommand(let name, let suggestions):
-            return "unknown command %\(name)" + didYouMean(suggestions.map { "%" + $0 }) + "; type help for the list"
+            return "unknown command %\(name)" + (suggestions.isEmpty ? "" : " (did you mean %\(suggestions[0])?)") + "; type help for the list"
         case .interrupted:
             return "interrupted"
         }

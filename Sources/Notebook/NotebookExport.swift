@@ -27,13 +27,26 @@ extension Notebook {
     /// nbformat 4.5: one code cell per cell, with its output as a stream (or an error).
     public func ipynb() -> String {
         let cellsJSON = cells.enumerated().map { (position, cell) -> [String: Any] in
-            var output: [String: Any] = cell.isError
-                ? ["output_type": "error", "ename": "ReslabError", "evalue": cell.output, "traceback": [cell.output]]
-                : ["output_type": "stream", "name": "stdout", "text": lines(cell.output)]
-            if !cell.isError && cell.output.isEmpty { output = [:] }
+            var outputs = [[String: Any]]()
+            if cell.isError {
+                outputs.append(["output_type": "error", "ename": "ReslabError", "evalue": cell.output, "traceback": [cell.output]])
+            } else {
+                // Printed text as a stream; a bare expression's value as the cell's result, as Jupyter does.
+                var printed = cell.output
+                if let result = cell.result {
+                    printed = String(printed.dropLast(result.count)).trimmingWhitespace()
+                }
+                if !printed.isEmpty { outputs.append(["output_type": "stream", "name": "stdout", "text": lines(printed)]) }
+                if let result = cell.result {
+                    outputs.append([
+                        "output_type": "execute_result", "execution_count": cell.number, "metadata": [String: Any](),
+                        "data": ["text/plain": lines(result)],
+                    ])
+                }
+            }
             return [
                 "cell_type": "code", "id": "cell-\(position + 1)", "execution_count": cell.number, "metadata": [String: Any](),
-                "source": lines(cell.source), "outputs": output.isEmpty ? [] : [output],
+                "source": lines(cell.source), "outputs": outputs,
             ]
         }
         let notebook: [String: Any] = [

@@ -71,7 +71,12 @@ struct Session {
             _ = ReadlineReader.interruptRequested  // forget a Ctrl-C pressed while typing
             let cell = notebook.run(source, shouldCancel: { ReadlineReader.interruptRequested })
             if cell.isError { failures += 1 }
-            if !cell.output.isEmpty {
+            if interactive, let result = cell.result {
+                // Jupyter's way: what was printed, then the expression's value after Out[n]:.
+                let printed = String(cell.output.dropLast(result.count)).trimmingWhitespace()
+                if !printed.isEmpty { print(printed) }
+                print(promptStyle("Out[\(cell.number)]: ", code: "31") + result)
+            } else if !cell.output.isEmpty {
                 // After Ctrl-C the terminal shows ^C with no newline.
                 let interrupted = interactive && cell.isError && cell.output.hasSuffix("interrupted")
                 print((interrupted ? "\n" : "") + (cell.isError && notebook.color ? "\u{1B}[31m\(cell.output)\u{1B}[0m" : cell.output))
@@ -80,6 +85,10 @@ struct Session {
         }
         // A script whose cells failed ends with a failure status, so that it can be checked.
         if !interactive && failures > 0 { throw ExitCode(1) }
+    }
+
+    private func promptStyle(_ text: String, code: String) -> String {
+        Terminal.colorsStandardOutput ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
     private func promptText(_ text: String) -> String {

@@ -123,7 +123,7 @@ enum Comparison {
             let own = model.multiplyAdds(ofNode: index)
             lines.append(
                 "  " + node.name.padded(18) + " " + BlockDiagram.describe(node.layer).padded(19) + " " + kerasShape(node.outputShape).padded(22)
-                    + " " + String(model.parameterCount(ofNode: index)).leftPadded(9) + " " + own.formatted(thousandsSeparator: ",").leftPadded(12))
+                    + " " + model.parameterCount(ofNode: index).formatted(thousandsSeparator: ",").leftPadded(9) + " " + own.formatted(thousandsSeparator: ",").leftPadded(12))
         }
         lines.append(
             "  total: \(kerasShape(input.shape)) → \(kerasShape(output.shape)), \(model.parameterCount.total.formatted(thousandsSeparator: ",")) params, "

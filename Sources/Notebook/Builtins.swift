@@ -71,6 +71,10 @@ extension Interpreter {
             .layer(Dense(try a.int("units"), activation: try Convert.activation(a.optional("activation"), function: "Dense"), name: try a.optionalString("name")))
         }
         define("Add", ["name"], required: 0) { a in .layer(Add(name: try a.optionalString("name"))) }
+        // `from keras.layers import add` makes the function available by its own name.
+        define("add", ["inputs", "name"], required: 1) { [unowned self] a in
+            try self.call(try self.attribute("add", of: .module("layers")), [try a.value("inputs")], a.optional("name").map { [("name", $0)] } ?? [])
+        }
 
         // MARK: Blocks and models
         define("identity_block", ["input_tensor", "kernel_size", "filters", "stage", "block"], required: 5) { a in
@@ -96,8 +100,15 @@ extension Interpreter {
             let classes = try a.optional("classes").map { try Convert.int($0, function: "ResNet50", parameter: "classes") } ?? 1000
             let model = try ResNetCore.ResNet50(inputShape: shape, classes: classes, in: self.graph)
             // As the tutorial's ResNet50() loads its weight file; read lazily, on the first predict.
-            let source = self.cachedWeightsPath.map { ModelHandle.WeightsSource.cachedTutorialFile($0) }
-            return .model(ModelHandle(model: model, weightsSource: shape == [224, 224, 3] && classes == 1000 ? source : nil))
+            guard shape == [224, 224, 3] && classes == 1000 else { return .model(ModelHandle(model: model)) }
+            if let path = self.cachedWeights { return .model(ModelHandle(model: model, weightsSource: .cachedTutorialFile(path))) }
+            if let seed = self.randomWeightsFallbackSeed {
+                self.printed.append("(no trained weights here: this run gives ResNet50() seeded RANDOM weights, seed \(seed); every prediction says so)")
+                let handle = ModelHandle(model: model)
+                try handle.loadWeights(.random(seed: seed))
+                return .model(handle)
+            }
+            return .model(ModelHandle(model: model))
         }
         define("Model", ["inputs", "outputs", "name"], required: 2) { a in
             .model(ModelHandle(model: try Model(inputs: try a.tensor("inputs"), outputs: try a.tensor("outputs"), name: try a.optionalString("name") ?? "model")))
@@ -126,7 +137,7 @@ extension Interpreter {
             guard case .array(let tensor, let random) = try a.value("x"), tensor.shape.last == 3 else {
                 throw NotebookError.wrongArgument(function: "preprocess_input", message: "takes an array of RGB images, e.g. np.expand_dims(image.img_to_array(img), axis=0)")
             }
-            return .array(preprocessCaffe(tensor), randomWeights: random)
+            return .array(preprocessInput(tensor), randomWeights: random)
         }
         define("decode_predictions", ["preds", "top"], required: 1) { a in
             guard case .array(let tensor, let random) = try a.value("preds") else {
@@ -146,7 +157,8 @@ extension Interpreter {
         var known = [String]()
         switch owner {
         case .module("layers"):
-            known = ["add"]
+            known = ["add", "Add"]
+            if name == "Add", let add = builtins["Add"] { return add }
             if name == "add" {
                 return method("layers.add", ["inputs", "name"], required: 1) { a in
                     guard case .list(let items) = try a.value("inputs").unpackable.asList else {
@@ -238,21 +250,6 @@ extension Interpreter {
 
 /// `(None, 55, 55, 64)` as a Python tuple.
 func pythonShape(_ shape: Shape) -> Value { .tuple([.none] + shape.map(Value.integer)) }
-
-/// Keras's `preprocess_input` in caffe mode on RGB values: BGR order, minus the ImageNet means.
-func preprocessCaffe(_ tensor: Tensor) -> Tensor {
-    var output = tensor
-    let means: [Float] = [103.939, 116.779, 123.68]  // B, G, R
-    var i = 0
-    while i + 2 < output.data.count {
-        let (r, g, b) = (tensor.data[i], tensor.data[i + 1], tensor.data[i + 2])
-        output.data[i] = b - means[0]
-        output.data[i + 1] = g - means[1]
-        output.data[i + 2] = r - means[2]
-        i += 3
-    }
-    return output
-}
 
 extension Value {
     var asList: Value {

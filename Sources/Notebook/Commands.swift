@@ -9,14 +9,15 @@ import ResNetIO
 enum Commands {
     static let all = [
         "shape", "path", "compare", "params", "flops", "layers", "who", "history", "reset", "classify",
-        "random_weights", "sleep", "time",
+        "random_weights", "sleep", "time", "lessons", "lesson",
     ]
 
     static let help = """
         Type the tutorial's Keras lines; every result shows at once:
           x = Input(shape=(55, 55, 256))
           y = identity_block(x, 3, [64, 64, 256], stage=2, block='b')
-          model = ResNet50(); model.summary()
+          model = ResNet50()
+          model.summary()
         Commands:
           %shape x                 the shape of a tensor, array or model
           %path x                  the block that made x: main path and shortcut side by side
@@ -29,6 +30,8 @@ enum Commands {
           %random_weights model [SEED]
                                    give a model seeded random weights (every output then says so)
           %time LINE               run LINE and say how long it took
+          %lessons, %lesson N [zh|en]
+                                   the lessons; in one: run, next, back, goto N, again
           %who, %history, %reset   variables, the cells so far, start again
           save NAME.ipynb | NAME.md  the session as a Jupyter notebook or Markdown
           help, exit()
@@ -86,10 +89,14 @@ extension Notebook {
                 let node = model.nodes[index]
                 let kind = type(of: node.layer).kerasClassName
                 return node.name.padded(22) + " " + kind.padded(19) + " " + kerasShape(node.outputShape).padded(22)
-                    + " " + String(model.parameterCount(ofNode: index)).leftPadded(9)
+                    + " " + model.parameterCount(ofNode: index).formatted(thousandsSeparator: ",").leftPadded(11)
             }.joined(separator: "\n")
         case "compare":
             return try Comparison.render(words)
+        case "lessons":
+            return try listLessons()
+        case "lesson":
+            return try openLessonCommand(words)
         case "time":
             let line = source.dropFirst("%time".count).trimmingCharactersInPlace()
             guard !line.isEmpty else { throw NotebookError.unsupported("usage: %time LINE") }
@@ -162,7 +169,7 @@ extension Notebook {
                 source = .random(seed: 1)
                 index += 1
             default:
-                path = words[index]
+                path = try pathArgument(words[index])
                 index += 1
             }
         }
@@ -181,10 +188,25 @@ extension Notebook {
         return lines.joined(separator: "\n")
     }
 
+    /// A path typed after a command: `'a.png'` or `"a.png"` (quotes dropped), a variable holding a
+    /// string (`img_path`), or the text itself.
+    private func pathArgument(_ word: String) throws -> String {
+        if word.count >= 2, let first = word.first, first == "'" || first == "\"", word.last == first {
+            return String(word.dropFirst().dropLast())
+        }
+        if case .string(let text)? = interpreter.variables[word] { return text }
+        return word
+    }
+
     /// The network `%classify` uses: the tutorial's ResNet50 in a graph of its own, kept between cells.
     private func classifier(_ source: ModelHandle.WeightsSource?) throws -> ModelHandle {
-        let wanted = source ?? interpreter.cachedWeightsPath.map { .cachedTutorialFile($0) }
-        guard let wanted else { throw NotebookError.noWeights(model: "resnet50") }
+        let wanted = source ?? interpreter.cachedWeights.map { .cachedTutorialFile($0) }
+            ?? interpreter.randomWeightsFallbackSeed.map { .random(seed: $0) }
+        guard let wanted else {
+            throw NotebookError.unsupported(
+                "no trained weights: run `reslab weights download` in a shell, or %classify IMAGE --weights FILE, "
+                    + "or %classify IMAGE --random for seeded random weights (the output then says so)")
+        }
         if let cached = classifierCache, cached.weightsSource == wanted { return cached }
         let handle = ModelHandle(model: try ResNet50(), weightsSource: wanted)
         classifierCache = handle

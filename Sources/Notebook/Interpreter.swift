@@ -1,3 +1,4 @@
+import Foundation
 import ResNetCore
 import ResNetIO
 
@@ -89,8 +90,14 @@ final class Interpreter {
     var printed: [String] = []
     /// Polled during long work (a forward pass); `true` stops it.
     var shouldCancel: () -> Bool = { false }
-    /// The tutorial's weight file in the cache, used by `ResNet50()`.
+    /// Where the tutorial's weight file is kept, used by `ResNet50()` when it is there.
     var cachedWeightsPath: String? = nil
+    /// The cached file if it exists now (it may be downloaded while the prompt is open).
+    var cachedWeights: String? {
+        cachedWeightsPath.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
+    /// When set and there is no cached file, `ResNet50()` gets seeded random weights (and says so).
+    var randomWeightsFallbackSeed: UInt64? = nil
 
     /// Names the prompt knows before anything is assigned.
     lazy var builtins: [String: Value] = makeBuiltins()

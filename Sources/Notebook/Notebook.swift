@@ -27,6 +27,21 @@ public final class Notebook {
     /// The bare-expression value of the cell being run.
     private var lastResult: String?
 
+    // MARK: Lessons
+    /// Where the lessons are.
+    public var lessons = LessonLibrary.standard()
+    /// The language `%lesson N` opens (default from `LANG`).
+    public var lessonLanguage = LessonLibrary.defaultLanguage()
+    /// Where lesson progress is remembered; `nil` remembers nothing.
+    public var progress: LessonProgress?
+    var openLesson: Lesson?
+    var lessonStep = 0
+    /// When set, `ResNet50()` without trained weights gets seeded random weights (lessons run in CI).
+    public var randomWeightsFallbackSeed: UInt64? {
+        get { interpreter.randomWeightsFallbackSeed }
+        set { interpreter.randomWeightsFallbackSeed = newValue }
+    }
+
     /// - Parameter cachedWeightsPath: the tutorial's weight file, used by `ResNet50()` when it exists.
     public init(cachedWeightsPath: String? = nil) {
         interpreter.cachedWeightsPath = cachedWeightsPath
@@ -40,9 +55,13 @@ public final class Notebook {
     /// - Parameter shouldCancel: polled during long work (a forward pass, `%sleep`); `true` stops it.
     @discardableResult
     public func run(_ source: String, shouldCancel: @escaping () -> Bool = { false }) -> Cell {
+        let trimmed = source.trimmingWhitespace()
+        if openLesson != nil && (trimmed == "run" || trimmed == "%run") {
+            interpreter.shouldCancel = shouldCancel
+            return runLessonCell()
+        }
         interpreter.shouldCancel = shouldCancel
         interpreter.printed = []
-        let trimmed = source.trimmingWhitespace()
         var output: String
         var isError = false
         lastResult = nil
@@ -59,6 +78,7 @@ public final class Notebook {
 
     func execute(_ source: String) throws -> String {
         guard !source.isEmpty else { return "" }
+        if isLessonCommand(source) { return try lessonCommand(source) }
         if source.hasPrefix("%") || source == "help" || source.hasPrefix("save ") || source == "save" {
             return try runCommand(source)
         }

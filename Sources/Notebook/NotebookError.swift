@@ -51,6 +51,8 @@ private func didYouMean(_ suggestions: [String]) -> String {
 /// The candidates closest to `name` by edit distance (at most three), for "did you mean".
 func closest(to name: String, among candidates: [String]) -> [String] {
     guard name.count <= 64 else { return [] }
+    // One or two letters are too short to guess from: `x` is not a typo for `K`.
+    if name.count < 3 { return candidates.filter { $0.lowercased() == name.lowercased() && $0 != name } }
     let target = Array(name.lowercased())
     let scored = candidates.map { candidate -> (String, Int) in
         (candidate, editDistance(target, Array(candidate.lowercased())))

@@ -112,7 +112,7 @@ public enum Value {
         case .layer(let layer):
             let summary = layer.configSummary
             return "<\(type(of: layer).kerasClassName) layer" + (layer.name.map { " '\($0)'" } ?? "")
-                + (summary.isEmpty ? "" : ": \(summary)") + "> (call it on a tensor: layer(x))"
+                + (summary.isEmpty ? "" : ": \(summary)") + ">"
         case .function(let f): return "<function \(f.name)>"
         case .module(let name): return "<module '\(name)'>"
         case .model(let handle):
@@ -128,7 +128,7 @@ public enum Value {
         case .image(let image): return "<image \(image.width)x\(image.height) RGB>"
         case .array(let tensor, let random):
             let low = tensor.data.min() ?? 0, high = tensor.data.max() ?? 0
-            return "array of shape \(weightShape(tensor.shape)), float32, values \(pythonFloat(Double(low))) … \(pythonFloat(Double(high)))"
+            return "array of shape \(weightShape(tensor.shape)), float32, values \(low) … \(high)"
                 + (random ? "  [computed with RANDOM weights]" : "")
         case .predictions(let batches, let random):
             return predictedList(batches) + (random ? "\n[RANDOM weights: these classes mean nothing]" : "")

@@ -217,22 +217,25 @@ public func preprocessInput(_ images: [RGBImage]) -> Tensor {
     let width = images[0].width, height = images[0].height
     precondition(images.allSatisfy { $0.width == width && $0.height == height },
                  "preprocessInput: images of different sizes")
-    let perImage = width * height * 3
-    var data = [Float](repeating: 0, count: images.count * perImage)
-    data.withUnsafeMutableBufferPointer { out in
-        for (n, image) in images.enumerated() {
-            image.pixels.withUnsafeBufferPointer { px in
-                var o = n * perImage
-                var i = 0
-                while i < perImage {
-                    out[o] = Float(px[i + 2]) - caffeMeanBGR.b
-                    out[o + 1] = Float(px[i + 1]) - caffeMeanBGR.g
-                    out[o + 2] = Float(px[i]) - caffeMeanBGR.r
-                    i += 3
-                    o += 3
-                }
+    let rgb = images.flatMap { $0.pixels.map(Float.init) }
+    return preprocessInput(Tensor(shape: [images.count, height, width, 3], data: rgb))
+}
+
+/// Keras's `preprocess_input` (caffe mode) on an array of RGB values, as `image.img_to_array`
+/// gives them: channels reversed to BGR, then the ImageNet mean of each subtracted. Same shape.
+public func preprocessInput(_ rgb: Tensor) -> Tensor {
+    precondition(rgb.shape.last == 3, "preprocessInput: the last axis must hold R, G, B")
+    var output = rgb
+    rgb.data.withUnsafeBufferPointer { input in
+        output.data.withUnsafeMutableBufferPointer { out in
+            var i = 0
+            while i < input.count {
+                out[i] = input[i + 2] - caffeMeanBGR.b
+                out[i + 1] = input[i + 1] - caffeMeanBGR.g
+                out[i + 2] = input[i] - caffeMeanBGR.r
+                i += 3
             }
         }
     }
-    return Tensor(shape: [images.count, height, width, 3], data: data)
+    return output
 }

@@ -33,13 +33,54 @@ struct RunCommand: ParsableCommand {
     }
 }
 
+/// `reslab lesson N`: a lesson at the prompt, or (`--non-interactive`) run whole and checked.
+struct LessonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson", abstract: "Open lesson N at the prompt, or run it whole and check every cell.")
+
+    @Argument(help: "The lesson's number (1-7).")
+    var number: Int
+
+    @Option(help: "zh or en (default: from LANG).")
+    var lang: String = LessonLibrary.defaultLanguage()
+
+    @Flag(help: "Print the lesson with every cell run; exit 1 if a cell fails or prints something else.")
+    var nonInteractive = false
+
+    func validate() throws {
+        guard ["zh", "en"].contains(lang) else { throw ValidationError("--lang takes zh or en") }
+    }
+
+    func run() throws {
+        if nonInteractive {
+            let cached = WeightsCache.defaultWeightsPath
+            let notebook = Notebook(cachedWeightsPath: fileExists(cached) ? cached : nil)
+            // Without the trained weights (as in CI), cells that need them run on seeded random weights.
+            if !fileExists(cached) { notebook.randomWeightsFallbackSeed = 1 }
+            let (transcript, failures) = try notebook.runWholeLesson(number, language: lang)
+            print(transcript)
+            if failures > 0 {
+                Terminal.printError("lesson \(number) (\(lang)): \(failures) cell\(failures == 1 ? "" : "s") failed or printed something else")
+                throw ExitCode(1)
+            }
+            return
+        }
+        try Session(reader: Session.standardInput()) { notebook in
+            try notebook.openLesson(number, language: lang)
+        }.run()
+    }
+}
+
 /// One prompt session: reads cells, runs them in a `Notebook`, prints what they show.
 struct Session {
     let reader: LineReader
     let interactive: Bool
+    /// Runs before the first prompt (e.g. opens a lesson).
+    let prepare: (Notebook) throws -> Void
 
-    init(reader: LineReader) {
+    init(reader: LineReader, prepare: @escaping (Notebook) throws -> Void = { _ in }) {
         self.reader = reader
+        self.prepare = prepare
         interactive = reader is ReadlineReader
     }
 
@@ -50,10 +91,13 @@ struct Session {
 
     func run() throws {
         let cached = WeightsCache.defaultWeightsPath
-        let notebook = Notebook(cachedWeightsPath: fileExists(cached) ? cached : nil)
+        let notebook = Notebook(cachedWeightsPath: cached)
         notebook.color = interactive && Terminal.colorsStandardOutput
+        notebook.progress = LessonProgress.standard()
         reader.completer = { _, word in notebook.completions(for: word) }
         if interactive { print(banner(weightsFound: fileExists(cached), cached: cached)) }
+        try prepare(notebook)
+        if let step = notebook.currentLessonStep { print(step + "\n") }
 
         var failures = 0
         while true {

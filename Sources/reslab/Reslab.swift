@@ -1,6 +1,7 @@
 import ArgumentParser
 import ResNetCore
 import ResNetIO
+import Notebook
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +14,7 @@ struct Reslab: AsyncParsableCommand {
         commandName: "reslab",
         abstract: "Learn how ResNet50 works by building it, then run it on a real image.",
         subcommands: [
-            ReplCommand.self, RunCommand.self, SummaryCommand.self, ClassifyCommand.self, ImageCommand.self,
+            ReplCommand.self, RunCommand.self, LessonCommand.self, SummaryCommand.self, ClassifyCommand.self, ImageCommand.self,
             WeightsCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ReplCommand.self)
@@ -38,6 +39,7 @@ struct Reslab: AsyncParsableCommand {
     static func isReslabError(_ error: any Error) -> Bool {
         error is ShapeError || error is WeightsError || error is ImageError || error is LabelsError
             || error is BLASError || error is WeightsMismatch || error is ForwardPassCancelled || error is UsageError
+            || error is LessonError
     }
 }
 

@@ -1,0 +1,157 @@
+import Foundation
+
+// Lessons at the prompt: `%lessons`, `%lesson N [zh|en]`, then `run`, `next`, `back`, `goto N`,
+// `again`. The learner may type anything between steps; the lesson waits where it was.
+
+/// Where each lesson was left, kept across restarts (`$XDG_STATE_HOME/reslab/lessons.json`).
+public struct LessonProgress {
+    public let path: String
+
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> LessonProgress {
+        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? ".") + "/.local/state")
+        return LessonProgress(path: state + "/reslab/lessons.json")
+    }
+
+    /// Steps reached, by "language/lesson".
+    func load() -> [String: Int] {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int]
+        else { return [:] }
+        return object
+    }
+
+    func save(_ steps: [String: Int]) {
+        let folder = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        guard let data = try? JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys]) else { return }
+        // Written beside and renamed, so a crash never leaves half a file.
+        let temporary = path + ".partial"
+        if FileManager.default.createFile(atPath: temporary, contents: data) { _ = rename(temporary, path) }
+    }
+}
+
+extension Notebook {
+    static let lessonWords: Set<String> = ["run", "next", "back", "again", "%run", "%next", "%back", "%again"]
+
+    /// Whether `source` is a lesson command while a lesson is open.
+    func isLessonCommand(_ source: String) -> Bool {
+        guard openLesson != nil else { return false }
+        return Self.lessonWords.contains(source) || source.hasPrefix("goto ") || source.hasPrefix("%goto ")
+    }
+
+    func lessonCommand(_ source: String) throws -> String {
+        guard let lesson = openLesson else { return "" }
+        switch source.trimmingPrefix("%") {
+        case "next":
+            guard lessonStep + 1 < lesson.steps.count else {
+                return (lesson.closing.isEmpty ? "" : lesson.closing + "\n\n")
+                    + (lesson.language == "zh" ? "这一课结束了。%lessons 列出所有课程。" : "That is the end of this lesson. %lessons lists them all.")
+            }
+            lessonStep += 1
+        case "back":
+            lessonStep = max(0, lessonStep - 1)
+        case "again":
+            break
+        case let text where text.hasPrefix("goto "):
+            guard let n = Int(String(text.dropFirst(5)).trimmingWhitespace()), (1...lesson.steps.count).contains(n) else {
+                throw NotebookError.unsupported("goto takes a step from 1 to \(lesson.steps.count)")
+            }
+            lessonStep = n - 1
+        default:
+            break
+        }
+        rememberProgress()
+        return showStep()
+    }
+
+    /// `%lesson N [zh|en]`: opens a lesson where the learner left it.
+    func openLessonCommand(_ words: [String]) throws -> String {
+        guard let first = words.first, let number = Int(first) else { throw NotebookError.unsupported("usage: %lesson N [zh|en]") }
+        let language = words.dropFirst().first ?? lessonLanguage
+        guard ["zh", "en"].contains(language) else { throw NotebookError.unsupported("lessons are in zh and en") }
+        try openLesson(number, language: language)
+        return showStep()
+    }
+
+    public func openLesson(_ number: Int, language: String, step: Int? = nil) throws {
+        let lesson = try lessons.lesson(number, language: language)
+        openLesson = lesson
+        lessonLanguage = language
+        interpreter.variables["lesson_dir"] = .string(URL(fileURLWithPath: lessons.directory).standardizedFileURL.path)
+        let remembered = progress?.load()["\(language)/\(number)"] ?? 0
+        lessonStep = min(max(0, step ?? remembered), max(0, lesson.steps.count - 1))
+    }
+
+    func listLessons() throws -> String {
+        try lessons.titles(language: lessonLanguage).map { "  \($0.0). \($0.1)" }.joined(separator: "\n")
+            + (lessonLanguage == "zh" ? "\n%lesson N 打开一课。" : "\n%lesson N opens one.")
+    }
+
+    /// The open lesson's current step as shown at the prompt, if a lesson is open.
+    public var currentLessonStep: String? { openLesson == nil ? nil : showStep() }
+
+    /// The current step: progress, prose, and the cell to type or `run`.
+    func showStep() -> String {
+        guard let lesson = openLesson, lesson.steps.indices.contains(lessonStep) else { return "" }
+        let step = lesson.steps[lessonStep]
+        let hint = lesson.language == "zh" ? "（输入 run 运行这一格，next 下一步，back 上一步）" : "(type run to run it, next for the next step, back to go back)"
+        let cell = step.cell.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        // The progress tag already names the lesson: `[第1课 · 1/10] 什么是残差网络`.
+        let title = lesson.title.components(separatedBy: " · ").dropFirst().joined(separator: " · ")
+        return [lesson.progress(step: lessonStep + 1) + " " + (title.isEmpty ? lesson.title : title), step.prose, cell, hint]
+            .filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    /// Runs the current step's cell as if typed, and says whether it printed what the lesson expects.
+    func runLessonCell() -> Cell {
+        guard let lesson = openLesson else { return run("") }
+        let step = lesson.steps[lessonStep]
+        let cell = run(step.cell, shouldCancel: interpreter.shouldCancel)
+        let verdict = check(cell, against: step.expected)
+        let note = verdict.map { "\n" + $0 } ?? ""
+        return Cell(number: cell.number, source: cell.source, output: cell.output + note, isError: cell.isError, result: cell.result)
+    }
+
+    /// `nil` when the cell did what the lesson expects, else what differs.
+    func check(_ cell: Cell, against expected: String?) -> String? {
+        let expectsError = expected?.trimmingWhitespace().hasPrefix("error:") ?? false
+        if cell.isError && !expectsError { return "this cell failed, but the lesson expects it to work" }
+        guard let expected else { return nil }
+        if outputMatches(cell.output, expected: expected) { return nil }
+        return "the lesson expects:\n" + expected
+    }
+
+    private func rememberProgress() {
+        guard let lesson = openLesson, let progress else { return }
+        var steps = progress.load()
+        steps["\(lesson.language)/\(lesson.number)"] = lessonStep
+        progress.save(steps)
+    }
+
+    /// `reslab lesson N --non-interactive`: every step's prose and cell, its output, and a check.
+    /// - Returns: the transcript and the number of cells that failed or printed something else.
+    public func runWholeLesson(_ number: Int, language: String) throws -> (transcript: String, failures: Int) {
+        try openLesson(number, language: language, step: 0)
+        guard let lesson = openLesson else { return ("", 0) }
+        var transcript = ["# " + lesson.title]
+        var failures = 0
+        for (index, step) in lesson.steps.enumerated() {
+            lessonStep = index
+            transcript.append(lesson.progress(step: index + 1))
+            if !step.prose.isEmpty { transcript.append(step.prose) }
+            let cell = run(step.cell)
+            transcript.append("In [\(cell.number)]: " + step.cell.replacingOccurrences(of: "\n", with: "\n   ...: "))
+            if !cell.output.isEmpty { transcript.append(cell.output) }
+            if let problem = check(cell, against: step.expected) {
+                failures += 1
+                transcript.append("FAILED: " + problem)
+            }
+        }
+        if !lesson.closing.isEmpty { transcript.append(lesson.closing) }
+        return (transcript.joined(separator: "\n\n"), failures)
+    }
+}
+
+extension String {
+    func trimmingPrefix(_ prefix: String) -> String { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+@testable import Notebook
+
+@Suite struct LessonFormatTests {
+    static let sample = """
+        # Lesson 9 · A test
+
+        First, an input.
+
+        ```reslab
+        x = Input(shape=(8, 8, 3))
+        ```
+
+        ```output
+        x = <tensor input_1 (InputLayer) (None, 8, 8, 3)>
+        ```
+
+        A wrong add teaches.
+
+        ```reslab
+        layers.add([x, Conv2D(4, 1)(x)])
+        ```
+
+        ```output
+        error: …(None, 8, 8, 3)…
+        ```
+
+        No expected output here.
+
+        ```reslab
+        x.shape
+        ```
+
+        That's all.
+        """
+
+    @Test func markdownGivesStepsWithProseCellAndExpectedOutput() throws {
+        let lesson = try Lesson(markdown: Self.sample, number: 9, language: "en")
+        #expect(lesson.title == "Lesson 9 · A test")
+        #expect(lesson.steps.map(\.cell) == ["x = Input(shape=(8, 8, 3))", "layers.add([x, Conv2D(4, 1)(x)])", "x.shape"])
+        #expect(lesson.steps[0].prose == "First, an input.")
+        #expect(lesson.steps[2].expected == nil)
+        #expect(lesson.closing == "That's all.")
+        #expect(lesson.progress(step: 2) == "[Lesson 9 · 2/3]")
+    }
+
+    @Test func chineseProgressLine() throws {
+        let lesson = try Lesson(markdown: Self.sample, number: 2, language: "zh")
+        #expect(lesson.progress(step: 3) == "[第2课 · 3/3]")
+    }
+
+    @Test func wildcardsMatchWithinLinesAndAcrossLines() {
+        #expect(outputMatches("Predicted: [[('n1', 'cat', 0.5)]]\n[RANDOM weights]", expected: "Predicted: [[('n…', '…', …)]]\n…"))
+        #expect(outputMatches("a\nb\nc", expected: "a\n…\nc"))
+        #expect(outputMatches("a\nc", expected: "a\n…\nc"))
+        #expect(!outputMatches("a\nb", expected: "a\nc"))
+        #expect(!outputMatches("x = 1", expected: "x = 2…"))
+    }
+
+    @Test func unclosedBlockIsAClearError() {
+        #expect(throws: LessonError.self) { try Lesson(markdown: "# T\n```reslab\nx = 1\n", number: 1, language: "en") }
+    }
+}
+
+@Suite struct LessonSessionTests {
+    func library() throws -> LessonLibrary {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-lessons-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("en"), withIntermediateDirectories: true)
+        try LessonFormatTests.sample.write(to: folder.appendingPathComponent("en/09-test.md"), atomically: true, encoding: .utf8)
+        return LessonLibrary(directory: folder.path)
+    }
+
+    @Test func wholeLessonRunsAndChecksEveryCell() throws {
+        let notebook = Notebook()
+        notebook.lessons = try library()
+        let (transcript, failures) = try notebook.runWholeLesson(9, language: "en")
+        #expect(failures == 0, "\(transcript)")
+        #expect(transcript.contains("[Lesson 9 · 3/3]") && transcript.contains("(None, 8, 8, 3)"))
+    }
+
+    @Test func stepsMoveWithNextBackGotoAndTheLearnerMayTypeBetween() throws {
+        let notebook = Notebook()
+        notebook.lessons = try library()
+        #expect(notebook.run("%lesson 9 en").output.contains("[Lesson 9 · 1/3]"))
+        let ran = notebook.run("run")
+        #expect(ran.source == "x = Input(shape=(8, 8, 3))" && ran.output.hasSuffix("(None, 8, 8, 3)>"))
+        #expect(notebook.run("y = 1 + 1").output == "")  // anything in between
+        #expect(notebook.run("next").output.contains("[Lesson 9 · 2/3]"))
+        #expect(notebook.run("run").output.hasPrefix("error: "))  // the lesson expects this error: no complaint
+        #expect(!notebook.run("run").output.contains("the lesson expects"))
+        #expect(notebook.run("goto 3").output.contains("[Lesson 9 · 3/3]"))
+        #expect(notebook.run("back").output.contains("[Lesson 9 · 2/3]"))
+    }
+
+    @Test func progressIsRememberedAcrossSessions() throws {
+        let library = try library()
+        let store = LessonProgress(path: library.directory + "/state/lessons.json")
+        let first = Notebook()
+        first.lessons = library
+        first.progress = store
+        _ = first.run("%lesson 9 en")
+        _ = first.run("next")
+        _ = first.run("next")
+        let second = Notebook()
+        second.lessons = library
+        second.progress = store
+        #expect(second.run("%lesson 9 en").output.contains("[Lesson 9 · 3/3]"))
+    }
+
+    @Test func defaultLanguageFollowsLANG() {
+        #expect(LessonLibrary.defaultLanguage(environment: ["LANG": "zh_CN.UTF-8"]) == "zh")
+        #expect(LessonLibrary.defaultLanguage(environment: ["LANG": "en_US.UTF-8"]) == "en")
+        #expect(LessonLibrary.defaultLanguage(environment: [:]) == "en")
+    }
+}
+
+@Suite struct ShippedLessonsTests {
+    @Test func chineseAndEnglishLessonsHaveTheSameCells() throws {
+        let library = LessonLibrary.standard()
+        let zh = try library.files(language: "zh").map(\.number)
+        let en = try library.files(language: "en").map(\.number)
+        #expect(zh == en && zh == Array(1...7), "zh \(zh), en \(en)")
+        for number in zh {
+            let a = try library.lesson(number, language: "zh"), b = try library.lesson(number, language: "en")
+            #expect(a.steps.map(\.cell) == b.steps.map(\.cell), "lesson \(number): cells differ")
+            #expect(a.steps.map(\.expected) == b.steps.map(\.expected), "lesson \(number): expected outputs differ")
+        }
+    }
+}

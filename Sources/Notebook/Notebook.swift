@@ -60,6 +60,14 @@ public final class Notebook {
             interpreter.shouldCancel = shouldCancel
             return runLessonCell()
         }
+        // Moving through a lesson is not a cell: it is neither numbered nor saved.
+        if isLessonCommand(trimmed) {
+            do {
+                return Cell(number: nextNumber, source: source, output: try lessonCommand(trimmed), isError: false, result: nil)
+            } catch {
+                return Cell(number: nextNumber, source: source, output: "error: \(error)", isError: true, result: nil)
+            }
+        }
         interpreter.shouldCancel = shouldCancel
         interpreter.printed = []
         var output: String

@@ -91,6 +91,7 @@ import Testing
         #expect(!notebook.run("run").output.contains("the lesson expects"))
         #expect(notebook.run("goto 3").output.contains("[Lesson 9 · 3/3]"))
         #expect(notebook.run("back").output.contains("[Lesson 9 · 2/3]"))
+        #expect(!notebook.cells.map(\.source).contains("next"), "moving through a lesson is not a cell")
     }
 
     @Test func progressIsRememberedAcrossSessions() throws {

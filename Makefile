@@ -5,6 +5,7 @@
 SWIFT ?= swift
 PYTHON ?= python3
 APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libreadline-dev
+TEST_APT_PACKAGES := tmux
 RELEASE_BIN := .build/release/reslab
 ARGS ?=
 
@@ -24,6 +25,7 @@ bench: build
 	$(RELEASE_BIN) bench $(ARGS)
 
 setup: setup-apt setup-python
+	@command -v tmux >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TEST_APT_PACKAGES))
 
 # Debian packages: installed only when missing (apt-get needs root; CI and the dev machines are root).
 setup-apt:

@@ -219,8 +219,10 @@ extension Substring {
 }
 
 extension String {
-    func padded(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+    /// The text with spaces after it, to `width` characters.
+    public func padded(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+    /// The text with spaces before it, to `width` characters.
+    public func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
     init(format1 value: Double) {
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(abs(tenths % 10))"

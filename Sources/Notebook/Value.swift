@@ -182,7 +182,9 @@ public func predictionTable(title: String, predictions: [Prediction], color: Boo
         let filled = max(0, min(20, Int((p * 20).rounded())))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
         let number = String(rank + 1)
-        let probability = String(Double(Int((Double(p) * 10000).rounded())) / 10000)
+        let scaled = Int((Double(max(0, p)) * 10000).rounded())  // four decimals: 0.4111
+        let decimals = String(scaled % 10000)
+        let probability = "\(scaled / 10000)." + String(repeating: "0", count: 4 - decimals.count) + decimals
         lines.append(
             "  " + String(repeating: " ", count: 2 - min(2, number.count)) + number + "  "
                 + pad(prediction.imageNetClass.label, labelWidth) + "  " + prediction.imageNetClass.wnid + "  "

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Notebook
 import ResNetCore
 import ResNetIO
 
@@ -81,14 +82,14 @@ struct BenchCommand: ParsableCommand {
             print("one more run, step by step:")
             var byKind = [String: (count: Int, milliseconds: Double)]()
             _ = try engine.predict(input, stepFinished: { description, duration in
-                print("  \(fixed(duration.seconds * 1000, 3).leftPadding(7)) ms  \(description)")
+                print("  \(fixed(duration.seconds * 1000, 3).leftPadded(7)) ms  \(description)")
                 let kind = description.split(separator: " → ")[0].split(separator: " ").prefix(description.hasPrefix("conv") ? 3 : 1)
                 byKind[kind.joined(separator: " "), default: (0, 0)].count += 1
                 byKind[kind.joined(separator: " "), default: (0, 0)].milliseconds += duration.seconds * 1000
             })
             print("by kind of step:")
             for (kind, entry) in byKind.sorted(by: { $0.value.milliseconds > $1.value.milliseconds }) {
-                print("  \(kind.padding(20)) \(String(entry.count).leftPadding(3)) steps  \(fixed(entry.milliseconds, 2).leftPadding(7)) ms")
+                print("  \(kind.padded(20)) \(String(entry.count).leftPadded(3)) steps  \(fixed(entry.milliseconds, 2).leftPadded(7)) ms")
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Notebook
 import ResNetCore
 import ResNetIO
 
@@ -45,38 +46,13 @@ struct ClassifyCommand: ParsableCommand {
         }
         for (index, result) in results.enumerated() {
             if index > 0 { print() }
-            print(Self.table(image: result.image, predictions: result.top))
+            print(predictionTable(title: result.image, predictions: result.top, color: Terminal.colorsStandardOutput))
         }
         print()
-        print("Predicted: " + Self.predictedLine(results.map(\.top)))
+        print("Predicted: " + predictedList(results.map(\.top)))
     }
 
     // MARK: - Output
-
-    /// A readable table with a bar per probability.
-    static func table(image: String, predictions: [Prediction]) -> String {
-        let labelWidth = max(5, predictions.map(\.imageNetClass.label.count).max() ?? 0)
-        var lines = [Terminal.bold(image)]
-        lines.append(Terminal.dim("   #  " + "class".padding(labelWidth) + "  wnid       probability"))
-        for (rank, prediction) in predictions.enumerated() {
-            let p = prediction.probability
-            let bar = String(repeating: "█", count: Int((p * 20).rounded())) + String(repeating: "░", count: 20 - Int((p * 20).rounded()))
-            lines.append(
-                "  " + String(rank + 1).leftPadding(2) + "  " + prediction.imageNetClass.label.padding(labelWidth) + "  "
-                    + prediction.imageNetClass.wnid + "  " + fixed(Double(p), 4) + "  " + Terminal.cyan(bar))
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    /// The tutorial's line: `[[('n01871265', 'tusker', 0.41107917), …]]`, floats as numpy prints float32.
-    static func predictedLine(_ batches: [[Prediction]]) -> String {
-        "[" + batches.map { predictions in
-            "[" + predictions.map {
-                let wnid = pythonStringRepr($0.imageNetClass.wnid), label = pythonStringRepr($0.imageNetClass.label)
-                return "(\(wnid), \(label), \($0.probability))"
-            }.joined(separator: ", ") + "]"
-        }.joined(separator: ", ") + "]"
-    }
 
     static func json(_ results: [(image: String, top: [Prediction], probabilities: [Float])], includeProbabilities: Bool) -> String {
         let items = results.map { result in
@@ -93,13 +69,6 @@ struct ClassifyCommand: ParsableCommand {
         }
         return "[" + items.joined(separator: ",\n ") + "]"
     }
-}
-
-/// Python's `repr` of a plain string: single quotes, or double quotes when it holds a single quote
-/// (`"yellow_lady's_slipper"`).
-func pythonStringRepr(_ text: String) -> String {
-    if text.contains("'") && !text.contains("\"") { return "\"" + text + "\"" }
-    return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "\\'") + "'"
 }
 
 /// A JSON string literal.
@@ -119,9 +88,4 @@ func jsonString(_ text: String) -> String {
         }
     }
     return result + "\""
-}
-
-extension String {
-    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
-    func leftPadding(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

@@ -115,7 +115,10 @@ extension Notebook {
     /// `nil` when the cell did what the lesson expects, else what differs.
     func check(_ cell: Cell, against expected: String?) -> String? {
         let expectsError = expected?.trimmingWhitespace().hasPrefix("error:") ?? false
-        if cell.isError && !expectsError { return "this cell failed, but the lesson expects it to work" }
+        if cell.isError && !expectsError {
+            let skipped = cell.output.contains("is not defined") ? " (a step before it may have been skipped: back, or goto N)" : ""
+            return "this cell failed, but the lesson expects it to work" + skipped
+        }
         guard let expected else { return nil }
         if outputMatches(cell.output, expected: expected) { return nil }
         return "the lesson expects:\n" + expected

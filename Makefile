@@ -9,7 +9,7 @@ TEST_APT_PACKAGES := tmux
 RELEASE_BIN := .build/release/reslab
 ARGS ?=
 
-.PHONY: run build test setup setup-apt setup-python bench clean
+.PHONY: run build test lint format setup setup-apt setup-python bench clean
 
 run: setup-apt build
 	$(RELEASE_BIN) $(ARGS)
@@ -17,9 +17,16 @@ run: setup-apt build
 build: setup-apt
 	$(SWIFT) build -c release
 
-test: setup build
+test: setup build lint
 	$(SWIFT) test
 	RESLAB_BIN=$(abspath $(RELEASE_BIN)) $(PYTHON) -m pytest -q tests
+
+# The style every Swift file keeps (.swift-format: 4-space indentation, 120 columns).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
 
 bench: build
 	$(RELEASE_BIN) bench $(ARGS)

@@ -5,10 +5,13 @@ enum BlockDiagram {
     static func draw(_ tensor: KerasTensor) throws -> String {
         let nodes = tensor.graph.nodes
         guard let addIndex = nearestAdd(from: tensor.node, in: nodes) else {
-            throw NotebookError.teaching("\(tensor.layerName) is not inside a residual block: no layers.add([...]) leads to it")
+            throw NotebookError.teaching(
+                "\(tensor.layerName) is not inside a residual block: no layers.add([...]) leads to it")
         }
         let add = nodes[addIndex]
-        guard add.inputs.count == 2 else { throw NotebookError.unsupported("%path draws blocks whose add has two inputs") }
+        guard add.inputs.count == 2 else {
+            throw NotebookError.unsupported("%path draws blocks whose add has two inputs")
+        }
 
         // Walk each branch back until it reaches a node the other branch also reaches: the block input.
         let chains = add.inputs.map { chain(from: $0, in: nodes) }
@@ -16,7 +19,8 @@ enum BlockDiagram {
         let branches = chains.map { Array($0.prefix { !shared.contains($0) }.reversed()) }
         let blockInput = chains[0].first { shared.contains($0) }
         // The main path is the longer branch (keras.applications lists the shortcut first).
-        let (main, shortcut) = branches[0].count >= branches[1].count ? (branches[0], branches[1]) : (branches[1], branches[0])
+        let (main, shortcut) =
+            branches[0].count >= branches[1].count ? (branches[0], branches[1]) : (branches[1], branches[0])
 
         func row(_ index: Int) -> String {
             let node = nodes[index]
@@ -34,7 +38,9 @@ enum BlockDiagram {
         let rightRows = [shortcutKind] + (shortcut.isEmpty ? ["(no layers)"] : shortcut.map(row))
         let width = (leftRows.map(\.count).max() ?? 0) + 2
         var lines = [String]()
-        if let blockInput { lines.append("input: \(nodes[blockInput].name) \(kerasShape(nodes[blockInput].outputShape))") }
+        if let blockInput {
+            lines.append("input: \(nodes[blockInput].name) \(kerasShape(nodes[blockInput].outputShape))")
+        }
         lines.append("├" + String(repeating: "─", count: width + 1) + "┐")
         for i in 0..<max(leftRows.count, rightRows.count) {
             let left = i < leftRows.count ? leftRows[i] : ""
@@ -43,7 +49,9 @@ enum BlockDiagram {
         }
         lines.append("├" + String(repeating: "─", count: width + 1) + "┘")
         lines.append("\(add.name) (Add): main path + shortcut → \(kerasShape(add.outputShape))")
-        if let after = nodes.indices.first(where: { nodes[$0].inputs == [addIndex] && (nodes[$0].layer as? Activation)?.function == .relu }) {
+        if let after = nodes.indices.first(where: {
+            nodes[$0].inputs == [addIndex] && (nodes[$0].layer as? Activation)?.function == .relu
+        }) {
             lines.append("\(nodes[after].name) (Activation relu) \(kerasShape(nodes[after].outputShape))")
         }
         return lines.joined(separator: "\n")
@@ -51,7 +59,8 @@ enum BlockDiagram {
 
     /// The add at or just before `index` (the ReLU after a block's add leads back to it).
     private static func nearestAdd(from index: Int, in nodes: [Node]) -> Int? {
-        var queue = [index], seen = Set<Int>()
+        var queue = [index]
+        var seen = Set<Int>()
         while !queue.isEmpty {
             let current = queue.removeFirst()
             guard seen.insert(current).inserted else { continue }
@@ -84,14 +93,21 @@ enum BlockDiagram {
 enum Comparison {
     static func render(_ words: [String]) throws -> String {
         let numbers = try words.map { word -> Int in
-            guard let n = Int(word), n > 0, n <= 4096 else { throw NotebookError.unsupported("usage: %compare [H W C] [F1 F2 F3] [STRIDE]") }
+            guard let n = Int(word), n > 0, n <= 4096 else {
+                throw NotebookError.unsupported("usage: %compare [H W C] [F1 F2 F3] [STRIDE]")
+            }
             return n
         }
-        let input: Shape, filters: [Int], stride: Int
+        let input: Shape
+        let filters: [Int]
+        let stride: Int
         switch numbers.count {
         case 0: (input, filters, stride) = ([55, 55, 256], [64, 64, 256], 2)
         case 3: (input, filters, stride) = (Array(numbers), [numbers[2] / 4, numbers[2] / 4, numbers[2]], 2)
-        case 6, 7: (input, filters, stride) = (Array(numbers[0..<3]), Array(numbers[3..<6]), numbers.count == 7 ? numbers[6] : 2)
+        case 6, 7:
+            (input, filters, stride) = (
+                Array(numbers[0..<3]), Array(numbers[3..<6]), numbers.count == 7 ? numbers[6] : 2
+            )
         default: throw NotebookError.unsupported("usage: %compare [H W C] [F1 F2 F3] [STRIDE]")
         }
         var sections = [String]()
@@ -103,7 +119,9 @@ enum Comparison {
             let identity = try identityBlock(x, kernelSize: 3, filters: filters, stage: 0, block: "i")
             sections.append(try table("identity_block(x, 3, \(filters))", x, identity))
         } else {
-            sections.append("identity_block(x, 3, \(filters)): not possible here.\n" + Teaching.identityBlockMismatch(input: input, filters: filters))
+            sections.append(
+                "identity_block(x, 3, \(filters)): not possible here.\n"
+                    + Teaching.identityBlockMismatch(input: input, filters: filters))
         }
         sections.append(
             """
@@ -117,13 +135,19 @@ enum Comparison {
 
     private static func table(_ title: String, _ input: KerasTensor, _ output: KerasTensor) throws -> String {
         let model = try Model(inputs: input, outputs: output, name: title)
-        var lines = [title, "  " + "layer".padded(18) + " " + "type".padded(19) + " " + "output".padded(22) + " " + "params".leftPadded(9) + " " + "mult-adds".leftPadded(12)]
+        var lines = [
+            title,
+            "  " + "layer".padded(18) + " " + "type".padded(19) + " " + "output".padded(22) + " "
+                + "params".leftPadded(9) + " " + "mult-adds".leftPadded(12),
+        ]
         for index in model.nodes.indices where !(model.nodes[index].layer is InputLayer) {
             let node = model.nodes[index]
             let own = model.multiplyAdds(ofNode: index)
             lines.append(
-                "  " + node.name.padded(18) + " " + BlockDiagram.describe(node.layer).padded(19) + " " + kerasShape(node.outputShape).padded(22)
-                    + " " + model.parameterCount(ofNode: index).formatted(thousandsSeparator: ",").leftPadded(9) + " " + own.formatted(thousandsSeparator: ",").leftPadded(12))
+                "  " + node.name.padded(18) + " " + BlockDiagram.describe(node.layer).padded(19) + " "
+                    + kerasShape(node.outputShape).padded(22)
+                    + " " + model.parameterCount(ofNode: index).formatted(thousandsSeparator: ",").leftPadded(9) + " "
+                    + own.formatted(thousandsSeparator: ",").leftPadded(12))
         }
         lines.append(
             "  total: \(kerasShape(input.shape)) → \(kerasShape(output.shape)), \(model.parameterCount.total.formatted(thousandsSeparator: ",")) params, "

@@ -51,7 +51,9 @@ extension Notebook {
         switch name {
         case "who":
             let names = interpreter.variables.keys.sorted()
-            return names.isEmpty ? "no variables yet" : names.map { "\($0): \(interpreter.variables[$0]!.typeName)" }.joined(separator: "\n")
+            return names.isEmpty
+                ? "no variables yet"
+                : names.map { "\($0): \(interpreter.variables[$0]!.typeName)" }.joined(separator: "\n")
         case "history":
             return cells.map { "In [\($0.number)]: \($0.source)" }.joined(separator: "\n")
         case "reset":
@@ -69,7 +71,8 @@ extension Notebook {
             }
         case "path":
             guard case .tensor(let t) = try argumentValue(words, usage: "%path x") else {
-                throw NotebookError.typeMismatch("%path takes a tensor, e.g. the output of identity_block or conv_block")
+                throw NotebookError.typeMismatch(
+                    "%path takes a tensor, e.g. the output of identity_block or conv_block")
             }
             return try BlockDiagram.draw(t)
         case "params", "flops":
@@ -80,12 +83,14 @@ extension Notebook {
                     + "(trainable \(counts.trainable.formatted(thousandsSeparator: ",")), non-trainable \(counts.nonTrainable.formatted(thousandsSeparator: ",")))"
             }
             let macs = model.multiplyAdds
-            return "\(model.name): \(macs.formatted(thousandsSeparator: ",")) multiply-adds (\(String(format1: Double(2 * macs) / 1e9)) GFLOP) per image"
+            return
+                "\(model.name): \(macs.formatted(thousandsSeparator: ",")) multiply-adds (\(String(format1: Double(2 * macs) / 1e9)) GFLOP) per image"
         case "layers":
             guard let first = words.first else { throw NotebookError.unsupported("usage: %layers model [TEXT]") }
             let model = try upstreamModel(try interpreter.lookup(first))
             let filter = words.dropFirst().first
-            return model.kerasLayerOrder.filter { filter == nil || model.nodes[$0].name.contains(filter!) }.map { index in
+            return model.kerasLayerOrder.filter { filter == nil || model.nodes[$0].name.contains(filter!) }.map {
+                index in
                 let node = model.nodes[index]
                 let kind = type(of: node.layer).kerasClassName
                 return node.name.padded(22) + " " + kind.padded(19) + " " + kerasShape(node.outputShape).padded(22)
@@ -123,7 +128,8 @@ extension Notebook {
             }
             let seed = words.dropFirst().first.flatMap(UInt64.init) ?? 1
             try handle.loadWeights(.random(seed: seed))
-            return "\(first) now has RANDOM weights (seed \(seed)): its predictions mean nothing, every output will say so"
+            return
+                "\(first) now has RANDOM weights (seed \(seed)): its predictions mean nothing, every output will say so"
         case "classify":
             return try classify(words)
         default:
@@ -141,14 +147,19 @@ extension Notebook {
         switch value {
         case .model(let handle): return handle.model
         case .tensor(let t):
-            var stack = [t.node], seen = Set<Int>(), inputs = [Int]()
+            var stack = [t.node]
+            var seen = Set<Int>()
+            var inputs = [Int]()
             while let index = stack.popLast() {
                 guard seen.insert(index).inserted else { continue }
                 if t.graph.nodes[index].layer is InputLayer { inputs.append(index) }
                 stack.append(contentsOf: t.graph.nodes[index].inputs)
             }
-            guard inputs.count == 1 else { throw NotebookError.typeMismatch("\(t.layerName) does not come from exactly one Input") }
-            return try Model(inputs: KerasTensor(graph: t.graph, node: inputs[0]), outputs: t, name: "up to \(t.layerName)")
+            guard inputs.count == 1 else {
+                throw NotebookError.typeMismatch("\(t.layerName) does not come from exactly one Input")
+            }
+            return try Model(
+                inputs: KerasTensor(graph: t.graph, node: inputs[0]), outputs: t, name: "up to \(t.layerName)")
         default:
             throw NotebookError.typeMismatch("expected a model or a tensor, got \(value.typeName)")
         }
@@ -183,7 +194,9 @@ extension Notebook {
             throw NotebookError.interrupted
         }
         let top = try ImageNetLabels.bundled().decodePredictions(probabilities, top: 5)
-        var lines = [predictionTable(title: path, predictions: top[0], color: color), "Predicted: " + predictedList(top)]
+        var lines = [
+            predictionTable(title: path, predictions: top[0], color: color), "Predicted: " + predictedList(top),
+        ]
         if handle.hasRandomWeights { lines.append("[RANDOM weights: these classes mean nothing]") }
         return lines.joined(separator: "\n")
     }
@@ -200,7 +213,8 @@ extension Notebook {
 
     /// The network `%classify` uses: the tutorial's ResNet50 in a graph of its own, kept between cells.
     private func classifier(_ source: ModelHandle.WeightsSource?) throws -> ModelHandle {
-        let wanted = source ?? interpreter.cachedWeights.map { .cachedTutorialFile($0) }
+        let wanted =
+            source ?? interpreter.cachedWeights.map { .cachedTutorialFile($0) }
             ?? interpreter.randomWeightsFallbackSeed.map { .random(seed: $0) }
         guard let wanted else {
             throw NotebookError.unsupported(

@@ -28,16 +28,26 @@ struct Arguments {
         return values[name]
     }
     func int(_ name: String) throws -> Int { try Convert.int(try value(name), function: function, parameter: name) }
-    func string(_ name: String) throws -> String { try Convert.string(try value(name), function: function, parameter: name) }
-    func pair(_ name: String) throws -> (Int, Int) { try Convert.pair(try value(name), function: function, parameter: name) }
-    func optionalString(_ name: String) throws -> String? { try optional(name).map { try Convert.string($0, function: function, parameter: name) } }
-    func tensor(_ name: String) throws -> KerasTensor { try Convert.tensor(try value(name), function: function, parameter: name) }
+    func string(_ name: String) throws -> String {
+        try Convert.string(try value(name), function: function, parameter: name)
+    }
+    func pair(_ name: String) throws -> (Int, Int) {
+        try Convert.pair(try value(name), function: function, parameter: name)
+    }
+    func optionalString(_ name: String) throws -> String? {
+        try optional(name).map { try Convert.string($0, function: function, parameter: name) }
+    }
+    func tensor(_ name: String) throws -> KerasTensor {
+        try Convert.tensor(try value(name), function: function, parameter: name)
+    }
 }
 
 /// Turning prompt values into the Swift types the engine takes, with errors that name the parameter.
 enum Convert {
     static func wrong(_ value: Value, _ expected: String, _ function: String, _ parameter: String) -> NotebookError {
-        .wrongArgument(function: function, message: "'\(parameter)' must be \(expected), got \(value.typeName) \(value.representation.prefix(60))")
+        .wrongArgument(
+            function: function,
+            message: "'\(parameter)' must be \(expected), got \(value.typeName) \(value.representation.prefix(60))")
     }
     static func int(_ value: Value, function: String, parameter: String) throws -> Int {
         if case .integer(let i) = value { return i }
@@ -49,7 +59,8 @@ enum Convert {
     }
     static func ints(_ value: Value, function: String, parameter: String) throws -> [Int] {
         switch value {
-        case .tuple(let items), .list(let items): return try items.map { try int($0, function: function, parameter: parameter) }
+        case .tuple(let items), .list(let items):
+            return try items.map { try int($0, function: function, parameter: parameter) }
         default: throw wrong(value, "a list of integers", function, parameter)
         }
     }
@@ -68,7 +79,8 @@ enum Convert {
         guard let value else { return .linear }
         let name = try string(value, function: function, parameter: "activation")
         guard let activation = ActivationFunction(rawValue: name) else {
-            throw NotebookError.wrongArgument(function: function, message: "activation '\(name)' is not supported; use 'relu', 'softmax' or 'linear'")
+            throw NotebookError.wrongArgument(
+                function: function, message: "activation '\(name)' is not supported; use 'relu', 'softmax' or 'linear'")
         }
         return activation
     }
@@ -76,7 +88,8 @@ enum Convert {
         guard let value else { return .valid }
         let name = try string(value, function: function, parameter: "padding")
         guard let padding = Padding(rawValue: name) else {
-            throw NotebookError.wrongArgument(function: function, message: "padding must be 'valid' or 'same', got '\(name)'")
+            throw NotebookError.wrongArgument(
+                function: function, message: "padding must be 'valid' or 'same', got '\(name)'")
         }
         return padding
     }
@@ -104,7 +117,8 @@ final class Interpreter {
 
     func lookup(_ name: String) throws -> Value {
         if let value = variables[name] ?? builtins[name] { return value }
-        throw NotebookError.unknownName(name, suggestions: closest(to: name, among: Array(variables.keys) + Array(builtins.keys)))
+        throw NotebookError.unknownName(
+            name, suggestions: closest(to: name, among: Array(variables.keys) + Array(builtins.keys)))
     }
 
     func execute(_ statement: Statement) throws -> (value: Value?, assigned: [String]) {
@@ -162,15 +176,24 @@ final class Interpreter {
         case ("+", .tuple(let x), .tuple(let y)): return .tuple(x + y)
         case (_, .integer(let x), .integer(let y)):
             switch op {
-            case "+": let (r, o) = x.addingReportingOverflow(y); if !o { return .integer(r) }
-            case "-": let (r, o) = x.subtractingReportingOverflow(y); if !o { return .integer(r) }
-            case "*": let (r, o) = x.multipliedReportingOverflow(by: y); if !o { return .integer(r) }
-            case "/": return y == 0 ? try { throw NotebookError.typeMismatch("division by zero") }() : .float(Double(x) / Double(y))
+            case "+":
+                let (r, o) = x.addingReportingOverflow(y)
+                if !o { return .integer(r) }
+            case "-":
+                let (r, o) = x.subtractingReportingOverflow(y)
+                if !o { return .integer(r) }
+            case "*":
+                let (r, o) = x.multipliedReportingOverflow(by: y)
+                if !o { return .integer(r) }
+            case "/":
+                return y == 0
+                    ? try { throw NotebookError.typeMismatch("division by zero") }() : .float(Double(x) / Double(y))
             default: break
             }
             throw NotebookError.typeMismatch("integer overflow in \(x) \(op) \(y)")
         case (_, .integer, .float), (_, .float, .integer), (_, .float, .float):
-            let x = a.asDouble!, y = b.asDouble!
+            let x = a.asDouble!
+            let y = b.asDouble!
             switch op {
             case "+": return .float(x + y)
             case "-": return .float(x - y)
@@ -181,7 +204,8 @@ final class Interpreter {
             throw NotebookError.typeMismatch(
                 "cannot add \(a.typeName) and \(b.typeName): turn the number into text first, e.g. 'res' + str(stage)")
         case ("+", .tensor, .tensor):
-            throw NotebookError.teaching("tensors are added with layers.add([a, b]), as the tutorial does at the end of each block")
+            throw NotebookError.teaching(
+                "tensors are added with layers.add([a, b]), as the tutorial does at the end of each block")
         default:
             throw NotebookError.typeMismatch("unsupported operation: \(a.typeName) \(op) \(b.typeName)")
         }
@@ -192,24 +216,38 @@ final class Interpreter {
         switch owner {
         case .tuple(let items), .list(let items):
             let position = i < 0 ? items.count + i : i
-            guard items.indices.contains(position) else { throw NotebookError.typeMismatch("index \(i) out of range (length \(items.count))") }
+            guard items.indices.contains(position) else {
+                throw NotebookError.typeMismatch("index \(i) out of range (length \(items.count))")
+            }
             return items[position]
         case .string(let s):
             let characters = Array(s)
             let position = i < 0 ? characters.count + i : i
-            guard characters.indices.contains(position) else { throw NotebookError.typeMismatch("index \(i) out of range") }
+            guard characters.indices.contains(position) else {
+                throw NotebookError.typeMismatch("index \(i) out of range")
+            }
             return .string(String(characters[position]))
         case .predictions(let batches, let random):
             let position = i < 0 ? batches.count + i : i
-            guard batches.indices.contains(position) else { throw NotebookError.typeMismatch("index \(i) out of range") }
-            return .list(batches[position].map { .tuple([.string($0.imageNetClass.wnid), .string($0.imageNetClass.label), .float(Double($0.probability))]) } + (random ? [] : []))
+            guard batches.indices.contains(position) else {
+                throw NotebookError.typeMismatch("index \(i) out of range")
+            }
+            return .list(
+                batches[position].map {
+                    .tuple([
+                        .string($0.imageNetClass.wnid), .string($0.imageNetClass.label), .float(Double($0.probability)),
+                    ])
+                } + (random ? [] : []))
         case .array(let tensor, let random):
             guard tensor.shape.count > 1, (0..<tensor.shape[0]).contains(i < 0 ? tensor.shape[0] + i : i) else {
                 throw NotebookError.typeMismatch("index \(i) out of range for shape \(weightShape(tensor.shape))")
             }
             let row = i < 0 ? tensor.shape[0] + i : i
             let size = tensor.count / tensor.shape[0]
-            return .array(Tensor(shape: Array(tensor.shape.dropFirst()), data: Array(tensor.data[(row * size)..<((row + 1) * size)])), randomWeights: random)
+            return .array(
+                Tensor(
+                    shape: Array(tensor.shape.dropFirst()), data: Array(tensor.data[(row * size)..<((row + 1) * size)])),
+                randomWeights: random)
         default:
             throw NotebookError.typeMismatch("\(owner.typeName) cannot be indexed")
         }
@@ -221,15 +259,19 @@ final class Interpreter {
             return try builtin.body(bind(builtin, positional, keywords))
         case .layer(let layer):
             guard keywords.isEmpty, positional.count == 1 else {
-                throw NotebookError.wrongArgument(function: type(of: layer).kerasClassName, message: "a layer is called on one tensor: layer(x)")
+                throw NotebookError.wrongArgument(
+                    function: type(of: layer).kerasClassName, message: "a layer is called on one tensor: layer(x)")
             }
             if case .list(let items) = positional[0], layer is Add {
-                return .tensor(try graph.apply(layer, to: try items.map { try Convert.tensor($0, function: "Add", parameter: "inputs") }))
+                return .tensor(
+                    try graph.apply(
+                        layer, to: try items.map { try Convert.tensor($0, function: "Add", parameter: "inputs") }))
             }
             let input = try Convert.tensor(positional[0], function: type(of: layer).kerasClassName, parameter: "input")
             return .tensor(try input.graph.apply(layer, to: [input]))
         case .model(let handle):
-            throw NotebookError.notCallable("a Model (use model.predict(x) to run it on data)" + (handle.model.name.isEmpty ? "" : ""))
+            throw NotebookError.notCallable(
+                "a Model (use model.predict(x) to run it on data)" + (handle.model.name.isEmpty ? "" : ""))
         default:
             throw NotebookError.notCallable("\(function.typeName) \(function.representation.prefix(40))")
         }
@@ -247,7 +289,10 @@ final class Interpreter {
                 rest.append(value)
             } else {
                 throw NotebookError.wrongArgument(
-                    function: builtin.name, message: "takes at most \(named.count) positional argument\(named.count == 1 ? "" : "s") (\(named.joined(separator: ", "))), got \(positional.count)")
+                    function: builtin.name,
+                    message:
+                        "takes at most \(named.count) positional argument\(named.count == 1 ? "" : "s") (\(named.joined(separator: ", "))), got \(positional.count)"
+                )
             }
         }
         for (name, value) in keywords {
@@ -255,7 +300,8 @@ final class Interpreter {
                 let hint = closest(to: name, among: named)
                 throw NotebookError.wrongArgument(
                     function: builtin.name,
-                    message: "unexpected keyword argument '\(name)'" + (hint.isEmpty ? "" : " (did you mean \(hint[0])?)")
+                    message: "unexpected keyword argument '\(name)'"
+                        + (hint.isEmpty ? "" : " (did you mean \(hint[0])?)")
                         + "; its parameters are " + named.joined(separator: ", "))
             }
             guard values[name] == nil else {

@@ -8,7 +8,9 @@ public struct LessonProgress {
     public let path: String
 
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> LessonProgress {
-        let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? ".") + "/.local/state")
+        let state =
+            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? ".") + "/.local/state")
         return LessonProgress(path: state + "/reslab/lessons.json")
     }
 
@@ -45,7 +47,8 @@ extension Notebook {
         case "next":
             guard lessonStep + 1 < lesson.steps.count else {
                 return (lesson.closing.isEmpty ? "" : lesson.closing + "\n\n")
-                    + (lesson.language == "zh" ? "这一课结束了。%lessons 列出所有课程。" : "That is the end of this lesson. %lessons lists them all.")
+                    + (lesson.language == "zh"
+                        ? "这一课结束了。%lessons 列出所有课程。" : "That is the end of this lesson. %lessons lists them all.")
             }
             lessonStep += 1
         case "back":
@@ -53,7 +56,8 @@ extension Notebook {
         case "again":
             break
         case let text where text.hasPrefix("goto "):
-            guard let n = Int(String(text.dropFirst(5)).trimmingWhitespace()), (1...lesson.steps.count).contains(n) else {
+            guard let n = Int(String(text.dropFirst(5)).trimmingWhitespace()), (1...lesson.steps.count).contains(n)
+            else {
                 throw NotebookError.unsupported("goto takes a step from 1 to \(lesson.steps.count)")
             }
             lessonStep = n - 1
@@ -66,7 +70,9 @@ extension Notebook {
 
     /// `%lesson N [zh|en]`: opens a lesson where the learner left it.
     func openLessonCommand(_ words: [String]) throws -> String {
-        guard let first = words.first, let number = Int(first) else { throw NotebookError.unsupported("usage: %lesson N [zh|en]") }
+        guard let first = words.first, let number = Int(first) else {
+            throw NotebookError.unsupported("usage: %lesson N [zh|en]")
+        }
         let language = words.dropFirst().first ?? lessonLanguage
         guard ["zh", "en"].contains(language) else { throw NotebookError.unsupported("lessons are in zh and en") }
         try openLesson(number, language: language)
@@ -94,12 +100,17 @@ extension Notebook {
     func showStep() -> String {
         guard let lesson = openLesson, lesson.steps.indices.contains(lessonStep) else { return "" }
         let step = lesson.steps[lessonStep]
-        let hint = lesson.language == "zh" ? "（输入 run 运行这一格，next 下一步，back 上一步）" : "(type run to run it, next for the next step, back to go back)"
+        let hint =
+            lesson.language == "zh"
+            ? "（输入 run 运行这一格，next 下一步，back 上一步）" : "(type run to run it, next for the next step, back to go back)"
         let cell = step.cell.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         // The progress tag already names the lesson: `[第1课 · 1/10] 什么是残差网络`.
         let title = lesson.title.components(separatedBy: " · ").dropFirst().joined(separator: " · ")
-        return [lesson.progress(step: lessonStep + 1) + " " + (title.isEmpty ? lesson.title : title), step.prose, cell, hint]
-            .filter { !$0.isEmpty }.joined(separator: "\n\n")
+        return [
+            lesson.progress(step: lessonStep + 1) + " " + (title.isEmpty ? lesson.title : title), step.prose, cell,
+            hint,
+        ]
+        .filter { !$0.isEmpty }.joined(separator: "\n\n")
     }
 
     /// Runs the current step's cell as if typed, and says whether it printed what the lesson expects.
@@ -109,14 +120,18 @@ extension Notebook {
         let cell = run(step.cell, shouldCancel: interpreter.shouldCancel)
         let verdict = check(cell, against: step.expected)
         let note = verdict.map { "\n" + $0 } ?? ""
-        return Cell(number: cell.number, source: cell.source, output: cell.output + note, isError: cell.isError, result: cell.result)
+        return Cell(
+            number: cell.number, source: cell.source, output: cell.output + note, isError: cell.isError,
+            result: cell.result)
     }
 
     /// `nil` when the cell did what the lesson expects, else what differs.
     func check(_ cell: Cell, against expected: String?) -> String? {
         let expectsError = expected?.trimmingWhitespace().hasPrefix("error:") ?? false
         if cell.isError && !expectsError {
-            let skipped = cell.output.contains("is not defined") ? " (a step before it may have been skipped: back, or goto N)" : ""
+            let skipped =
+                cell.output.contains("is not defined")
+                ? " (a step before it may have been skipped: back, or goto N)" : ""
             return "this cell failed, but the lesson expects it to work" + skipped
         }
         guard let expected else { return nil }

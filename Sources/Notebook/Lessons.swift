@@ -34,7 +34,9 @@ public struct Lesson: Sendable {
         var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
         func flushCell(expected: String?) {
             if let cell = pendingCell {
-                steps.append(LessonStep(prose: prose.joined(separator: "\n").trimmingWhitespace(), cell: cell, expected: expected))
+                steps.append(
+                    LessonStep(
+                        prose: prose.joined(separator: "\n").trimmingWhitespace(), cell: cell, expected: expected))
                 prose = []
                 pendingCell = nil
             }
@@ -49,17 +51,24 @@ public struct Lesson: Sendable {
                 var body = [String]()
                 var closed = false
                 while let inner = lines.popFirst() {
-                    if inner.trimmingWhitespace() == "```" { closed = true; break }
+                    if inner.trimmingWhitespace() == "```" {
+                        closed = true
+                        break
+                    }
                     body.append(inner)
                 }
-                guard closed else { throw LessonError.malformed(number: number, language: language, reason: "a \(fence) block is not closed") }
+                guard closed else {
+                    throw LessonError.malformed(
+                        number: number, language: language, reason: "a \(fence) block is not closed")
+                }
                 let text = body.joined(separator: "\n")
                 if fence == "```reslab" {
                     flushCell(expected: nil)
                     pendingCell = text
                 } else {
                     guard pendingCell != nil else {
-                        throw LessonError.malformed(number: number, language: language, reason: "an output block with no cell before it")
+                        throw LessonError.malformed(
+                            number: number, language: language, reason: "an output block with no cell before it")
                     }
                     flushCell(expected: text)
                 }
@@ -69,7 +78,9 @@ public struct Lesson: Sendable {
             prose.append(line)
         }
         flushCell(expected: nil)
-        guard !title.isEmpty else { throw LessonError.malformed(number: number, language: language, reason: "no '# title' line") }
+        guard !title.isEmpty else {
+            throw LessonError.malformed(number: number, language: language, reason: "no '# title' line")
+        }
         self.number = number
         self.language = language
         self.title = title
@@ -85,9 +96,11 @@ public enum LessonError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notFound(let directory): return "cannot find the lessons in \(directory) (set RESLAB_LESSONS to the Lessons folder)"
+        case .notFound(let directory):
+            return "cannot find the lessons in \(directory) (set RESLAB_LESSONS to the Lessons folder)"
         case .noSuchLesson(let n, let language, let available):
-            return "there is no lesson \(n) in \(language); lessons: " + available.map(String.init).joined(separator: ", ")
+            return "there is no lesson \(n) in \(language); lessons: "
+                + available.map(String.init).joined(separator: ", ")
         case .malformed(let n, let language, let reason): return "lesson \(n) (\(language)) is malformed: \(reason)"
         }
     }
@@ -100,7 +113,8 @@ public struct LessonLibrary: Sendable {
     /// `$RESLAB_LESSONS`, else the `Lessons` folder of the source tree reslab was built from.
     public static func standard() -> LessonLibrary {
         if let path = ProcessInfo.processInfo.environment["RESLAB_LESSONS"] { return LessonLibrary(directory: path) }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return LessonLibrary(directory: root.appendingPathComponent("Lessons").path)
     }
 
@@ -115,7 +129,9 @@ public struct LessonLibrary: Sendable {
     /// Lesson numbers and file names for a language, in order.
     public func files(language: String) throws -> [(number: Int, path: String)] {
         let folder = directory + "/" + language
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { throw LessonError.notFound(directory: folder) }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw LessonError.notFound(directory: folder)
+        }
         return names.filter { $0.hasSuffix(".md") }.compactMap { name in
             Int(name.prefix { $0.isNumber }).map { ($0, folder + "/" + name) }
         }.sorted { $0.number < $1.number }
@@ -126,7 +142,9 @@ public struct LessonLibrary: Sendable {
         guard let file = all.first(where: { $0.number == number }) else {
             throw LessonError.noSuchLesson(number, language: language, available: all.map(\.number))
         }
-        guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else { throw LessonError.notFound(directory: file.path) }
+        guard let text = try? String(contentsOfFile: file.path, encoding: .utf8) else {
+            throw LessonError.notFound(directory: file.path)
+        }
         return try Lesson(markdown: text, number: number, language: language)
     }
 
@@ -145,7 +163,8 @@ public func outputMatches(_ output: String, expected: String) -> Bool {
             return String(s)
         }
     }
-    let actual = lines(output.trimmingWhitespace()), pattern = lines(expected.trimmingWhitespace())
+    let actual = lines(output.trimmingWhitespace())
+    let pattern = lines(expected.trimmingWhitespace())
     // Classic wildcard matching over lines, with line-level `…` as "any lines".
     var memo = [Int: Bool]()
     func match(_ i: Int, _ j: Int) -> Bool {

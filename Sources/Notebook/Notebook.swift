@@ -63,7 +63,8 @@ public final class Notebook {
         // Moving through a lesson is not a cell: it is neither numbered nor saved.
         if isLessonCommand(trimmed) {
             do {
-                return Cell(number: nextNumber, source: source, output: try lessonCommand(trimmed), isError: false, result: nil)
+                return Cell(
+                    number: nextNumber, source: source, output: try lessonCommand(trimmed), isError: false, result: nil)
             } catch {
                 return Cell(number: nextNumber, source: source, output: "error: \(error)", isError: true, result: nil)
             }
@@ -79,7 +80,8 @@ public final class Notebook {
             isError = true
             output = (interpreter.printed + ["error: \(error)"]).joined(separator: "\n")
         }
-        let cell = Cell(number: nextNumber, source: source, output: output, isError: isError, result: isError ? nil : lastResult)
+        let cell = Cell(
+            number: nextNumber, source: source, output: output, isError: isError, result: isError ? nil : lastResult)
         if !trimmed.isEmpty { cells.append(cell) }
         return cell
     }
@@ -100,7 +102,8 @@ public final class Notebook {
             case (_, true):
                 lastResult = value.representation
                 lines.append(value.representation)
-            case (.tensor, false), (.model, false), (.layer, false), (.array, false), (.image, false), (.predictions, false):
+            case (.tensor, false), (.model, false), (.layer, false), (.array, false), (.image, false),
+                (.predictions, false):
                 // The tutorial's lines are assignments: show what each one made, so every shape is seen at once.
                 lines.append("\(assigned.joined(separator: ", ")) = \(value.representation)")
             default:
@@ -116,10 +119,14 @@ public final class Notebook {
         candidates.formUnion(Commands.all.map { "%" + $0 })
         candidates.formUnion(["help", "save", "exit()"])
         candidates.formUnion(interpreter.graph.nodes.map(\.name))
-        for module in ["layers.add", "image.load_img", "image.img_to_array", "np.expand_dims"] { candidates.insert(module) }
+        for module in ["layers.add", "image.load_img", "image.img_to_array", "np.expand_dims"] {
+            candidates.insert(module)
+        }
         for (name, value) in interpreter.variables {
             if case .model = value {
-                for method in ["summary()", "load_weights(", "predict(", "layers", "count_params()"] { candidates.insert("\(name).\(method)") }
+                for method in ["summary()", "load_weights(", "predict(", "layers", "count_params()"] {
+                    candidates.insert("\(name).\(method)")
+                }
             }
         }
         return candidates.filter { $0.hasPrefix(word) }.sorted()

@@ -27,10 +27,12 @@ public enum NotebookError: Error, CustomStringConvertible {
         case .typeMismatch(let message), .unsupported(let message), .teaching(let message):
             return message
         case .noWeights(let model):
-            return "model '\(model)' has no weights yet: run `reslab weights download` in a shell for the tutorial's file, "
+            return
+                "model '\(model)' has no weights yet: run `reslab weights download` in a shell for the tutorial's file, "
                 + "or model.load_weights('file.h5'), or %random_weights model for seeded random weights (outputs then say so)"
         case .unknownCommand(let name, let suggestions):
-            return "unknown command %\(name)" + (suggestions.isEmpty ? "" : " (did you mean %\(suggestions[0])?)") + "; type help for the list"
+            return "unknown command %\(name)" + (suggestions.isEmpty ? "" : " (did you mean %\(suggestions[0])?)")
+                + "; type help for the list"
         case .interrupted:
             return "interrupted"
         }

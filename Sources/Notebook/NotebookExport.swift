@@ -29,14 +29,18 @@ extension Notebook {
         let cellsJSON = cells.enumerated().map { (position, cell) -> [String: Any] in
             var outputs = [[String: Any]]()
             if cell.isError {
-                outputs.append(["output_type": "error", "ename": "ReslabError", "evalue": cell.output, "traceback": [cell.output]])
+                outputs.append([
+                    "output_type": "error", "ename": "ReslabError", "evalue": cell.output, "traceback": [cell.output],
+                ])
             } else {
                 // Printed text as a stream; a bare expression's value as the cell's result, as Jupyter does.
                 var printed = cell.output
                 if let result = cell.result {
                     printed = String(printed.dropLast(result.count)).trimmingWhitespace()
                 }
-                if !printed.isEmpty { outputs.append(["output_type": "stream", "name": "stdout", "text": lines(printed)]) }
+                if !printed.isEmpty {
+                    outputs.append(["output_type": "stream", "name": "stdout", "text": lines(printed)])
+                }
                 if let result = cell.result {
                     outputs.append([
                         "output_type": "execute_result", "execution_count": cell.number, "metadata": [String: Any](),
@@ -45,7 +49,8 @@ extension Notebook {
                 }
             }
             return [
-                "cell_type": "code", "id": "cell-\(position + 1)", "execution_count": cell.number, "metadata": [String: Any](),
+                "cell_type": "code", "id": "cell-\(position + 1)", "execution_count": cell.number,
+                "metadata": [String: Any](),
                 "source": lines(cell.source), "outputs": outputs,
             ]
         }
@@ -57,7 +62,8 @@ extension Notebook {
             ],
             "cells": cellsJSON,
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
@@ -74,6 +80,8 @@ extension Notebook {
     /// Jupyter stores text as a list of lines, each but the last ending in a newline.
     private func lines(_ text: String) -> [String] {
         let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }.filter { !$0.isEmpty }
+        return parts.enumerated().map { $0.offset < parts.count - 1 ? $0.element + "\n" : $0.element }.filter {
+            !$0.isEmpty
+        }
     }
 }

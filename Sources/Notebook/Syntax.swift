@@ -37,9 +37,13 @@ struct Lexer {
                 while i < characters.count && characters[i] != "\n" { i += 1 }
             } else if c.properties.isXIDStart || c == "_" {
                 let start = i
-                while i < characters.count && (characters[i].properties.isXIDContinue || characters[i] == "_") { i += 1 }
+                while i < characters.count && (characters[i].properties.isXIDContinue || characters[i] == "_") {
+                    i += 1
+                }
                 result.append((.name(String(String.UnicodeScalarView(characters[start..<i]))), start))
-            } else if ("0"..."9").contains(c) || (c == "." && i + 1 < characters.count && ("0"..."9").contains(characters[i + 1])) {
+            } else if ("0"..."9").contains(c)
+                || (c == "." && i + 1 < characters.count && ("0"..."9").contains(characters[i + 1]))
+            {
                 let start = i
                 var isFloat = false
                 while i < characters.count {
@@ -59,11 +63,15 @@ struct Lexer {
                 }
                 let text = String(String.UnicodeScalarView(characters[start..<i])).replacingUnderscores()
                 if isFloat {
-                    guard let value = Double(text) else { throw SyntaxError(message: "'\(text)' is not a number", column: start) }
+                    guard let value = Double(text) else {
+                        throw SyntaxError(message: "'\(text)' is not a number", column: start)
+                    }
                     result.append((.float(value), start))
                 } else {
                     guard let value = Int(text) else {
-                        throw SyntaxError(message: "the number \(text.prefix(30))\(text.count > 30 ? "…" : "") is too large", column: start)
+                        throw SyntaxError(
+                            message: "the number \(text.prefix(30))\(text.count > 30 ? "…" : "") is too large",
+                            column: start)
                     }
                     result.append((.integer(value), start))
                 }
@@ -74,7 +82,11 @@ struct Lexer {
                 var closed = false
                 while i < characters.count {
                     let d = characters[i]
-                    if d == c { closed = true; i += 1; break }
+                    if d == c {
+                        closed = true
+                        i += 1
+                        break
+                    }
                     if d == "\\" && i + 1 < characters.count {
                         let e = characters[i + 1]
                         switch e {
@@ -197,7 +209,10 @@ struct Parser {
         while case .name(let name) = current {
             targets.append(name)
             advance()
-            if current == .symbol(",") { advance(); continue }
+            if current == .symbol(",") {
+                advance()
+                continue
+            }
             break
         }
         if !targets.isEmpty, current == .symbol("=") {
@@ -270,7 +285,10 @@ struct Parser {
             }
             return .negative(try parseUnary())
         }
-        if current == .symbol("+") { advance(); return try parseUnary() }
+        if current == .symbol("+") {
+            advance()
+            return try parseUnary()
+        }
         return try parsePostfix()
     }
 
@@ -339,9 +357,15 @@ struct Parser {
             return .string(value)
         case .symbol("("):
             advance()
-            if current == .symbol(")") { advance(); return .tuple([]) }
+            if current == .symbol(")") {
+                advance()
+                return .tuple([])
+            }
             let first = try parseExpression()
-            if current == .symbol(")") { advance(); return first }
+            if current == .symbol(")") {
+                advance()
+                return first
+            }
             var items = [first]
             while current == .symbol(",") {
                 advance()
@@ -386,7 +410,13 @@ func hasOpenBracket(_ source: String) -> Bool {
             continue
         }
         if let q = quote {
-            if escaped { escaped = false } else if character == "\\" { escaped = true } else if character == q { quote = nil }
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == q {
+                quote = nil
+            }
             continue
         }
         switch character {

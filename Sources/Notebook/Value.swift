@@ -104,7 +104,8 @@ public enum Value {
         case .float(let f): return pythonFloat(f)
         case .string(let s): return pythonStringLiteral(s)
         case .tuple(let items):
-            return items.count == 1 ? "(\(items[0].representation),)" : "(" + items.map(\.representation).joined(separator: ", ") + ")"
+            return items.count == 1
+                ? "(\(items[0].representation),)" : "(" + items.map(\.representation).joined(separator: ", ") + ")"
         case .list(let items): return "[" + items.map(\.representation).joined(separator: ", ") + "]"
         case .tensor(let t):
             let layer = t.graph.nodes[t.node].layer
@@ -123,11 +124,13 @@ public enum Value {
             case .file(let path), .cachedTutorialFile(let path): weights = "weights " + path
             case .random(let seed): weights = "RANDOM weights (seed \(seed))"
             }
-            return "<Model '\(m.name)': \(m.nodes.count) layers, \(m.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
+            return
+                "<Model '\(m.name)': \(m.nodes.count) layers, \(m.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
                 + "\(kerasShape(m.inputShape)) → \(kerasShape(m.outputShape)), \(weights)>"
         case .image(let image): return "<image \(image.width)x\(image.height) RGB>"
         case .array(let tensor, let random):
-            let low = tensor.data.min() ?? 0, high = tensor.data.max() ?? 0
+            let low = tensor.data.min() ?? 0
+            let high = tensor.data.max() ?? 0
             return "array of shape \(weightShape(tensor.shape)), float32, values \(low) … \(high)"
                 + (random ? "  [computed with RANDOM weights]" : "")
         case .predictions(let batches, let random):
@@ -162,19 +165,24 @@ func pythonStringLiteral(_ text: String) -> String {
 
 /// `decode_predictions`' result as Python prints it: `[[('n01871265', 'tusker', 0.41107917), …]]`.
 public func predictedList(_ batches: [[Prediction]]) -> String {
-    "[" + batches.map { predictions in
-        "[" + predictions.map { p -> String in
-            let wnid = pythonStringLiteral(p.imageNetClass.wnid), label = pythonStringLiteral(p.imageNetClass.label)
-            return "(\(wnid), \(label), \(p.probability))"
+    "["
+        + batches.map { predictions in
+            "["
+                + predictions.map { p -> String in
+                    let wnid = pythonStringLiteral(p.imageNetClass.wnid)
+                    let label = pythonStringLiteral(p.imageNetClass.label)
+                    return "(\(wnid), \(label), \(p.probability))"
+                }.joined(separator: ", ") + "]"
         }.joined(separator: ", ") + "]"
-    }.joined(separator: ", ") + "]"
 }
 
 /// A top-k table with a bar per probability; `color` adds ANSI styling.
 public func predictionTable(title: String, predictions: [Prediction], color: Bool) -> String {
     func styled(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
     let labelWidth = max(5, predictions.map(\.imageNetClass.label.count).max() ?? 0)
-    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+    func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
     var lines = [styled(title, "1")]
     lines.append(styled("   #  " + pad("class", labelWidth) + "  wnid       probability", "2"))
     for (rank, prediction) in predictions.enumerated() {

@@ -48,7 +48,8 @@ public enum BLASError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .libraryNotFound(let tried, let reason):
-            return "cannot load OpenBLAS (tried \(tried.joined(separator: ", ")): \(reason); install it with: apt-get install libopenblas0-pthread"
+            return
+                "cannot load OpenBLAS (tried \(tried.joined(separator: ", ")): \(reason); install it with: apt-get install libopenblas0-pthread"
         case .missingSymbol(let symbol, let library):
             return "OpenBLAS library \(library) has no symbol \(symbol)"
         }

@@ -63,14 +63,18 @@ public struct KerasTensor: CustomStringConvertible {
 }
 
 /// `Input(shape=…)`: starts a graph (or adds an input to `graph`).
-public func Input(shape: Shape, name: String? = nil, in graph: LayerGraph = LayerGraph()) throws(ShapeError) -> KerasTensor {
+public func Input(shape: Shape, name: String? = nil, in graph: LayerGraph = LayerGraph()) throws(ShapeError)
+    -> KerasTensor
+{
     for size in shape { try positive(size, "shape", layer: name ?? "Input") }
     return try graph.apply(InputLayer(shape: shape, name: name), to: [])
 }
 
 /// `layers.add([a, b])`: the element-wise sum, where a shortcut meets the main path.
 public func add(_ tensors: [KerasTensor], name: String? = nil) throws(ShapeError) -> KerasTensor {
-    guard let first = tensors.first else { throw .wrongInputCount(layer: name ?? "add", expected: "2 or more", found: 0) }
+    guard let first = tensors.first else {
+        throw .wrongInputCount(layer: name ?? "add", expected: "2 or more", found: 0)
+    }
     return try first.graph.apply(Add(name: name), to: tensors)
 }
 
@@ -111,7 +115,8 @@ public struct Model: Sendable {
                 throw .outputNotConnected(output: outputs.layerName, input: node.name)
             }
             guard seen.insert(node.name).inserted else { throw .duplicateLayerName(node.name) }
-            nodes.append(Node(layer: node.layer, inputs: node.inputs.map { position[$0]! }, outputShape: node.outputShape))
+            nodes.append(
+                Node(layer: node.layer, inputs: node.inputs.map { position[$0]! }, outputShape: node.outputShape))
         }
         self.name = name
         self.nodes = nodes
@@ -130,7 +135,8 @@ public struct Model: Sendable {
 
     /// Parameter counts as Keras's summary gives them.
     public var parameterCount: (total: Int, trainable: Int, nonTrainable: Int) {
-        var trainable = 0, frozen = 0
+        var trainable = 0
+        var frozen = 0
         for node in nodes {
             for spec in node.weightSpecs(in: nodes) {
                 if spec.trainable { trainable += spec.count } else { frozen += spec.count }

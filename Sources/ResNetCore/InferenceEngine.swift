@@ -89,28 +89,29 @@ public final class InferenceEngine {
         let clock = ContinuousClock()
         // The pool's helper threads spin for the whole pass, so each split starts at once.
         return try pool.spinning {
-        for step in steps {
-            if shouldCancel() { throw ForwardPassCancelled() }
-            let start = clock.now
-            switch step {
-            case .convolution(let input, let output, let kernel, let bias, let geometry, let filters, let residual, let relu):
-                values[output] = conv2D(
-                    values[input]!, kernel: kernel, bias: bias, geometry: geometry, filters: filters,
-                    residual: residual.map { values[$0]! }, relu: relu, pool: pool, workspace: workspace)
-            case .winograd(let input, let output, let kernel, let bias, let filters, let relu):
-                values[output] = winogradConv3x3(
-                    values[input]!, transformedKernel: kernel, bias: bias, filters: filters, relu: relu,
-                    pool: pool, workspace: workspace)
-            case .layer(let node, let inputs, let weights):
-                values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
+            for step in steps {
+                if shouldCancel() { throw ForwardPassCancelled() }
+                let start = clock.now
+                switch step {
+                case .convolution(
+                    let input, let output, let kernel, let bias, let geometry, let filters, let residual, let relu):
+                    values[output] = conv2D(
+                        values[input]!, kernel: kernel, bias: bias, geometry: geometry, filters: filters,
+                        residual: residual.map { values[$0]! }, relu: relu, pool: pool, workspace: workspace)
+                case .winograd(let input, let output, let kernel, let bias, let filters, let relu):
+                    values[output] = winogradConv3x3(
+                        values[input]!, transformedKernel: kernel, bias: bias, filters: filters, relu: relu,
+                        pool: pool, workspace: workspace)
+                case .layer(let node, let inputs, let weights):
+                    values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
+                }
+                if let stepFinished { stepFinished(describe(step), clock.now - start) }
+                for i in step.inputs {
+                    remainingUses[i] -= 1
+                    if remainingUses[i] == 0 && i != model.outputIndex { values[i] = nil }
+                }
             }
-            if let stepFinished { stepFinished(describe(step), clock.now - start) }
-            for i in step.inputs {
-                remainingUses[i] -= 1
-                if remainingUses[i] == 0 && i != model.outputIndex { values[i] = nil }
-            }
-        }
-        return values[model.outputIndex]!
+            return values[model.outputIndex]!
         }
     }
 
@@ -118,7 +119,8 @@ public final class InferenceEngine {
     func describe(_ step: Step) -> String {
         switch step {
         case .convolution(_, let output, _, _, let g, _, let residual, let relu):
-            return "conv \(g.rows.window)x\(g.columns.window)/\(g.rows.stride) → \(kerasShape(model.nodes[output].outputShape))"
+            return
+                "conv \(g.rows.window)x\(g.columns.window)/\(g.rows.stride) → \(kerasShape(model.nodes[output].outputShape))"
                 + (residual != nil ? " +add" : "") + (relu ? " +relu" : "")
         case .winograd(_, let output, _, _, _, let relu):
             return "conv 3x3/1 winograd → \(kerasShape(model.nodes[output].outputShape))" + (relu ? " +relu" : "")
@@ -170,7 +172,8 @@ public final class InferenceEngine {
             arrays = []
             if let bnIndex = chain.batchNorm {
                 let bn = nodes[bnIndex].layer as! BatchNormalization
-                let (scale, shift) = bn.scaleAndShift(weights: weights.byLayer.removeValue(forKey: nodes[bnIndex].name)!)
+                let (scale, shift) = bn.scaleAndShift(
+                    weights: weights.byLayer.removeValue(forKey: nodes[bnIndex].name)!)
                 let filters = conv.filters
                 kernel.withUnsafeMutableBufferPointer { k in
                     for row in 0..<(k.count / filters) {

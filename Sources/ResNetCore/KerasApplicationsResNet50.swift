@@ -37,7 +37,9 @@ public func applicationsBlock(
 }
 
 /// `keras.applications.ResNet50(include_top=True)`: 224 → 112 → 56 → 56 → 28 → 14 → 7 → 1000.
-public func KerasApplicationsResNet50(classes: Int = 1000, in graph: LayerGraph = LayerGraph()) throws(ShapeError) -> Model {
+public func KerasApplicationsResNet50(classes: Int = 1000, in graph: LayerGraph = LayerGraph()) throws(ShapeError)
+    -> Model
+{
     let epsilon: Float = 1.001e-5
     let imgInput = try Input(shape: [224, 224, 3], name: "input_1", in: graph)
     var x = try ZeroPadding2D(padding: (3, 3), name: "conv1_pad")(imgInput)

@@ -90,7 +90,9 @@ func conv2D(
                                 m: rows.count, n: filters, k: depth, a: a + rows.lowerBound * depth, lda: depth,
                                 b: kernelBuffer.baseAddress!, ldb: filters,
                                 c: destination + rows.lowerBound * filters, ldc: filters, beta: beta)
-                            if relu { clampNegatives(destination + rows.lowerBound * filters, count: rows.count * filters) }
+                            if relu {
+                                clampNegatives(destination + rows.lowerBound * filters, count: rows.count * filters)
+                            }
                         } else {
                             let columns = share(of: filters, part: part, parts: parts)
                             BLAS.sgemm(
@@ -99,7 +101,8 @@ func conv2D(
                                 c: destination + columns.lowerBound, ldc: filters, beta: beta)
                             if relu {
                                 for row in 0..<pixels {
-                                    clampNegatives(destination + row * filters + columns.lowerBound, count: columns.count)
+                                    clampNegatives(
+                                        destination + row * filters + columns.lowerBound, count: columns.count)
                                 }
                             }
                         }
@@ -139,7 +142,8 @@ private func initializeAccumulator(
         }
     case (nil, let (tensor, offset)?):
         tensor.data.withUnsafeBufferPointer { r in
-            (c + rows.lowerBound * filters).update(from: r.baseAddress! + offset + rows.lowerBound * filters, count: rows.count * filters)
+            (c + rows.lowerBound * filters).update(
+                from: r.baseAddress! + offset + rows.lowerBound * filters, count: rows.count * filters)
         }
     case (let bias?, let (tensor, offset)?):
         bias.withUnsafeBufferPointer { b in
@@ -156,7 +160,9 @@ private func initializeAccumulator(
 
 /// Lays every receptive field of one image out as a row: `(H'·W') × (kh·kw·C)`, zeros where the
 /// window hangs over the padding. Each `(ky, kx)` step copies `C` contiguous channels.
-private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry) {
+private func im2col(
+    _ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry
+) {
     let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
     let (kh, kw) = (g.rows.window, g.columns.window)
     let depth = kh * kw * inC
@@ -173,8 +179,10 @@ private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePo
                     row += kw * inC
                     continue
                 }
-                let xStart = max(x0, 0), xEnd = min(x0 + kw, inW)
-                let before = xStart - x0, after = x0 + kw - xEnd
+                let xStart = max(x0, 0)
+                let xEnd = min(x0 + kw, inW)
+                let before = xStart - x0
+                let after = x0 + kw - xEnd
                 if before > 0 {
                     row.update(repeating: 0, count: before * inC)
                     row += before * inC
@@ -193,7 +201,9 @@ private func im2col(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePo
 }
 
 /// The input pixels a strided 1×1 convolution reads: `(H'·W') × C`.
-private func subsample(_ input: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry) {
+private func subsample(
+    _ input: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry
+) {
     let (inW, inC) = (g.columns.input, g.inputChannels)
     for pixel in rows {
         let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)

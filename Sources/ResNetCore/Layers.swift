@@ -198,7 +198,9 @@ public struct ZeroPadding2D: Layer {
     public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
         let input = try requireSingleInput(inputs, rank: 3)
         for (value, argument) in [(top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")] where value < 0 {
-            throw .invalidArgument(layer: displayName, argument: "padding", value: String(value), reason: "(\(argument)) must not be negative")
+            throw .invalidArgument(
+                layer: displayName, argument: "padding", value: String(value),
+                reason: "(\(argument)) must not be negative")
         }
         return [input[0] + top + bottom, input[1] + left + right, input[2]]
     }
@@ -222,7 +224,9 @@ public protocol Pooling2DLayer: Layer {
 extension Pooling2DLayer {
     public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
         let input = try requireSingleInput(inputs, rank: 3)
-        for (value, argument) in [(poolSize.0, "pool_size"), (poolSize.1, "pool_size"), (strides.0, "strides"), (strides.1, "strides")] {
+        for (value, argument) in [
+            (poolSize.0, "pool_size"), (poolSize.1, "pool_size"), (strides.0, "strides"), (strides.1, "strides"),
+        ] {
             try positive(value, argument, layer: displayName)
         }
         guard let g = WindowGeometry(input: input, window: poolSize, strides: strides, padding: padding) else {
@@ -251,7 +255,9 @@ public struct MaxPooling2D: Pooling2DLayer {
     public let strides: (Int, Int)
     public let padding: Padding
 
-    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil) {
+    public init(
+        poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil
+    ) {
         self.poolSize = poolSize
         self.strides = strides ?? poolSize
         self.padding = padding
@@ -269,7 +275,9 @@ public struct AveragePooling2D: Pooling2DLayer {
     public let strides: (Int, Int)
     public let padding: Padding
 
-    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil) {
+    public init(
+        poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil
+    ) {
         self.poolSize = poolSize
         self.strides = strides ?? poolSize
         self.padding = padding
@@ -349,7 +357,9 @@ public struct Add: Layer {
     public var name: String?
     public init(name: String? = nil) { self.name = name }
     public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
-        guard inputs.count >= 2 else { throw .wrongInputCount(layer: displayName, expected: "2 or more", found: inputs.count) }
+        guard inputs.count >= 2 else {
+            throw .wrongInputCount(layer: displayName, expected: "2 or more", found: inputs.count)
+        }
         guard inputs.allSatisfy({ $0 == inputs[0] }) else { throw .addShapesDiffer(layer: displayName, shapes: inputs) }
         return inputs[0]
     }

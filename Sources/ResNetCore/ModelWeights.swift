@@ -13,7 +13,8 @@ public struct ModelWeights: Sendable {
                 throw .wrongCount(layer: layer, expected: specs.count, found: arrays.count)
             }
             for (index, (spec, array)) in zip(specs, arrays).enumerated() where spec.shape != array.shape {
-                throw .wrongShape(layer: layer, index: index, weight: spec.name, expected: spec.shape, found: array.shape)
+                throw .wrongShape(
+                    layer: layer, index: index, weight: spec.name, expected: spec.shape, found: array.shape)
             }
         }
     }
@@ -57,7 +58,8 @@ public enum WeightsMismatch: Error, Equatable, CustomStringConvertible {
         case .wrongCount(let layer, let expected, let found):
             return "layer '\(layer)' has \(found) weights, expected \(expected)"
         case .wrongShape(let layer, let index, let weight, let expected, let found):
-            return "layer '\(layer)' weight \(index) (\(weight)) has shape \(weightShape(found)), expected \(weightShape(expected))"
+            return
+                "layer '\(layer)' weight \(index) (\(weight)) has shape \(weightShape(found)), expected \(weightShape(expected))"
         }
     }
 }
@@ -77,7 +79,8 @@ struct SplitMix64: RandomNumberGenerator {
     mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// Standard normal (Box–Muller).
     mutating func normal() -> Float {
-        let u = max(uniform(), 1e-7), v = uniform()
+        let u = max(uniform(), 1e-7)
+        let v = uniform()
         return (-2 * logf(u)).squareRoot() * cosf(2 * .pi * v)
     }
 }

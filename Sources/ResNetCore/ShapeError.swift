@@ -38,7 +38,8 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
         case .wrongRank(let layer, let rank, let found):
             return "\(layer): expects an input with \(rank + 1) axes (batch included), got \(kerasShape(found))"
         case .windowLargerThanInput(let layer, let window, let input):
-            return "\(layer): window \(window.map(String.init).joined(separator: "x")) does not fit in input \(kerasShape(input))"
+            return
+                "\(layer): window \(window.map(String.init).joined(separator: "x")) does not fit in input \(kerasShape(input))"
         case .addShapesDiffer(let layer, let shapes):
             return "\(layer): add needs inputs of one shape, got " + shapes.map(kerasShape).joined(separator: " and ")
         case .invalidArgument(let layer, let argument, let value, let reason):

@@ -17,7 +17,9 @@ extension Model {
             visitOrder[index] = visitOrder.count
             stack.append(contentsOf: nodes[index].inputs.reversed())
         }
-        return nodes.indices.sorted { (depth[$0], -visitOrder[$0, default: .max]) > (depth[$1], -visitOrder[$1, default: .max]) }
+        return nodes.indices.sorted {
+            (depth[$0], -visitOrder[$0, default: .max]) > (depth[$1], -visitOrder[$1, default: .max])
+        }
     }
 
     /// The number of weights of one node, as Keras's "Param #" column shows it.
@@ -30,7 +32,8 @@ extension Model {
         let node = nodes[index]
         if let conv = node.layer as? Conv2D {
             let input = nodes[node.inputs[0]].outputShape
-            return node.outputShape[0] * node.outputShape[1] * conv.kernelSize.0 * conv.kernelSize.1 * input[2] * conv.filters
+            return node.outputShape[0] * node.outputShape[1] * conv.kernelSize.0 * conv.kernelSize.1 * input[2]
+                * conv.filters
         }
         if let dense = node.layer as? Dense { return nodes[node.inputs[0]].outputShape[0] * dense.units }
         return 0

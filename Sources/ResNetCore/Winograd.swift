@@ -16,8 +16,12 @@ func winogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int) -> 
         u.withUnsafeMutableBufferPointer { uBuffer in
             for ci in 0..<c {
                 // g(y, x): the K filters' weights at kernel position (y, x) for input channel ci.
-                func g(_ y: Int, _ x: Int) -> UnsafePointer<Float> { kernelBuffer.baseAddress! + ((y * 3 + x) * c + ci) * k }
-                func u(_ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> { uBuffer.baseAddress! + ((y * 4 + x) * c + ci) * k }
+                func g(_ y: Int, _ x: Int) -> UnsafePointer<Float> {
+                    kernelBuffer.baseAddress! + ((y * 3 + x) * c + ci) * k
+                }
+                func u(_ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> {
+                    uBuffer.baseAddress! + ((y * 4 + x) * c + ci) * k
+                }
                 for ki in 0..<k {
                     // G g, a row of three at a time, then (G g) Gᵀ.
                     func rowTimesGTransposed(_ y: Int, _ a0: Float, _ a1: Float, _ a2: Float) {
@@ -54,7 +58,9 @@ func winogradConv3x3(
     let tiles = tilesDown * tilesAcross
     // Workspace: V (16 × tiles × C), M (16 × tiles × K), and one row of zeros for the padding.
     let scratch = workspace.floats(16 * tiles * (c + k) + c)
-    let v = scratch, m = scratch + 16 * tiles * c, zeros = m + 16 * tiles * k
+    let v = scratch
+    let m = scratch + 16 * tiles * c
+    let zeros = m + 16 * tiles * k
     zeros.update(repeating: 0, count: c)
 
     var output = [Float](unsafeUninitializedCapacity: batch * h * w * k) { _, count in count = batch * h * w * k }
@@ -66,8 +72,9 @@ func winogradConv3x3(
                     let image = UnsafePointer(inputBuffer.baseAddress! + n * h * w * c)
                     let result = outputBuffer.baseAddress! + n * h * w * k
                     parallelFor(parts, pool) { part in
-                        inputTransform(image, h: h, w: w, c: c, tiles: share(of: tiles, part: part, parts: parts),
-                                       tilesAcross: tilesAcross, tileCount: tiles, zeros: zeros, into: v)
+                        inputTransform(
+                            image, h: h, w: w, c: c, tiles: share(of: tiles, part: part, parts: parts),
+                            tilesAcross: tilesAcross, tileCount: tiles, zeros: zeros, into: v)
                     }
                     parallelFor(min(threads, 16), pool) { part in
                         for xi in share(of: 16, part: part, parts: min(threads, 16)) {
@@ -77,8 +84,9 @@ func winogradConv3x3(
                         }
                     }
                     parallelFor(parts, pool) { part in
-                        outputTransform(m, h: h, w: w, k: k, tiles: share(of: tiles, part: part, parts: parts),
-                                        tilesAcross: tilesAcross, tileCount: tiles, bias: bias, relu: relu, into: result)
+                        outputTransform(
+                            m, h: h, w: w, k: k, tiles: share(of: tiles, part: part, parts: parts),
+                            tilesAcross: tilesAcross, tileCount: tiles, bias: bias, relu: relu, into: result)
                     }
                 }
             }
@@ -134,7 +142,10 @@ private func outputTransform(
 ) {
     let r = UnsafeMutablePointer<Float>.allocate(capacity: 8 * k)  // Aᵀ M: two rows of four
     let zeroBias = UnsafeMutablePointer<Float>.allocate(capacity: k)
-    defer { r.deallocate(); zeroBias.deallocate() }
+    defer {
+        r.deallocate()
+        zeroBias.deallocate()
+    }
     zeroBias.update(repeating: 0, count: k)
     let stride = tileCount * k
     (bias ?? []).withUnsafeBufferPointer { biasBuffer in
@@ -143,7 +154,10 @@ private func outputTransform(
             let (ty, tx) = tile.quotientAndRemainder(dividingBy: tilesAcross)
             let source = m + tile * k
             for j in 0..<4 {
-                let (m0, m1, m2, m3) = (source + j * stride, source + (4 + j) * stride, source + (8 + j) * stride, source + (12 + j) * stride)
+                let (m0, m1, m2, m3) = (
+                    source + j * stride, source + (4 + j) * stride, source + (8 + j) * stride,
+                    source + (12 + j) * stride
+                )
                 let (r0, r1) = (r + j * k, r + (4 + j) * k)
                 for f in 0..<k {
                     r0[f] = m0[f] + m1[f] + m2[f]

@@ -35,10 +35,12 @@ final class WorkerPool: @unchecked Sendable {
         for _ in 1..<self.threadCount {
             var thread = pthread_t()
             let context = Unmanaged.passUnretained(self).toOpaque()
-            pthread_create(&thread, nil, { context in
-                Unmanaged<WorkerPool>.fromOpaque(context!).takeUnretainedValue().workerLoop()
-                return nil
-            }, context)
+            pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<WorkerPool>.fromOpaque(context!).takeUnretainedValue().workerLoop()
+                    return nil
+                }, context)
             threads.append(thread)
         }
     }
@@ -92,7 +94,9 @@ final class WorkerPool: @unchecked Sendable {
             let current = state.load(ordering: .acquiring)
             let (parts, next) = ((current >> 20) & 0xF_FFFF, current & 0xF_FFFF)
             guard current >> 40 == generation & 0xFF_FFFF, next < parts else { return }
-            guard state.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged
+            guard
+                state.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+                    .exchanged
             else { continue }
             job!(next)
             finishedParts.add(1, ordering: .releasing)

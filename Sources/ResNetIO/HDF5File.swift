@@ -152,7 +152,7 @@ final class HDF5File: @unchecked Sendable {
         if memoryType < 0 { throw .readFailed(object: where_) }
         defer { H5Tclose(memoryType) }
         guard H5Tset_size(memoryType, reslab_h5t_variable()) >= 0,
-              H5Tset_cset(memoryType, H5Tget_cset(fileType)) >= 0
+            H5Tset_cset(memoryType, H5Tget_cset(fileType)) >= 0
         else { throw .readFailed(object: where_) }
 
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)

@@ -19,9 +19,11 @@ enum JPEGDecoder {
         return try result.get()
     }
 
-    private static func decode(_ decoder: UnsafeMutablePointer<reslab_jpeg>,
-                               _ data: UnsafePointer<UInt8>, _ count: Int,
-                               path: String) -> Result<RGBImage, ImageError> {
+    private static func decode(
+        _ decoder: UnsafeMutablePointer<reslab_jpeg>,
+        _ data: UnsafePointer<UInt8>, _ count: Int,
+        path: String
+    ) -> Result<RGBImage, ImageError> {
         guard reslab_jpeg_read_header(decoder, data, UInt(count)) == 0 else {
             return .failure(failure(decoder, path: path))
         }
@@ -58,9 +60,10 @@ enum JPEGDecoder {
             guard status == 0 else { return .failure(failure(decoder, path: path)) }
             return .success(RGBImage(width: width, height: height, pixels: adobeCMYKToRGB(cmyk)))
         case let components:
-            return .failure(.unsupported(
-                path: path, format: .jpeg,
-                detail: "\(components) colour components (reslab, like Pillow, reads 1, 3 or 4)"))
+            return .failure(
+                .unsupported(
+                    path: path, format: .jpeg,
+                    detail: "\(components) colour components (reslab, like Pillow, reads 1, 3 or 4)"))
         }
     }
 

@@ -1,14 +1,15 @@
+import ResNetCore
+
 // Image loading exactly like the tutorial's Keras code:
 //
 //     img = image.load_img(path, target_size=(224, 224))   # Pillow: open, convert('RGB'), resize NEAREST
 //     x = image.img_to_array(img); x = np.expand_dims(x, 0)
 //     x = preprocess_input(x)                               # caffe mode: RGB->BGR, minus the means
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-import ResNetCore
 
 /// An 8-bit RGB image: `height` rows of `width` pixels, each pixel 3 bytes R, G, B,
 /// row-major with no padding — what Pillow's `np.asarray(img.convert('RGB'))` holds.
@@ -23,8 +24,9 @@ public struct RGBImage: Sendable, Equatable {
     /// Wraps `pixels`, which must hold exactly `width * height * 3` bytes.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0, "RGBImage: size \(width)x\(height)")
-        precondition(pixels.count == width * height * 3,
-                     "RGBImage: \(pixels.count) bytes for \(width)x\(height) RGB")
+        precondition(
+            pixels.count == width * height * 3,
+            "RGBImage: \(pixels.count) bytes for \(width)x\(height) RGB")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -137,8 +139,10 @@ public func readImage(path: String) throws(ImageError) -> RGBImage {
 
 /// Keras's `image.load_img(path, target_size=(height, width))`: reads the file as RGB, then,
 /// if its size differs, resizes it with nearest-neighbour sampling. `nil` keeps the size.
-public func loadImage(path: String,
-                      targetSize: (height: Int, width: Int)? = (height: 224, width: 224))
+public func loadImage(
+    path: String,
+    targetSize: (height: Int, width: Int)? = (height: 224, width: 224)
+)
     throws(ImageError) -> RGBImage
 {
     let image = try readImage(path: path)
@@ -150,7 +154,7 @@ public func loadImage(path: String,
 /// this straight after reading the header, before allocating pixel memory.
 func checkImageSize(width: Int, height: Int, path: String) throws(ImageError) {
     guard width <= ImageLimits.maxSide, height <= ImageLimits.maxSide,
-          width * height * 3 <= ImageLimits.maxRGBBytes
+        width * height * 3 <= ImageLimits.maxRGBBytes
     else { throw .tooLarge(path: path, width: width, height: height) }
 }
 
@@ -165,8 +169,10 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
         throw .unreadable(path: path, reason: "it is a directory, not an image file")
     }
     if Int(info.st_size) > ImageLimits.maxFileBytes {
-        throw .unreadable(path: path, reason: "the file is \(info.st_size) bytes, more than the "
-                          + "\(ImageLimits.maxFileBytes) reslab reads")
+        throw .unreadable(
+            path: path,
+            reason: "the file is \(info.st_size) bytes, more than the "
+                + "\(ImageLimits.maxFileBytes) reslab reads")
     }
     // st_size is only a hint (pipes, files growing): read until end of file.
     var bytes = [UInt8]()
@@ -183,8 +189,10 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
         // Neither JPEG nor PNG (say /dev/zero or a huge video): the first bytes already say so.
         if bytes.count >= 8 && ImageFormat(sniffing: bytes) == nil { break }
         if bytes.count > ImageLimits.maxFileBytes {
-            throw .unreadable(path: path, reason: "the file is more than the "
-                              + "\(ImageLimits.maxFileBytes) bytes reslab reads")
+            throw .unreadable(
+                path: path,
+                reason: "the file is more than the "
+                    + "\(ImageLimits.maxFileBytes) bytes reslab reads")
         }
     }
     return bytes
@@ -202,7 +210,8 @@ func errnoText() -> String {
 /// Keras's ImageNet means in caffe mode, in BGR order, as float32 (numpy subtracts the Python
 /// floats from a float32 array in float32).
 let caffeMeanBGR: (b: Float, g: Float, r: Float) = (
-    Float(103.939 as Double), Float(116.779 as Double), Float(123.68 as Double))
+    Float(103.939 as Double), Float(116.779 as Double), Float(123.68 as Double)
+)
 
 /// Keras's `preprocess_input` for ResNet50 (caffe mode) applied to one image as a batch of
 /// one: float32, RGB → BGR, then subtract the ImageNet means [103.939, 116.779, 123.68]
@@ -214,9 +223,11 @@ public func preprocessInput(_ image: RGBImage) -> Tensor {
 /// `preprocessInput` for a batch: all images must share one size. Shape `[n, height, width, 3]`.
 public func preprocessInput(_ images: [RGBImage]) -> Tensor {
     precondition(!images.isEmpty, "preprocessInput: no images")
-    let width = images[0].width, height = images[0].height
-    precondition(images.allSatisfy { $0.width == width && $0.height == height },
-                 "preprocessInput: images of different sizes")
+    let width = images[0].width
+    let height = images[0].height
+    precondition(
+        images.allSatisfy { $0.width == width && $0.height == height },
+        "preprocessInput: images of different sizes")
     let rgb = images.flatMap { $0.pixels.map(Float.init) }
     return preprocessInput(Tensor(shape: [images.count, height, width, 3], data: rgb))
 }

@@ -31,9 +31,11 @@ enum PNGDecoder {
     private static let gray: Int32 = 0, rgb: Int32 = 2, palette: Int32 = 3
     private static let grayAlpha: Int32 = 4, rgbAlpha: Int32 = 6
 
-    private static func decode(_ decoder: UnsafeMutablePointer<reslab_png>,
-                               _ data: UnsafePointer<UInt8>, _ count: Int,
-                               path: String) -> Result<RGBImage, ImageError> {
+    private static func decode(
+        _ decoder: UnsafeMutablePointer<reslab_png>,
+        _ data: UnsafePointer<UInt8>, _ count: Int,
+        path: String
+    ) -> Result<RGBImage, ImageError> {
         guard reslab_png_read_header(decoder, data, count) == 0 else {
             return .failure(failure(decoder, path: path))
         }
@@ -54,10 +56,11 @@ enum PNGDecoder {
         let bytesPerSample = (colorType == gray && bitDepth == 16) ? 2 : 1
         let rowBytes = width * samples * bytesPerSample
         guard decoder.pointee.row_bytes == rowBytes, Int(decoder.pointee.channels) == samples else {
-            return .failure(.unsupported(
-                path: path, format: .png,
-                detail: "colour type \(colorType) at \(bitDepth) bits decodes to "
-                    + "\(decoder.pointee.row_bytes) bytes per row, expected \(rowBytes)"))
+            return .failure(
+                .unsupported(
+                    path: path, format: .png,
+                    detail: "colour type \(colorType) at \(bitDepth) bits decodes to "
+                        + "\(decoder.pointee.row_bytes) bytes per row, expected \(rowBytes)"))
         }
 
         var buffer = [UInt8](repeating: 0, count: rowBytes * height)
@@ -70,8 +73,10 @@ enum PNGDecoder {
         case (rgb, _), (rgbAlpha, _):
             return .success(RGBImage(width: width, height: height, pixels: buffer))
         case (palette, _):
-            return .success(RGBImage(width: width, height: height,
-                                     pixels: paletteToRGB(buffer, decoder)))
+            return .success(
+                RGBImage(
+                    width: width, height: height,
+                    pixels: paletteToRGB(buffer, decoder)))
         case (gray, 16):
             // Big-endian 16-bit samples, clipped to 255 as Pillow's I;16 → RGB does.
             var level = [UInt8](repeating: 0, count: width * height)
@@ -93,15 +98,19 @@ enum PNGDecoder {
             }
             return .success(RGBImage(width: width, height: height, pixels: grayToRGB(buffer)))
         default:
-            return .failure(.unsupported(path: path, format: .png,
-                                         detail: "colour type \(colorType)"))
+            return .failure(
+                .unsupported(
+                    path: path, format: .png,
+                    detail: "colour type \(colorType)"))
         }
     }
 
     /// Looks every index up in the PLTE entries; indices past the last entry give black,
     /// as Pillow's 256-entry palette is zero beyond what the file defines.
-    private static func paletteToRGB(_ indices: [UInt8],
-                                     _ decoder: UnsafeMutablePointer<reslab_png>) -> [UInt8] {
+    private static func paletteToRGB(
+        _ indices: [UInt8],
+        _ decoder: UnsafeMutablePointer<reslab_png>
+    ) -> [UInt8] {
         var table = [UInt8](repeating: 0, count: 256 * 3)
         let defined = Int(decoder.pointee.palette_count) * 3
         withUnsafeBytes(of: decoder.pointee.palette) { raw in

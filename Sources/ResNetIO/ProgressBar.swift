@@ -39,7 +39,8 @@ public final class ProgressBar: @unchecked Sendable {
         let elapsed = now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0.05 ? Double(received) / seconds : nil
-        Self.writeToStandardError("\r" + Self.line(received: received, total: total, bytesPerSecond: rate, width: width) + "\u{1B}[K")
+        Self.writeToStandardError(
+            "\r" + Self.line(received: received, total: total, bytesPerSecond: rate, width: width) + "\u{1B}[K")
         drewSomething = true
     }
 

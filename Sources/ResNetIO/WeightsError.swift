@@ -70,16 +70,19 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
             }
             return "cannot read weights '\(path)': no layer '\(layer)'"
         case .missingWeight(let path, let layer, let weightName):
-            return "cannot read weights '\(path)': layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset"
+            return
+                "cannot read weights '\(path)': layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset"
         case .unsupportedWeightType(let path, let layer, let weightName):
             return "cannot read weights '\(path)': layer '\(layer)' weight '\(weightName)' is not numeric"
         case .wrongWeightCount(let path, let layer, let found, let expected):
-            return "cannot read weights '\(path)': layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)"
+            return
+                "cannot read weights '\(path)': layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)"
         case .shapeMismatch(let path, let layer, let index, let found, let expected):
             return "cannot read weights '\(path)': layer '\(layer)' weight \(index) has shape "
                 + "\(weightShape(found)), expected \(weightShape(expected))"
         case .checksumMismatch(let path, let actual, let expected):
-            return "weights '\(path)' are damaged: md5 is \(actual), expected \(expected); delete the file to download it again"
+            return
+                "weights '\(path)' are damaged: md5 is \(actual), expected \(expected); delete the file to download it again"
         case .downloadChecksumMismatch(_, let actual, let expected):
             return "download failed: md5 of the downloaded file is \(actual), expected \(expected); nothing was saved"
         case .httpStatus(let url, let status):
@@ -87,7 +90,8 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
         case .cannotConnect(let host, let port, let reason):
             return "download failed: cannot connect to \(host)\(port.map { ":\($0)" } ?? "") (\(reason))"
         case .shortDownload(let url, let received, let expected):
-            return "download failed: connection closed after \(received) of \(expected) bytes from \(url); nothing was saved"
+            return
+                "download failed: connection closed after \(received) of \(expected) bytes from \(url); nothing was saved"
         case .downloadCancelled:
             return "download cancelled; nothing was saved"
         case .networkFailure(let url, let reason):

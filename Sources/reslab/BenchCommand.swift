@@ -53,7 +53,9 @@ struct BenchCommand: ParsableCommand {
         engine.threadCount = threads
 
         var generator = SystemRandomNumberGenerator()
-        let input = Tensor(shape: [1, 224, 224, 3], data: (0..<(224 * 224 * 3)).map { _ in Float.random(in: -120...150, using: &generator) })
+        let input = Tensor(
+            shape: [1, 224, 224, 3],
+            data: (0..<(224 * 224 * 3)).map { _ in Float.random(in: -120...150, using: &generator) })
         _ = try engine.predict(input)  // warm-up
         var ours = [Double]()
         for _ in 0..<runs {
@@ -68,28 +70,37 @@ struct BenchCommand: ParsableCommand {
         }
 
         print("\(blas), \(threads) thread\(threads == 1 ? "" : "s")")
-        print("weights: \(weightsPath ?? "seeded random") (\(randomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)")
+        print(
+            "weights: \(weightsPath ?? "seeded random") (\(randomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)"
+        )
         print("forward pass: 1 image 224x224, \(runs) runs after 1 warm-up, \(engine.stepCount) fused steps")
         print("median_ms=\(fixed(median(ours), 2)) min_ms=\(fixed(ours.min()!, 2)) max_ms=\(fixed(ours.max()!, 2))")
         print("load_ms=\(fixed(loadSeconds * 1000, 1)) peak_rss_mb=\(fixed(Double(peakResidentKilobytes()) / 1024, 1))")
         if let theirs {
             print("onnxruntime \(theirs.version): \(runs) runs after 1 warm-up, same graph and weights")
-            print("onnxruntime_median_ms=\(fixed(theirs.median, 2)) min_ms=\(fixed(theirs.min, 2)) max_ms=\(fixed(theirs.max, 2))")
+            print(
+                "onnxruntime_median_ms=\(fixed(theirs.median, 2)) min_ms=\(fixed(theirs.min, 2)) max_ms=\(fixed(theirs.max, 2))"
+            )
             print("ratio=\(fixed(median(ours) / theirs.median, 3)) (reslab median / onnxruntime median)")
         }
 
         if profile {
             print("one more run, step by step:")
             var byKind = [String: (count: Int, milliseconds: Double)]()
-            _ = try engine.predict(input, stepFinished: { description, duration in
-                print("  \(fixed(duration.seconds * 1000, 3).leftPadded(7)) ms  \(description)")
-                let kind = description.split(separator: " → ")[0].split(separator: " ").prefix(description.hasPrefix("conv") ? 3 : 1)
-                byKind[kind.joined(separator: " "), default: (0, 0)].count += 1
-                byKind[kind.joined(separator: " "), default: (0, 0)].milliseconds += duration.seconds * 1000
-            })
+            _ = try engine.predict(
+                input,
+                stepFinished: { description, duration in
+                    print("  \(fixed(duration.seconds * 1000, 3).leftPadded(7)) ms  \(description)")
+                    let kind = description.split(separator: " → ")[0].split(separator: " ").prefix(
+                        description.hasPrefix("conv") ? 3 : 1)
+                    byKind[kind.joined(separator: " "), default: (0, 0)].count += 1
+                    byKind[kind.joined(separator: " "), default: (0, 0)].milliseconds += duration.seconds * 1000
+                })
             print("by kind of step:")
             for (kind, entry) in byKind.sorted(by: { $0.value.milliseconds > $1.value.milliseconds }) {
-                print("  \(kind.padded(20)) \(String(entry.count).leftPadded(3)) steps  \(fixed(entry.milliseconds, 2).leftPadded(7)) ms")
+                print(
+                    "  \(kind.padded(20)) \(String(entry.count).leftPadded(3)) steps  \(fixed(entry.milliseconds, 2).leftPadded(7)) ms"
+                )
             }
         }
     }
@@ -107,7 +118,10 @@ enum OnnxruntimeBench {
     struct Timing: Decodable {
         let median: Double, min: Double, max: Double, version: String
         enum CodingKeys: String, CodingKey {
-            case median = "onnxruntime_median_ms", min = "min_ms", max = "max_ms", version = "onnxruntime_version"
+            case median = "onnxruntime_median_ms"
+            case min = "min_ms"
+            case max = "max_ms"
+            case version = "onnxruntime_version"
         }
     }
 
@@ -118,14 +132,17 @@ enum OnnxruntimeBench {
         guard fileExists(script) else { throw UsageError("cannot find \(script) for --compare-onnxruntime") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--weights", weights, "--runs", String(runs), "--threads", String(threads), "--json"]
+        process.arguments = [
+            "python3", script, "--weights", weights, "--runs", String(runs), "--threads", String(threads), "--json",
+        ]
         let output = Pipe()
         process.standardOutput = output
         do { try process.run() } catch { throw UsageError("cannot run python3: \(error.localizedDescription)") }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0, let timing = try? JSONDecoder().decode(Timing.self, from: data) else {
-            throw UsageError("onnxruntime bench failed (is onnxruntime installed? pip install -r python/requirements-test.txt)")
+            throw UsageError(
+                "onnxruntime bench failed (is onnxruntime installed? pip install -r python/requirements-test.txt)")
         }
         return timing
     }

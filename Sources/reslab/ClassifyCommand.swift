@@ -54,7 +54,9 @@ struct ClassifyCommand: ParsableCommand {
 
     // MARK: - Output
 
-    static func json(_ results: [(image: String, top: [Prediction], probabilities: [Float])], includeProbabilities: Bool) -> String {
+    static func json(
+        _ results: [(image: String, top: [Prediction], probabilities: [Float])], includeProbabilities: Bool
+    ) -> String {
         let items = results.map { result in
             var fields = ["\"image\": \(jsonString(result.image))"]
             let top = result.top.map {

@@ -18,11 +18,14 @@ struct ImageCommand: ParsableCommand {
         let original = try readImage(path: image)
         let resized = original.resized(width: 224, height: 224)
         if let rawOut { try resized.writeRaw(to: rawOut) }
-        print("\(Terminal.bold(image)): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)")
+        print(
+            "\(Terminal.bold(image)): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)")
         if Terminal.colorsStandardOutput { print(Self.preview(resized, columns: 56)) }
         let input = preprocessInput(resized)
         let (low, high) = (input.data.min() ?? 0, input.data.max() ?? 0)
-        print("preprocess_input (caffe): RGB → BGR, minus the ImageNet means → shape \(weightShape(input.shape)), values \(fixed(Double(low), 1)) … \(fixed(Double(high), 1))")
+        print(
+            "preprocess_input (caffe): RGB → BGR, minus the ImageNet means → shape \(weightShape(input.shape)), values \(fixed(Double(low), 1)) … \(fixed(Double(high), 1))"
+        )
     }
 
     /// The image drawn with upper-half blocks: each character shows two pixels (24-bit colour).

@@ -33,10 +33,12 @@ struct LoadedNetwork {
         switch (options.variant, detected) {
         case (let asked?, let found?) where asked != found:
             throw UsageError(
-                "'\(path)' holds \(found.rawValue) weights, not \(asked.rawValue); drop --variant or pass --variant \(found.rawValue)")
+                "'\(path)' holds \(found.rawValue) weights, not \(asked.rawValue); drop --variant or pass --variant \(found.rawValue)"
+            )
         case (nil, nil):
             throw UsageError(
-                "cannot tell which ResNet50 '\(path)' holds (no layer named res2a_branch2a or conv2_block1_1_conv); pass --variant")
+                "cannot tell which ResNet50 '\(path)' holds (no layer named res2a_branch2a or conv2_block1_1_conv); pass --variant"
+            )
         default:
             break
         }
@@ -53,7 +55,8 @@ struct LoadedNetwork {
         let cached = WeightsCache.defaultWeightsPath
         guard fileExists(cached) else {
             throw UsageError(
-                "no weights at \(cached): run `reslab weights download` to fetch the tutorial's file (98 MB), or pass --weights FILE")
+                "no weights at \(cached): run `reslab weights download` to fetch the tutorial's file (98 MB), or pass --weights FILE"
+            )
         }
         return cached
     }

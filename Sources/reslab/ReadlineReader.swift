@@ -1,8 +1,9 @@
+@preconcurrency internal import CReadline  // readline's state is C globals; see `activeReader`
+import Synchronization
+
 #if canImport(Glibc)
     @preconcurrency import Glibc  // stdout, stderr, errno: C globals used on the reading thread only
 #endif
-@preconcurrency internal import CReadline  // readline's state is C globals; see `activeReader`
-import Synchronization
 
 /// GNU readline on a terminal: line editing, persistent history, Tab completion, and Ctrl-C that cancels
 /// the line being typed. The only file that talks to readline.
@@ -335,7 +336,9 @@ private let interruptState = InterruptState()
 private func interruptSignalHandler(_ signalNumber: Int32) {
     let savedErrno = errno
     let presses = interruptState.pending.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
-    if presses >= ReadlineReader.forceQuitPresses && !interruptState.readerActive.load(ordering: .sequentiallyConsistent) {
+    if presses >= ReadlineReader.forceQuitPresses
+        && !interruptState.readerActive.load(ordering: .sequentiallyConsistent)
+    {
         // Nobody is polling the flag: give the learner their shell back.
         signal(SIGINT, SIG_DFL)
         raise(SIGINT)

@@ -60,7 +60,9 @@ struct LessonCommand: ParsableCommand {
             let (transcript, failures) = try notebook.runWholeLesson(number, language: lang)
             print(transcript)
             if failures > 0 {
-                Terminal.printError("lesson \(number) (\(lang)): \(failures) cell\(failures == 1 ? "" : "s") failed or printed something else")
+                Terminal.printError(
+                    "lesson \(number) (\(lang)): \(failures) cell\(failures == 1 ? "" : "s") failed or printed something else"
+                )
                 throw ExitCode(1)
             }
             return
@@ -123,7 +125,9 @@ struct Session {
             } else if !cell.output.isEmpty {
                 // After Ctrl-C the terminal shows ^C with no newline.
                 let interrupted = interactive && cell.isError && cell.output.hasSuffix("interrupted")
-                print((interrupted ? "\n" : "") + (cell.isError && notebook.color ? "\u{1B}[31m\(cell.output)\u{1B}[0m" : cell.output))
+                print(
+                    (interrupted ? "\n" : "")
+                        + (cell.isError && notebook.color ? "\u{1B}[31m\(cell.output)\u{1B}[0m" : cell.output))
             }
             if interactive { print() }
         }
@@ -136,7 +140,8 @@ struct Session {
     }
 
     private func promptText(_ text: String) -> String {
-        Terminal.colorsStandardOutput ? ReadlineReader.invisible("\u{1B}[32m") + text + ReadlineReader.invisible("\u{1B}[0m") : text
+        Terminal.colorsStandardOutput
+            ? ReadlineReader.invisible("\u{1B}[32m") + text + ReadlineReader.invisible("\u{1B}[0m") : text
     }
 
     private func banner(weightsFound: Bool, cached: String) -> String {

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Notebook
 import ResNetCore
 import ResNetIO
-import Notebook
 
 #if canImport(Glibc)
     import Glibc
@@ -14,7 +14,8 @@ struct Reslab: AsyncParsableCommand {
         commandName: "reslab",
         abstract: "Learn how ResNet50 works by building it, then run it on a real image.",
         subcommands: [
-            ReplCommand.self, RunCommand.self, LessonCommand.self, SummaryCommand.self, ClassifyCommand.self, ImageCommand.self,
+            ReplCommand.self, RunCommand.self, LessonCommand.self, SummaryCommand.self, ClassifyCommand.self,
+            ImageCommand.self,
             WeightsCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ReplCommand.self)

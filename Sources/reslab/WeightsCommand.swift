@@ -44,7 +44,8 @@ struct WeightsCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a weight file's md5 against the tutorial's file.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check a weight file's md5 against the tutorial's file.")
 
         @Argument(help: "The file to check (default: the cached file).")
         var file: String?

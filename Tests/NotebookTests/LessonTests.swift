@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Notebook
 
 @Suite struct LessonFormatTests {
@@ -38,7 +39,8 @@ import Testing
     @Test func markdownGivesStepsWithProseCellAndExpectedOutput() throws {
         let lesson = try Lesson(markdown: Self.sample, number: 9, language: "en")
         #expect(lesson.title == "Lesson 9 · A test")
-        #expect(lesson.steps.map(\.cell) == ["x = Input(shape=(8, 8, 3))", "layers.add([x, Conv2D(4, 1)(x)])", "x.shape"])
+        #expect(
+            lesson.steps.map(\.cell) == ["x = Input(shape=(8, 8, 3))", "layers.add([x, Conv2D(4, 1)(x)])", "x.shape"])
         #expect(lesson.steps[0].prose == "First, an input.")
         #expect(lesson.steps[2].expected == nil)
         #expect(lesson.closing == "That's all.")
@@ -51,7 +53,9 @@ import Testing
     }
 
     @Test func wildcardsMatchWithinLinesAndAcrossLines() {
-        #expect(outputMatches("Predicted: [[('n1', 'cat', 0.5)]]\n[RANDOM weights]", expected: "Predicted: [[('n…', '…', …)]]\n…"))
+        #expect(
+            outputMatches(
+                "Predicted: [[('n1', 'cat', 0.5)]]\n[RANDOM weights]", expected: "Predicted: [[('n…', '…', …)]]\n…"))
         #expect(outputMatches("a\nb\nc", expected: "a\n…\nc"))
         #expect(outputMatches("a\nc", expected: "a\n…\nc"))
         #expect(!outputMatches("a\nb", expected: "a\nc"))
@@ -65,9 +69,12 @@ import Testing
 
 @Suite struct LessonSessionTests {
     func library() throws -> LessonLibrary {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-lessons-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("en"), withIntermediateDirectories: true)
-        try LessonFormatTests.sample.write(to: folder.appendingPathComponent("en/09-test.md"), atomically: true, encoding: .utf8)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reslab-lessons-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("en"), withIntermediateDirectories: true)
+        try LessonFormatTests.sample.write(
+            to: folder.appendingPathComponent("en/09-test.md"), atomically: true, encoding: .utf8)
         return LessonLibrary(directory: folder.path)
     }
 
@@ -123,7 +130,8 @@ import Testing
         let en = try library.files(language: "en").map(\.number)
         #expect(zh == en && zh == Array(1...7), "zh \(zh), en \(en)")
         for number in zh {
-            let a = try library.lesson(number, language: "zh"), b = try library.lesson(number, language: "en")
+            let a = try library.lesson(number, language: "zh")
+            let b = try library.lesson(number, language: "en")
             #expect(a.steps.map(\.cell) == b.steps.map(\.cell), "lesson \(number): cells differ")
             #expect(a.steps.map(\.expected) == b.steps.map(\.expected), "lesson \(number): expected outputs differ")
         }

@@ -1,6 +1,7 @@
-import Testing
-@testable import Notebook
 import ResNetCore
+import Testing
+
+@testable import Notebook
 
 /// Runs cells in a fresh notebook and returns the last cell.
 @discardableResult
@@ -102,7 +103,8 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         let cell = run(["model = ResNet50()", "model.predict(1)"])
         #expect(cell.isError)
         let cell2 = run([
-            "model = ResNet50()", "x = np.expand_dims(image.img_to_array(image.load_img('../shared/data/images/chelsea.png', target_size=(224, 224))), axis=0)",
+            "model = ResNet50()",
+            "x = np.expand_dims(image.img_to_array(image.load_img('../shared/data/images/chelsea.png', target_size=(224, 224))), axis=0)",
         ])
         _ = cell2
     }
@@ -114,14 +116,18 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
 
 @Suite struct CommandTests {
     @Test func pathShowsAnIdentityShortcut() {
-        let cell = run(["x = Input(shape=(55, 55, 256))", "y = identity_block(x, 3, [64, 64, 256], stage=2, block='b')", "%path y"])
+        let cell = run([
+            "x = Input(shape=(55, 55, 256))", "y = identity_block(x, 3, [64, 64, 256], stage=2, block='b')", "%path y",
+        ])
         #expect(cell.output.contains("shortcut: identity"))
         #expect(cell.output.contains("res2b_branch2b  Conv2D 3x3/1  (None, 55, 55, 64)"))
         #expect(cell.output.contains("add_1 (Add): main path + shortcut → (None, 55, 55, 256)"))
     }
 
     @Test func pathShowsAProjectionShortcutWithItsStride() {
-        let cell = run(["x = Input(shape=(55, 55, 256))", "y = conv_block(x, 3, [128, 128, 512], stage=3, block='a')", "%path y"])
+        let cell = run([
+            "x = Input(shape=(55, 55, 256))", "y = conv_block(x, 3, [128, 128, 512], stage=3, block='a')", "%path y",
+        ])
         #expect(cell.output.contains("shortcut: 1x1 projection, stride 2"))
         #expect(cell.output.contains("res3a_branch1  Conv2D 1x1/2  (None, 28, 28, 512)"))
     }
@@ -168,7 +174,8 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         "(((((", ")))", "[1, 2", "x = ", "= 3", "'unclosed", "99999999999999999999999999", "1 / 0",
         String(repeating: "(", count: 10_000) + String(repeating: ")", count: 10_000),
         String(repeating: "-", count: 100_000) + "1", String(repeating: "a", count: 1_000_000),
-        "Conv2D(-5, 3)(Input(shape=(4, 4, 3)))", "Input(shape=(0, 4, 3))", "MaxPooling2D((9, 9))(Input(shape=(4, 4, 3)))",
+        "Conv2D(-5, 3)(Input(shape=(4, 4, 3)))", "Input(shape=(0, 4, 3))",
+        "MaxPooling2D((9, 9))(Input(shape=(4, 4, 3)))",
         "\u{0}", "x = x", "a, b = 1", "print(" + String(repeating: "1,", count: 1000) + "1)", "%", "%shape", "save",
         "ZeroPadding2D(((1, 2), (3, 4)))(Input(shape=(4, 4, 3)))", "np.expand_dims(1)", "layers.add([])",
     ])
@@ -191,7 +198,10 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
                 switch Int.random(in: 0..<3, using: &generator) {
                 case 0: characters.insert(alphabet.randomElement(using: &generator)!, at: position)
                 case 1 where position < characters.count: characters.remove(at: position)
-                default: characters.insert(contentsOf: String(repeating: "(", count: Int.random(in: 1...80, using: &generator)), at: min(position, characters.count))
+                default:
+                    characters.insert(
+                        contentsOf: String(repeating: "(", count: Int.random(in: 1...80, using: &generator)),
+                        at: min(position, characters.count))
                 }
             }
             _ = notebook.run(String(characters))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ResNetCore
 
 @Suite struct PaddingArithmeticTests {
@@ -82,10 +83,13 @@ import Testing
     ])
     func im2colConvolutionMatchesDirectConvolution(_ c: Case) {
         var generator = SplitMix64(seed: 7)
-        let x = Tensor(shape: [1, c.height, c.width, c.channels], data: (0..<(c.height * c.width * c.channels)).map { _ in generator.normal() })
+        let x = Tensor(
+            shape: [1, c.height, c.width, c.channels],
+            data: (0..<(c.height * c.width * c.channels)).map { _ in generator.normal() })
         let kernelShape = [c.kernel, c.kernel, c.channels, c.filters]
         let kernel = Tensor(shape: kernelShape, data: (0..<kernelShape.reduce(1, *)).map { _ in generator.normal() })
-        let layer = Conv2D(c.filters, kernelSize: c.kernel, strides: (c.stride, c.stride), padding: c.padding, useBias: false)
+        let layer = Conv2D(
+            c.filters, kernelSize: c.kernel, strides: (c.stride, c.stride), padding: c.padding, useBias: false)
         let out = layer.forward([x], weights: [kernel])
         let expected = naiveConvolution(x, kernel: kernel, strides: (c.stride, c.stride), padding: c.padding)
         #expect(out.shape == expected.shape)
@@ -153,7 +157,8 @@ import Testing
     }
 
     @Test func softmaxSumsToOneAndIsStableForLargeLogits() {
-        let out = Activation(.softmax).forward([Tensor(shape: [1, 3], data: [1000, 1000, 1000 + logf(2)])], weights: [])
+        let out = Activation(.softmax).forward(
+            [Tensor(shape: [1, 3], data: [1000, 1000, 1000 + logf(2)])], weights: [])
         expectClose(out.data, [0.25, 0.25, 0.5])
     }
 
@@ -171,7 +176,8 @@ import Testing
         #expect(throws: ShapeError.addShapesDiffer(layer: "add_1", shapes: [[55, 55, 256], [55, 55, 64]])) {
             try add([y, x])
         }
-        let message = String(describing: ShapeError.addShapesDiffer(layer: "add_1", shapes: [[55, 55, 256], [55, 55, 64]]))
+        let message = String(
+            describing: ShapeError.addShapesDiffer(layer: "add_1", shapes: [[55, 55, 256], [55, 55, 64]]))
         #expect(message.contains("(None, 55, 55, 256)") && message.contains("(None, 55, 55, 64)"))
     }
 }

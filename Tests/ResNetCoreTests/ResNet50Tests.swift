@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ResNetCore
 
 @Suite struct ResNet50Tests {
@@ -58,7 +59,9 @@ import Testing
     @Test func summaryListsTheShortcutAfterTheMainPathLikeKeras() throws {
         let lines = try ResNet50().summary().split(separator: "\n").map(String.init)
         let branch2c = try #require(lines.firstIndex { $0.hasPrefix("res2a_branch2c (Conv2D)") })
-        #expect(lines[branch2c + 2].hasPrefix("res2a_branch1 (Conv2D)          (None, 55, 55, 256)  16640       max_pooling2d_1[0][0]"))
+        #expect(
+            lines[branch2c + 2].hasPrefix(
+                "res2a_branch1 (Conv2D)          (None, 55, 55, 256)  16640       max_pooling2d_1[0][0]"))
         #expect(lines.contains("Total params: 25,636,712"))
         #expect(lines.contains("Trainable params: 25,583,592"))
         #expect(lines.contains("Non-trainable params: 53,120"))
@@ -82,7 +85,9 @@ import Testing
 
     @Test func variantIsDetectedFromLayerNames() {
         #expect(ResNet50Variant.detect(layerNames: ["input_1", "conv1", "bn_conv1", "res2a_branch2a"]) == .tutorial)
-        #expect(ResNet50Variant.detect(layerNames: ["conv1_pad", "conv1_conv", "conv2_block1_1_conv"]) == .kerasApplications)
+        #expect(
+            ResNet50Variant.detect(layerNames: ["conv1_pad", "conv1_conv", "conv2_block1_1_conv"]) == .kerasApplications
+        )
         #expect(ResNet50Variant.detect(layerNames: ["dense_1"]) == nil)
     }
 }
@@ -92,7 +97,10 @@ import Testing
     func layerByLayer(_ model: Model, _ weights: ModelWeights, _ input: Tensor) -> Tensor {
         var values = [Tensor]()
         for node in model.nodes {
-            if node.layer is InputLayer { values.append(input); continue }
+            if node.layer is InputLayer {
+                values.append(input)
+                continue
+            }
             values.append(node.layer.forward(node.inputs.map { values[$0] }, weights: weights.byLayer[node.name] ?? []))
         }
         return values.last!
@@ -146,7 +154,9 @@ import Testing
         let model = try Model(inputs: x0, outputs: x)
         let weights = ModelWeights.random(for: model, seed: 5)
         var generator = SplitMix64(seed: 2)
-        let input = Tensor(shape: [1, c.size, c.size, c.channels], data: (0..<(c.size * c.size * c.channels)).map { _ in generator.normal() })
+        let input = Tensor(
+            shape: [1, c.size, c.size, c.channels],
+            data: (0..<(c.size * c.size * c.channels)).map { _ in generator.normal() })
         let engine = try InferenceEngine(model: model, weights: weights)
         engine.threadCount = c.threads
         expectClose(try engine.predict(input).data, layerByLayer(model, weights, input).data, atol: 1e-5, rtol: 1e-4)
@@ -156,16 +166,21 @@ import Testing
         let model = try smallResidualModel()
         var weights = ModelWeights.random(for: model, seed: 3)
         weights.byLayer["res2a_branch1"] = nil
-        #expect(throws: WeightsMismatch.missingLayer("res2a_branch1")) { try InferenceEngine(model: model, weights: weights) }
+        #expect(throws: WeightsMismatch.missingLayer("res2a_branch1")) {
+            try InferenceEngine(model: model, weights: weights)
+        }
     }
 
     @Test func wrongWeightShapeIsNamedWithBothShapes() throws {
         let model = try smallResidualModel()
         var weights = ModelWeights.random(for: model, seed: 3)
         weights.byLayer["res2a_branch2a"]![0] = Tensor(shape: [1, 1, 8, 5])
-        let expected = WeightsMismatch.wrongShape(layer: "res2a_branch2a", index: 0, weight: "kernel", expected: [1, 1, 8, 4], found: [1, 1, 8, 5])
+        let expected = WeightsMismatch.wrongShape(
+            layer: "res2a_branch2a", index: 0, weight: "kernel", expected: [1, 1, 8, 4], found: [1, 1, 8, 5])
         #expect(throws: expected) { try InferenceEngine(model: model, weights: weights) }
-        #expect(expected.description == "layer 'res2a_branch2a' weight 0 (kernel) has shape (1, 1, 8, 5), expected (1, 1, 8, 4)")
+        #expect(
+            expected.description
+                == "layer 'res2a_branch2a' weight 0 (kernel) has shape (1, 1, 8, 5), expected (1, 1, 8, 4)")
     }
 
     @Test func inputOfTheWrongShapeIsRejected() throws {
@@ -179,6 +194,8 @@ import Testing
     @Test func cancellationStopsTheForwardPass() throws {
         let model = try smallResidualModel()
         let engine = try InferenceEngine(model: model, weights: .random(for: model, seed: 1))
-        #expect(throws: ForwardPassCancelled.self) { try engine.predict(Tensor(shape: [1, 9, 9, 8]), shouldCancel: { true }) }
+        #expect(throws: ForwardPassCancelled.self) {
+            try engine.predict(Tensor(shape: [1, 9, 9, 8]), shouldCancel: { true })
+        }
     }
 }

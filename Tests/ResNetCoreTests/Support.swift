@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ResNetCore
 
 /// Expects two float arrays to agree within `atol + rtol·|expected|` element by element.

@@ -1,20 +1,23 @@
 import Foundation
 import Testing
+
 @testable import ResNetIO
 
 /// The internal wrapper around the HDF5 C library, on the committed fixtures.
 @Suite struct HDF5FileTests {
     @Test func fixedLengthStringArrayAttributeIsReadWithoutPadding() throws {
         let file = try HDF5File(path: Fixtures.path("legacy_fixed.h5"))
-        #expect(try file.stringsAttribute("layer_names")
-            == ["input_1", "conv1", "bn_conv1", "activation_1", "flatten_1", "fc1000"])
+        #expect(
+            try file.stringsAttribute("layer_names")
+                == ["input_1", "conv1", "bn_conv1", "activation_1", "flatten_1", "fc1000"])
         #expect(try file.stringsAttribute("weight_names", on: "conv1") == ["conv1_W:0", "conv1_b:0"])
     }
 
     @Test func variableLengthStringAttributesAreRead() throws {
         let file = try HDF5File(path: Fixtures.path("full_model.h5"))
-        #expect(try file.stringsAttribute("layer_names", on: "model_weights")
-            == ["input_1", "conv1_conv", "conv1_bn", "predictions"])
+        #expect(
+            try file.stringsAttribute("layer_names", on: "model_weights")
+                == ["input_1", "conv1_conv", "conv1_bn", "predictions"])
         #expect(try file.stringsAttribute("keras_version") == ["2.21.0"])  // a scalar attribute
     }
 
@@ -80,7 +83,9 @@ import Testing
         try FileManager.default.copyItem(atPath: Fixtures.path("legacy_fixed.h5"), toPath: path)
         func openDescriptors() -> Int {
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path }.count
+            return fds.filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path
+            }.count
         }
         do {
             let file = try HDF5File(path: path)

@@ -2,8 +2,9 @@
 // Keras's NEAREST resize, preprocess_input and the errors. Expected values were produced by
 // Pillow 13 / tf-keras 2.21 (tests/test_images_vs_pil.py checks the rest end to end).
 import Foundation
-import Testing
 import ResNetCore
+import Testing
+
 @testable import ResNetIO
 
 // MARK: - Helpers
@@ -58,16 +59,23 @@ private enum PNGWriter {
             out += data[offset..<offset + n]
             offset += n
         } while offset < data.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in data { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        var a: UInt32 = 1
+        var b: UInt32 = 0
+        for byte in data {
+            a = (a + UInt32(byte)) % 65521
+            b = (b + a) % 65521
+        }
         return out + bigEndian(b << 16 | a)
     }
 
     /// A PNG whose raw scanlines (without filter bytes) are `rows`.
-    static func png(width: Int, height: Int, bitDepth: UInt8, colorType: UInt8,
-                    rows: [[UInt8]], interlaced: Bool = false,
-                    extraChunks: [[UInt8]] = []) -> [UInt8] {
-        let ihdr = bigEndian(UInt32(width)) + bigEndian(UInt32(height))
+    static func png(
+        width: Int, height: Int, bitDepth: UInt8, colorType: UInt8,
+        rows: [[UInt8]], interlaced: Bool = false,
+        extraChunks: [[UInt8]] = []
+    ) -> [UInt8] {
+        let ihdr =
+            bigEndian(UInt32(width)) + bigEndian(UInt32(height))
             + [bitDepth, colorType, 0, 0, interlaced ? 1 : 0]
         let raw: [UInt8] = rows.flatMap { row -> [UInt8] in [0] + row }
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -104,81 +112,115 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
 
 @Suite struct PNGDecodingTests {
     @Test func gray8AndRGBAndRGBADropAlpha() throws {
-        let gray = try decode(PNGWriter.png(width: 3, height: 1, bitDepth: 8, colorType: 0,
-                                            rows: [[0, 128, 255]]))
+        let gray = try decode(
+            PNGWriter.png(
+                width: 3, height: 1, bitDepth: 8, colorType: 0,
+                rows: [[0, 128, 255]]))
         #expect(gray.pixels == [0, 0, 0, 128, 128, 128, 255, 255, 255])
-        let rgb = try decode(PNGWriter.png(width: 2, height: 1, bitDepth: 8, colorType: 2,
-                                           rows: [[1, 2, 3, 4, 5, 6]]))
+        let rgb = try decode(
+            PNGWriter.png(
+                width: 2, height: 1, bitDepth: 8, colorType: 2,
+                rows: [[1, 2, 3, 4, 5, 6]]))
         #expect(rgb.pixels == [1, 2, 3, 4, 5, 6])
         // Alpha is dropped, not composited (Pillow's RGBA → RGB).
-        let rgba = try decode(PNGWriter.png(width: 2, height: 1, bitDepth: 8, colorType: 6,
-                                            rows: [[10, 20, 30, 0, 40, 50, 60, 128]]))
+        let rgba = try decode(
+            PNGWriter.png(
+                width: 2, height: 1, bitDepth: 8, colorType: 6,
+                rows: [[10, 20, 30, 0, 40, 50, 60, 128]]))
         #expect(rgba.pixels == [10, 20, 30, 40, 50, 60])
-        let grayAlpha = try decode(PNGWriter.png(width: 2, height: 1, bitDepth: 8, colorType: 4,
-                                                 rows: [[77, 0, 99, 255]]))
+        let grayAlpha = try decode(
+            PNGWriter.png(
+                width: 2, height: 1, bitDepth: 8, colorType: 4,
+                rows: [[77, 0, 99, 255]]))
         #expect(grayLevels(grayAlpha) == [77, 99])
     }
 
     @Test func lowBitGrayIsScaledLikePillow() throws {
         // 1-bit: mode "1" → 0/255; 2-bit: L;2 → ×85; 4-bit: L;4 → ×17.
-        let one = try decode(PNGWriter.png(width: 8, height: 1, bitDepth: 1, colorType: 0,
-                                           rows: [[0b1011_0001]]))
+        let one = try decode(
+            PNGWriter.png(
+                width: 8, height: 1, bitDepth: 1, colorType: 0,
+                rows: [[0b1011_0001]]))
         #expect(grayLevels(one) == [255, 0, 255, 255, 0, 0, 0, 255])
-        let two = try decode(PNGWriter.png(width: 4, height: 1, bitDepth: 2, colorType: 0,
-                                           rows: [[0b0001_1011]]))
+        let two = try decode(
+            PNGWriter.png(
+                width: 4, height: 1, bitDepth: 2, colorType: 0,
+                rows: [[0b0001_1011]]))
         #expect(grayLevels(two) == [0, 85, 170, 255])
-        let four = try decode(PNGWriter.png(width: 3, height: 1, bitDepth: 4, colorType: 0,
-                                            rows: [[0x0F, 0x70]]))
+        let four = try decode(
+            PNGWriter.png(
+                width: 3, height: 1, bitDepth: 4, colorType: 0,
+                rows: [[0x0F, 0x70]]))
         #expect(grayLevels(four) == [0, 255, 119])
     }
 
     @Test func sixteenBitGrayClipsAndOtherSixteenBitKeepsTheHighByte() throws {
         let values: [UInt16] = [0, 1, 254, 255, 256, 300, 0x8000, 0xFFFF]
         let samples = values.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
-        let gray = try decode(PNGWriter.png(width: values.count, height: 1, bitDepth: 16,
-                                            colorType: 0, rows: [samples]))
+        let gray = try decode(
+            PNGWriter.png(
+                width: values.count, height: 1, bitDepth: 16,
+                colorType: 0, rows: [samples]))
         #expect(grayLevels(gray) == [0, 1, 254, 255, 255, 255, 255, 255])
-        let rgb = try decode(PNGWriter.png(width: values.count, height: 1, bitDepth: 16,
-                                           colorType: 2, rows: [values.flatMap { _ in samples[0..<6] }]))
+        let rgb = try decode(
+            PNGWriter.png(
+                width: values.count, height: 1, bitDepth: 16,
+                colorType: 2, rows: [values.flatMap { _ in samples[0..<6] }]))
         #expect(rgb.pixels.allSatisfy { $0 == 0 })
-        let rgb2 = try decode(PNGWriter.png(width: 1, height: 1, bitDepth: 16, colorType: 2,
-                                            rows: [[0x12, 0x34, 0xAB, 0xCD, 0x00, 0xFF]]))
+        let rgb2 = try decode(
+            PNGWriter.png(
+                width: 1, height: 1, bitDepth: 16, colorType: 2,
+                rows: [[0x12, 0x34, 0xAB, 0xCD, 0x00, 0xFF]]))
         #expect(rgb2.pixels == [0x12, 0xAB, 0x00])
-        let grayAlpha = try decode(PNGWriter.png(width: 1, height: 1, bitDepth: 16, colorType: 4,
-                                                 rows: [[0x80, 0x01, 0x00, 0x00]]))
+        let grayAlpha = try decode(
+            PNGWriter.png(
+                width: 1, height: 1, bitDepth: 16, colorType: 4,
+                rows: [[0x80, 0x01, 0x00, 0x00]]))
         #expect(grayAlpha.pixels == [0x80, 0x80, 0x80])
     }
 
     @Test func paletteIgnoresTRNSAndOutOfRangeIndicesAreBlack() throws {
         let plte = PNGWriter.chunk("PLTE", [10, 20, 30, 40, 50, 60])
         let trns = PNGWriter.chunk("tRNS", [0, 0])
-        let image = try decode(PNGWriter.png(width: 4, height: 1, bitDepth: 8, colorType: 3,
-                                             rows: [[0, 1, 2, 255]], extraChunks: [plte, trns]))
+        let image = try decode(
+            PNGWriter.png(
+                width: 4, height: 1, bitDepth: 8, colorType: 3,
+                rows: [[0, 1, 2, 255]], extraChunks: [plte, trns]))
         #expect(image.pixels == [10, 20, 30, 40, 50, 60, 0, 0, 0, 0, 0, 0])
-        let packed = try decode(PNGWriter.png(width: 3, height: 1, bitDepth: 2, colorType: 3,
-                                              rows: [[0b0001_1000]], extraChunks: [plte]))
+        let packed = try decode(
+            PNGWriter.png(
+                width: 3, height: 1, bitDepth: 2, colorType: 3,
+                rows: [[0b0001_1000]], extraChunks: [plte]))
         #expect(packed.pixels == [10, 20, 30, 40, 50, 60, 0, 0, 0])  // indices 0, 1, 2
     }
 
     @Test func interlacedEqualsNonInterlaced() throws {
         // 10×9 RGB: every pixel distinct, assembled from the 7 Adam7 passes.
-        let width = 10, height = 9
+        let width = 10
+        let height = 9
         func value(_ x: Int, _ y: Int, _ c: Int) -> UInt8 { UInt8((x * 7 + y * 31 + c * 85) & 0xFF) }
         let rows = (0..<height).map { y in (0..<width).flatMap { x in (0..<3).map { value(x, y, $0) } } }
-        let passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4),
-                      (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+        let passes = [
+            (0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4),
+            (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2),
+        ]
         var interlacedRows: [[UInt8]] = []
         for (x0, y0, dx, dy) in passes where x0 < width && y0 < height {
             for y in stride(from: y0, to: height, by: dy) {
-                interlacedRows.append(stride(from: x0, to: width, by: dx).flatMap { x in
-                    (0..<3).map { value(x, y, $0) }
-                })
+                interlacedRows.append(
+                    stride(from: x0, to: width, by: dx).flatMap { x in
+                        (0..<3).map { value(x, y, $0) }
+                    })
             }
         }
-        let plain = try decode(PNGWriter.png(width: width, height: height, bitDepth: 8,
-                                             colorType: 2, rows: rows))
-        let interlaced = try decode(PNGWriter.png(width: width, height: height, bitDepth: 8,
-                                                  colorType: 2, rows: interlacedRows, interlaced: true))
+        let plain = try decode(
+            PNGWriter.png(
+                width: width, height: height, bitDepth: 8,
+                colorType: 2, rows: rows))
+        let interlaced = try decode(
+            PNGWriter.png(
+                width: width, height: height, bitDepth: 8,
+                colorType: 2, rows: interlacedRows, interlaced: true))
         #expect(plain.pixels == rows.flatMap { $0 })
         #expect(interlaced == plain)
     }
@@ -186,12 +228,29 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
 
 @Suite struct JPEGDecodingTests {
     // Tiny JPEGs written by Pillow 13, with Pillow's `np.asarray(Image.open(f).convert('RGB'))`.
-    static let baseline7x5 = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBT/wAARCAAFAAcDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDF+Dl5aa7CviSKy+x3+pXE2m3cMcnlW8ksKJKLkLCImEh3yqfmPDn6UUUV+Uce5/mWW5z7DCVeWHJF2tF6u990/u2XQ7OGr0srpQg2krrd7J2X3JJH/9k="
-    static let baseline7x5Pixels: [UInt8] = [23, 175, 154, 0, 82, 77, 27, 50, 82, 60, 44, 89, 166, 158, 199, 136, 117, 147, 199, 147, 169, 63, 210, 200, 77, 187, 188, 99, 135, 157, 49, 48, 80, 87, 86, 117, 155, 141, 166, 136, 93, 110, 0, 123, 133, 56, 170, 180, 60, 121, 126, 38, 67, 73, 49, 63, 74, 202, 198, 212, 208, 178, 190, 0, 113, 131, 52, 158, 172, 109, 182, 188, 164, 205, 207, 105, 119, 120, 155, 148, 140, 142, 117, 95, 0, 84, 95, 0, 79, 93, 8, 76, 99, 152, 193, 211, 133, 133, 133, 130, 107, 73, 189, 163, 78]
-    static let progressiveGray9x6 = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/wgALCAAGAAkBAREA/8QAFQABAQAAAAAAAAAAAAAAAAAABAb/2gAIAQEAAAABdZf/xAAaEAABBQEAAAAAAAAAAAAAAAADAAECBAUW/9oACAEBAAEFAtsMKReadf/EACEQAAEDAwQDAAAAAAAAAAAAAAIBAxEAITEEBSI0QZTS/9oACAEBAAY/AgFZbegdWYN3bQgWLLlYlYTj4xXX231A+a//xAAYEAEBAAMAAAAAAAAAAAAAAAABERAhQf/aAAgBAQABPyGXlblgpEATQXpvHj//2gAIAQEAAAAQf//EABcQAQADAAAAAAAAAAAAAAAAAAEAESH/2gAIAQEAAT8QYsr6JEUDRJDgj7//2Q=="
-    static let progressiveGray9x6Levels: [UInt8] = [116, 162, 124, 73, 250, 93, 12, 218, 40, 224, 88, 32, 123, 237, 3, 94, 130, 246, 187, 198, 211, 102, 102, 58, 79, 187, 156, 171, 198, 167, 131, 117, 194, 116, 49, 131, 1, 182, 245, 236, 156, 163, 27, 206, 158, 224, 213, 217, 99, 47, 143, 134, 56, 227]
-    static let cmyk6x4 = "/9j/7gAOQWRvYmUAZAAAAAAA/9sAQwADAgIDAgIDAwMDBAMDBAUIBQUEBAUKBwcGCAwKDAwLCgsLDQ4SEA0OEQ4LCxAWEBETFBUVFQwPFxgWFBgSFBUU/8AAFAgABAAGBEMRAE0RAFkRAEsRAP/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/aAA4EQwBNAFkASwAAPwD1n4NXeoeH08Ha4uove6r4x0fUvEt9dXltbu1vc3F3byzx2+Ih5cTu4Ypzkxx8/Lz6v4c+H2h/Fn43eFfh54thvdW0MeBZfEMsyandWtzdX0V3b2STTPBKglfyBtLsCzdSxwK8R8ceJFv4PC93e6Rpup3OvaPDqU0+pxveywPtW4ZY5JndyrPqMmfMLnEUeCD5hk6b4afsw6J+0H8RPF/hXXfE/ibTfDvhiSaDSdO065gaG1iiv7uBI0W4hl2qEUAAYwAqjCIir//Z"
-    static let cmyk6x4Pixels: [UInt8] = [6, 5, 5, 28, 175, 92, 122, 52, 132, 148, 159, 8, 11, 86, 28, 43, 16, 4, 133, 19, 23, 1, 5, 1, 74, 129, 90, 11, 7, 5, 88, 24, 60, 62, 4, 30, 78, 57, 151, 5, 69, 46, 14, 39, 31, 12, 20, 0, 23, 15, 33, 6, 8, 4, 41, 132, 9, 40, 40, 37, 123, 118, 54, 64, 24, 38, 49, 2, 7, 190, 251, 61]
+    static let baseline7x5 =
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBT/wAARCAAFAAcDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDF+Dl5aa7CviSKy+x3+pXE2m3cMcnlW8ksKJKLkLCImEh3yqfmPDn6UUUV+Uce5/mWW5z7DCVeWHJF2tF6u990/u2XQ7OGr0srpQg2krrd7J2X3JJH/9k="
+    static let baseline7x5Pixels: [UInt8] = [
+        23, 175, 154, 0, 82, 77, 27, 50, 82, 60, 44, 89, 166, 158, 199, 136, 117, 147, 199, 147, 169, 63, 210, 200, 77,
+        187, 188, 99, 135, 157, 49, 48, 80, 87, 86, 117, 155, 141, 166, 136, 93, 110, 0, 123, 133, 56, 170, 180, 60,
+        121, 126, 38, 67, 73, 49, 63, 74, 202, 198, 212, 208, 178, 190, 0, 113, 131, 52, 158, 172, 109, 182, 188, 164,
+        205, 207, 105, 119, 120, 155, 148, 140, 142, 117, 95, 0, 84, 95, 0, 79, 93, 8, 76, 99, 152, 193, 211, 133, 133,
+        133, 130, 107, 73, 189, 163, 78,
+    ]
+    static let progressiveGray9x6 =
+        "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/wgALCAAGAAkBAREA/8QAFQABAQAAAAAAAAAAAAAAAAAABAb/2gAIAQEAAAABdZf/xAAaEAABBQEAAAAAAAAAAAAAAAADAAECBAUW/9oACAEBAAEFAtsMKReadf/EACEQAAEDAwQDAAAAAAAAAAAAAAIBAxEAITEEBSI0QZTS/9oACAEBAAY/AgFZbegdWYN3bQgWLLlYlYTj4xXX231A+a//xAAYEAEBAAMAAAAAAAAAAAAAAAABERAhQf/aAAgBAQABPyGXlblgpEATQXpvHj//2gAIAQEAAAAQf//EABcQAQADAAAAAAAAAAAAAAAAAAEAESH/2gAIAQEAAT8QYsr6JEUDRJDgj7//2Q=="
+    static let progressiveGray9x6Levels: [UInt8] = [
+        116, 162, 124, 73, 250, 93, 12, 218, 40, 224, 88, 32, 123, 237, 3, 94, 130, 246, 187, 198, 211, 102, 102, 58,
+        79, 187, 156, 171, 198, 167, 131, 117, 194, 116, 49, 131, 1, 182, 245, 236, 156, 163, 27, 206, 158, 224, 213,
+        217, 99, 47, 143, 134, 56, 227,
+    ]
+    static let cmyk6x4 =
+        "/9j/7gAOQWRvYmUAZAAAAAAA/9sAQwADAgIDAgIDAwMDBAMDBAUIBQUEBAUKBwcGCAwKDAwLCgsLDQ4SEA0OEQ4LCxAWEBETFBUVFQwPFxgWFBgSFBUU/8AAFAgABAAGBEMRAE0RAFkRAEsRAP/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/aAA4EQwBNAFkASwAAPwD1n4NXeoeH08Ha4uove6r4x0fUvEt9dXltbu1vc3F3byzx2+Ih5cTu4Ypzkxx8/Lz6v4c+H2h/Fn43eFfh54thvdW0MeBZfEMsyandWtzdX0V3b2STTPBKglfyBtLsCzdSxwK8R8ceJFv4PC93e6Rpup3OvaPDqU0+pxveywPtW4ZY5JndyrPqMmfMLnEUeCD5hk6b4afsw6J+0H8RPF/hXXfE/ibTfDvhiSaDSdO065gaG1iiv7uBI0W4hl2qEUAAYwAqjCIir//Z"
+    static let cmyk6x4Pixels: [UInt8] = [
+        6, 5, 5, 28, 175, 92, 122, 52, 132, 148, 159, 8, 11, 86, 28, 43, 16, 4, 133, 19, 23, 1, 5, 1, 74, 129, 90, 11,
+        7, 5, 88, 24, 60, 62, 4, 30, 78, 57, 151, 5, 69, 46, 14, 39, 31, 12, 20, 0, 23, 15, 33, 6, 8, 4, 41, 132, 9, 40,
+        40, 37, 123, 118, 54, 64, 24, 38, 49, 2, 7, 190, 251, 61,
+    ]
 
     static func bytes(_ base64: String) -> [UInt8] { [UInt8](Data(base64Encoded: base64) ?? Data()) }
 
@@ -216,8 +275,8 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
     @Test func pillowCMYKFormula() {
         // Stored (inverted) C, M, Y, K → Pillow's CMYK;I then cmyk2rgb.
         #expect(adobeCMYKToRGB([255, 255, 255, 255]) == [255, 255, 255])  // no ink: white
-        #expect(adobeCMYKToRGB([0, 0, 0, 255]) == [0, 0, 0])              // full C, M, Y
-        #expect(adobeCMYKToRGB([12, 200, 255, 0]) == [0, 0, 0])           // full K
+        #expect(adobeCMYKToRGB([0, 0, 0, 255]) == [0, 0, 0])  // full C, M, Y
+        #expect(adobeCMYKToRGB([12, 200, 255, 0]) == [0, 0, 0])  // full K
         #expect(adobeCMYKToRGB([128, 64, 200, 200]) == [100, 50, 157])
     }
 
@@ -366,8 +425,9 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
             Issue.record("\(String(describing: jpegError))")
             return
         }
-        let png = PNGWriter.png(width: 40, height: 40, bitDepth: 8, colorType: 2,
-                                rows: Array(repeating: Array(repeating: 7, count: 120), count: 40))
+        let png = PNGWriter.png(
+            width: 40, height: 40, bitDepth: 8, colorType: 2,
+            rows: Array(repeating: Array(repeating: 7, count: 120), count: 40))
         let pngError = try loadError(Array(png.prefix(png.count / 2)), name: "half.png")
         guard case .truncated(_, .png, _)? = pngError else {
             Issue.record("\(String(describing: pngError))")
@@ -397,8 +457,9 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
         let huge = PNGWriter.png(width: 200_000, height: 200_000, bitDepth: 8, colorType: 2, rows: [[0]])
         let error = try loadError(huge, name: "huge.png")
         #expect(error == .tooLarge(path: error?.path ?? "", width: 200_000, height: 200_000))
-        #expect(error?.description.hasSuffix(
-            "image is 200000x200000, larger than the 16384x16384 reslab accepts") == true)
+        #expect(
+            error?.description.hasSuffix(
+                "image is 200000x200000, larger than the 16384x16384 reslab accepts") == true)
         let area = PNGWriter.png(width: 10_000, height: 10_000, bitDepth: 8, colorType: 0, rows: [[0]])
         let areaError = try loadError(area, name: "area.png")
         #expect(areaError == .tooLarge(path: areaError?.path ?? "", width: 10_000, height: 10_000))

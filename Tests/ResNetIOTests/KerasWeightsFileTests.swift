@@ -1,6 +1,7 @@
 import Foundation
 import ResNetCore
 import Testing
+
 @testable import ResNetIO
 
 /// The committed fixtures, written by `python3 python/make_h5_fixtures.py Tests/ResNetIOTests/Fixtures`.
@@ -73,13 +74,15 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
 
     @Test func nestedWeightNamesAreReadFromNestedGroups() throws {
         let file = try KerasWeightsFile(path: Fixtures.path("nested_vlen.h5"))
-        #expect(file.layerNames == ["input_1", "conv1_conv", "conv1_bn", "predictions"])  // from layer_names0 + layer_names1
+        // From layer_names0 + layer_names1.
+        #expect(file.layerNames == ["input_1", "conv1_conv", "conv1_bn", "predictions"])
         #expect(try file.weightNames(forLayer: "conv1_conv") == ["conv1_conv/kernel:0", "conv1_conv/bias:0"])
         let conv = try file.weights(forLayer: "conv1_conv")
-        #expect(conv == [
-            Tensor(shape: [2, 2, 1, 2], data: Fixtures.values(8, start: 0)),
-            Tensor(shape: [2], data: Fixtures.values(2, start: 5)),
-        ])
+        #expect(
+            conv == [
+                Tensor(shape: [2, 2, 1, 2], data: Fixtures.values(8, start: 0)),
+                Tensor(shape: [2], data: Fixtures.values(2, start: 5)),
+            ])
         #expect(file.kerasVersion == "2.21.0")
         #expect(file.backend == "tensorflow")
     }
@@ -95,10 +98,11 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
         #expect(file.isFullModelFile)
         #expect(file.layerNames == ["input_1", "conv1_conv", "conv1_bn", "predictions"])
         let dense = try file.weights(forLayer: "predictions")
-        #expect(dense == [
-            Tensor(shape: [2, 3], data: Fixtures.values(6, start: -3)),
-            Tensor(shape: [3], data: Fixtures.values(3, start: 0.25)),
-        ])
+        #expect(
+            dense == [
+                Tensor(shape: [2, 3], data: Fixtures.values(6, start: -3)),
+                Tensor(shape: [3], data: Fixtures.values(3, start: 0.25)),
+            ])
     }
 
     @Test func modelWeightsHoldsEveryLayerThatHasWeights() throws {
@@ -212,10 +216,15 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
             try file.weights(forLayer: "conv1", expectedShapes: [[1, 1, 2, 3], [4]])
         }
         #expect(error == .shapeMismatch(path: path, layer: "conv1", index: 1, found: [3], expected: [4]))
-        #expect(error?.description == "cannot read weights '\(path)': layer 'conv1' weight 1 has shape (3,), expected (4,)")
         #expect(
-            WeightsError.shapeMismatch(path: "w.h5", layer: "res2a_branch2a", index: 0, found: [1, 1, 64, 32], expected: [1, 1, 64, 64])
-                .description == "cannot read weights 'w.h5': layer 'res2a_branch2a' weight 0 has shape (1, 1, 64, 32), expected (1, 1, 64, 64)")
+            error?.description == "cannot read weights '\(path)': layer 'conv1' weight 1 has shape (3,), expected (4,)")
+        #expect(
+            WeightsError.shapeMismatch(
+                path: "w.h5", layer: "res2a_branch2a", index: 0, found: [1, 1, 64, 32], expected: [1, 1, 64, 64]
+            )
+            .description
+                == "cannot read weights 'w.h5': layer 'res2a_branch2a' weight 0 has shape (1, 1, 64, 32), expected (1, 1, 64, 64)"
+        )
     }
 
     @Test func shapesAreFormattedLikeKeras() {

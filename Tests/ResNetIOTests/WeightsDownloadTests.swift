@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+
 @testable import ResNetIO
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 // MARK: - A tiny HTTP/1.1 server on 127.0.0.1, for these tests only (never the internet)
@@ -127,7 +128,8 @@ final class TinyHTTPServer: @unchecked Sendable {
     }
 
     private func send(_ connection: Int32, head: String, length: Int, extra: String = "") {
-        let text = "HTTP/1.1 \(head)\r\nContent-Length: \(length)\r\nContent-Type: application/octet-stream\r\n"
+        let text =
+            "HTTP/1.1 \(head)\r\nContent-Length: \(length)\r\nContent-Type: application/octet-stream\r\n"
             + extra + "Connection: close\r\n\r\n"
         send(connection, Data(text.utf8))
     }
@@ -154,7 +156,9 @@ final class TinyHTTPServer: @unchecked Sendable {
 }
 
 /// Runs `body` with a server for `routes`, stopping it whatever happens.
-func withServer<T>(_ routes: [String: TinyHTTPServer.Reply], _ body: (TinyHTTPServer) async throws -> T) async throws -> T {
+func withServer<T>(_ routes: [String: TinyHTTPServer.Reply], _ body: (TinyHTTPServer) async throws -> T) async throws
+    -> T
+{
     let server = try TinyHTTPServer(routes: routes)
     defer { server.stop() }
     return try await body(server)
@@ -207,7 +211,9 @@ final class LockedBox<Value>: @unchecked Sendable {
         try await withServer(["/w.h5": .body(Self.payload)]) { server in
             let downloader = WeightsDownloader(
                 url: server.url("/w.h5"), expectedMD5: Self.payloadMD5.uppercased(), destination: destination)
-            let path = try await downloader.download { received, total in reports.mutate { $0.append((received, total)) } }
+            let path = try await downloader.download { received, total in
+                reports.mutate { $0.append((received, total)) }
+            }
             #expect(path == destination)
         }
         #expect(dir.contents == [WeightsCache.fileName])  // no partial file left
@@ -222,7 +228,8 @@ final class LockedBox<Value>: @unchecked Sendable {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let destination = dir.file("w.h5")
-        try await withServer(["/release/w.h5": .redirect("/storage/w.h5"), "/storage/w.h5": .body(Self.payload)]) { server in
+        try await withServer(["/release/w.h5": .redirect("/storage/w.h5"), "/storage/w.h5": .body(Self.payload)]) {
+            server in
             _ = try await WeightsDownloader(
                 url: server.url("/release/w.h5"), expectedMD5: Self.payloadMD5, destination: destination
             ).download()
@@ -236,8 +243,10 @@ final class LockedBox<Value>: @unchecked Sendable {
         let destination = dir.file("w.h5")
         let error = try await withServer(["/w.h5": .body(Self.corruptedPayload)]) { server in
             await #expect(throws: WeightsError.self) {
-                try await WeightsDownloader(url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination)
-                    .download()
+                try await WeightsDownloader(
+                    url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination
+                )
+                .download()
             }
         }
         guard case .downloadChecksumMismatch(_, let actual, let expected)? = error else {
@@ -245,8 +254,9 @@ final class LockedBox<Value>: @unchecked Sendable {
             return
         }
         #expect(actual == Self.corruptedMD5 && expected == Self.payloadMD5)
-        #expect(error?.description == "download failed: md5 of the downloaded file is \(Self.corruptedMD5), "
-            + "expected \(Self.payloadMD5); nothing was saved")
+        #expect(
+            error?.description == "download failed: md5 of the downloaded file is \(Self.corruptedMD5), "
+                + "expected \(Self.payloadMD5); nothing was saved")
         #expect(dir.contents == [])
     }
 
@@ -257,7 +267,8 @@ final class LockedBox<Value>: @unchecked Sendable {
         let destination = dir.file("cache/reslab/w.h5")  // directories the download must not leave behind
         let error = await #expect(throws: WeightsError.self) {
             try await WeightsDownloader(
-                url: URL(string: "http://127.0.0.1:\(port)/w.h5")!, expectedMD5: Self.payloadMD5, destination: destination
+                url: URL(string: "http://127.0.0.1:\(port)/w.h5")!, expectedMD5: Self.payloadMD5,
+                destination: destination
             ).download()
         }
         #expect(error == .cannotConnect(host: "127.0.0.1", port: port, reason: "connection refused"))
@@ -272,8 +283,10 @@ final class LockedBox<Value>: @unchecked Sendable {
         try Data("old".utf8).write(to: URL(fileURLWithPath: destination))
         let (error, url) = try await withServer([:]) { server in
             let error = await #expect(throws: WeightsError.self) {
-                try await WeightsDownloader(url: server.url("/missing.h5"), expectedMD5: Self.payloadMD5, destination: destination)
-                    .download()
+                try await WeightsDownloader(
+                    url: server.url("/missing.h5"), expectedMD5: Self.payloadMD5, destination: destination
+                )
+                .download()
             }
             return (error, server.url("/missing.h5").absoluteString)
         }
@@ -287,10 +300,13 @@ final class LockedBox<Value>: @unchecked Sendable {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let destination = dir.file("w.h5")
-        let error = try await withServer(["/w.h5": .truncated(Self.payload.prefix(100_000), declaredLength: 300_000)]) { server in
+        let error = try await withServer(["/w.h5": .truncated(Self.payload.prefix(100_000), declaredLength: 300_000)]) {
+            server in
             await #expect(throws: WeightsError.self) {
-                try await WeightsDownloader(url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination)
-                    .download()
+                try await WeightsDownloader(
+                    url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination
+                )
+                .download()
             }
         }
         guard case .shortDownload(_, let received, let expected)? = error else {
@@ -306,9 +322,12 @@ final class LockedBox<Value>: @unchecked Sendable {
         defer { dir.remove() }
         let destination = dir.file("w.h5")
         let received = LockedBox<Int64>(0)
-        let routes: [String: TinyHTTPServer.Reply] = ["/w.h5": .trickle(Self.payload, chunk: 2_000, pauseMilliseconds: 20)]
+        let routes: [String: TinyHTTPServer.Reply] = [
+            "/w.h5": .trickle(Self.payload, chunk: 2_000, pauseMilliseconds: 20)
+        ]
         let result = try await withServer(routes) { server in
-            let downloader = WeightsDownloader(url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination)
+            let downloader = WeightsDownloader(
+                url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination)
             let task = Task { try await downloader.download { bytes, _ in received.mutate { $0 = bytes } } }
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(20)
@@ -350,13 +369,22 @@ final class LockedBox<Value>: @unchecked Sendable {
         defer { dir.remove() }
         let path = dir.file("abc.h5")
         try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(try WeightsCache.verify(path: path, expectedMD5: "900150983CD24FB0D6963F7D28E17F72") == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(
+            try WeightsCache.verify(path: path, expectedMD5: "900150983CD24FB0D6963F7D28E17F72")
+                == "900150983cd24fb0d6963f7d28e17f72")
 
         let error = #expect(throws: WeightsError.self) { try WeightsCache.verify(path: path) }
-        #expect(error == .checksumMismatch(path: path, actual: "900150983cd24fb0d6963f7d28e17f72", expected: WeightsCache.tutorialMD5))
-        #expect(error?.description.contains("md5 is 900150983cd24fb0d6963f7d28e17f72, expected a7b3fe01876f51b976af0dea6bc144eb") == true)
+        #expect(
+            error
+                == .checksumMismatch(
+                    path: path, actual: "900150983cd24fb0d6963f7d28e17f72", expected: WeightsCache.tutorialMD5))
+        #expect(
+            error?.description.contains(
+                "md5 is 900150983cd24fb0d6963f7d28e17f72, expected a7b3fe01876f51b976af0dea6bc144eb") == true)
 
-        #expect(throws: WeightsError.fileNotFound(path: dir.file("none.h5"))) { try WeightsCache.verify(path: dir.file("none.h5")) }
+        #expect(throws: WeightsError.fileNotFound(path: dir.file("none.h5"))) {
+            try WeightsCache.verify(path: dir.file("none.h5"))
+        }
     }
 
     @Test func md5OfALargerFileMatchesAnIndependentDigest() throws {
@@ -368,9 +396,14 @@ final class LockedBox<Value>: @unchecked Sendable {
     }
 
     @Test func cacheDirectoryFollowsXDGCacheHomeElseHome() {
-        #expect(WeightsCache.directory(environment: ["XDG_CACHE_HOME": "/x/cache/", "HOME": "/home/u"]) == "/x/cache/reslab")
-        #expect(WeightsCache.directory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/u"]) == "/home/u/.cache/reslab")
-        #expect(WeightsCache.directory(environment: ["XDG_CACHE_HOME": "", "HOME": "/home/u"]) == "/home/u/.cache/reslab")
+        #expect(
+            WeightsCache.directory(environment: ["XDG_CACHE_HOME": "/x/cache/", "HOME": "/home/u"]) == "/x/cache/reslab"
+        )
+        #expect(
+            WeightsCache.directory(environment: ["XDG_CACHE_HOME": "relative", "HOME": "/home/u"])
+                == "/home/u/.cache/reslab")
+        #expect(
+            WeightsCache.directory(environment: ["XDG_CACHE_HOME": "", "HOME": "/home/u"]) == "/home/u/.cache/reslab")
         #expect(WeightsCache.defaultWeightsPath.hasSuffix("/reslab/resnet50_weights_tf_dim_ordering_tf_kernels.h5"))
         #expect(WeightsCache.tutorialURL.lastPathComponent == WeightsCache.fileName)
         #expect(WeightsDownloader().destination == WeightsCache.defaultWeightsPath)
@@ -379,8 +412,9 @@ final class LockedBox<Value>: @unchecked Sendable {
     // MARK: The progress bar
 
     @Test func progressBarLineShowsBarPercentSizesAndSpeed() {
-        #expect(ProgressBar.line(received: 47_100_000, total: 97_800_000, bytesPerSecond: 12_300_000, width: 10)
-            == "[####------]  48% 47.1/97.8 MB 12.3 MB/s")
+        #expect(
+            ProgressBar.line(received: 47_100_000, total: 97_800_000, bytesPerSecond: 12_300_000, width: 10)
+                == "[####------]  48% 47.1/97.8 MB 12.3 MB/s")
         #expect(ProgressBar.line(received: 0, total: 100, bytesPerSecond: nil, width: 4) == "[----]   0% 0.0/0.0 MB")
         #expect(ProgressBar.line(received: 100, total: 100, bytesPerSecond: nil, width: 4) == "[####] 100% 0.0/0.0 MB")
         #expect(ProgressBar.line(received: 5_000_000, total: nil, bytesPerSecond: 1_000_000) == "5.0 MB 1.0 MB/s")

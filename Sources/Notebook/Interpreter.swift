@@ -170,6 +170,7 @@ final class Interpreter {
     }
 
     private func binary(_ op: String, _ a: Value, _ b: Value) throws -> Value {
+        if op == "/", a.asDouble != nil, b.asDouble == 0 { throw NotebookError.typeMismatch("division by zero") }
         switch (op, a, b) {
         case ("+", .string(let x), .string(let y)): return .string(x + y)
         case ("+", .list(let x), .list(let y)): return .list(x + y)
@@ -185,9 +186,7 @@ final class Interpreter {
             case "*":
                 let (r, o) = x.multipliedReportingOverflow(by: y)
                 if !o { return .integer(r) }
-            case "/":
-                return y == 0
-                    ? try { throw NotebookError.typeMismatch("division by zero") }() : .float(Double(x) / Double(y))
+            case "/": return .float(Double(x) / Double(y))
             default: break
             }
             throw NotebookError.typeMismatch("integer overflow in \(x) \(op) \(y)")
@@ -198,7 +197,7 @@ final class Interpreter {
             case "+": return .float(x + y)
             case "-": return .float(x - y)
             case "*": return .float(x * y)
-            default: return y == 0 ? try { throw NotebookError.typeMismatch("division by zero") }() : .float(x / y)
+            default: return .float(x / y)
             }
         case ("+", .string, _), ("+", _, .string):
             throw NotebookError.typeMismatch(
@@ -227,7 +226,7 @@ final class Interpreter {
                 throw NotebookError.typeMismatch("index \(i) out of range")
             }
             return .string(String(characters[position]))
-        case .predictions(let batches, let random):
+        case .predictions(let batches, _):
             let position = i < 0 ? batches.count + i : i
             guard batches.indices.contains(position) else {
                 throw NotebookError.typeMismatch("index \(i) out of range")
@@ -237,7 +236,7 @@ final class Interpreter {
                     .tuple([
                         .string($0.imageNetClass.wnid), .string($0.imageNetClass.label), .float(Double($0.probability)),
                     ])
-                } + (random ? [] : []))
+                })
         case .array(let tensor, let random):
             guard tensor.shape.count > 1, (0..<tensor.shape[0]).contains(i < 0 ? tensor.shape[0] + i : i) else {
                 throw NotebookError.typeMismatch("index \(i) out of range for shape \(weightShape(tensor.shape))")
@@ -269,9 +268,8 @@ final class Interpreter {
             }
             let input = try Convert.tensor(positional[0], function: type(of: layer).kerasClassName, parameter: "input")
             return .tensor(try input.graph.apply(layer, to: [input]))
-        case .model(let handle):
-            throw NotebookError.notCallable(
-                "a Model (use model.predict(x) to run it on data)" + (handle.model.name.isEmpty ? "" : ""))
+        case .model:
+            throw NotebookError.notCallable("a Model (use model.predict(x) to run it on data)")
         default:
             throw NotebookError.notCallable("\(function.typeName) \(function.representation.prefix(40))")
         }

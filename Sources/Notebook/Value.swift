@@ -143,8 +143,7 @@ public enum Value {
 func pythonFloat(_ value: Double) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-    let text = "\(value)"
-    return text
+    return "\(value)"
 }
 
 /// Python's repr of a string: single quotes, or double quotes when it holds a single quote.

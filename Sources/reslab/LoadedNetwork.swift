@@ -20,13 +20,9 @@ struct LoadedNetwork {
     let variant: ResNet50Variant
     let weightsPath: String
     let engine: InferenceEngine
-    /// Seconds spent reading the weight file and compiling the engine.
-    let loadSeconds: Double
 
     /// Opens the weight file, builds the matching network and checks every weight's shape.
     init(_ options: NetworkOptions) throws {
-        let clock = ContinuousClock()
-        let start = clock.now
         let path = try Self.weightsPath(options.weights)
         let file = try KerasWeightsFile(path: path)
         let detected = file.resNet50Variant
@@ -46,7 +42,6 @@ struct LoadedNetwork {
         let model = try variant.build()
         engine = try InferenceEngine(model: model, weights: try file.weights(for: model))
         weightsPath = path
-        loadSeconds = (clock.now - start).seconds
     }
 
     /// The weight file to use: the one given, or the tutorial's file in the cache.

@@ -17,8 +17,6 @@ enum Terminal {
         enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
     static func bold(_ text: String) -> String { styled(text, "1") }
-    static func dim(_ text: String) -> String { styled(text, "2") }
-    static func cyan(_ text: String) -> String { styled(text, "36") }
 
     /// Writes one line to standard error.
     static func printError(_ message: String) {

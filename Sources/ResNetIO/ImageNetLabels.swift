@@ -39,12 +39,19 @@ public struct ImageNetLabels: Sendable {
     public let classes: [ImageNetClass]
 
     /// Reads the copy shipped with reslab.
-    public static func bundled() throws(LabelsError) -> ImageNetLabels {
+    public static func bundled() throws(LabelsError) -> ImageNetLabels { try shipped.get() }
+
+    /// Read once per process: every `decode_predictions` at the prompt uses the same labels.
+    private static let shipped: Result<ImageNetLabels, LabelsError> = {
         guard let url = Bundle.module.url(forResource: "imagenet_class_index", withExtension: "json"),
             let data = try? Data(contentsOf: url)
-        else { throw .resourceMissing }
-        return try ImageNetLabels(json: data)
-    }
+        else { return .failure(.resourceMissing) }
+        do throws(LabelsError) {
+            return .success(try ImageNetLabels(json: data))
+        } catch {
+            return .failure(error)
+        }
+    }()
 
     /// Parses Keras's class-index JSON: an object from "0"…"999" to `[wnid, label]`.
     public init(json: Data) throws(LabelsError) {

@@ -217,14 +217,10 @@ public final class InferenceEngine {
                     absorbed.insert(next)
                     steps.append(convolutionStep(chain, output: next, residual: nil, relu: true))
                 } else if let next = onlyConsumer(chain.end), nodes[next].layer is Add, nodes[next].inputs.count == 2,
-                    deferredChains[next] == nil
+                    deferredChains[next] == nil, let residual = nodes[next].inputs.first(where: { $0 != chain.end })
                 {
-                    let residual = nodes[next].inputs.first { $0 != chain.end }
-                    if let residual, residual != chain.end, !nodes[next].inputs.allSatisfy({ $0 == chain.end }) {
-                        deferredChains[next] = (chain, residual)
-                    } else {
-                        steps.append(convolutionStep(chain, output: chain.end, residual: nil, relu: false))
-                    }
+                    // Run at the add, with the other input as the GEMM's C.
+                    deferredChains[next] = (chain, residual)
                 } else {
                     steps.append(convolutionStep(chain, output: chain.end, residual: nil, relu: false))
                 }

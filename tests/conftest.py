@@ -7,8 +7,7 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-IMAGES = SHARED / "data" / "images"
+IMAGES = ROOT / "Lessons" / "images"
 
 
 def _reslab_binary() -> pathlib.Path:
@@ -32,5 +31,5 @@ def reslab() -> pathlib.Path:
 
 @pytest.fixture(scope="session")
 def sample_images() -> dict:
-    """The free sample images shipped beside the project, by file name."""
+    """The free sample images shipped with the lessons (`Lessons/images`), by file name."""
     return {p.name: p for p in sorted(IMAGES.iterdir()) if p.suffix in (".png", ".jpg")}

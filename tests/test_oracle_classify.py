@@ -35,7 +35,7 @@ import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtur
 TOLERANCE = 1e-4  # max abs difference of any probability, reslab vs Keras
 TOP = 5
 IMAGE_NAMES = sorted(
-    p.name for p in (ROOT.parent / "shared" / "data" / "images").iterdir() if p.suffix in (".png", ".jpg")
+    p.name for p in (ROOT / "Lessons" / "images").iterdir() if p.suffix in (".png", ".jpg")
 )
 VARIANTS = reslab_oracle.VARIANTS
 RUN_TIMEOUT = 900  # seconds for one reslab run over all images

@@ -22,7 +22,7 @@ import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtur
 
 TOLERANCE = 1e-4
 IMAGE_NAMES = sorted(
-    p.name for p in (ROOT.parent / "shared" / "data" / "images").iterdir() if p.suffix in (".png", ".jpg")
+    p.name for p in (ROOT / "Lessons" / "images").iterdir() if p.suffix in (".png", ".jpg")
 )
 VARIANTS = reslab_oracle.VARIANTS
 

@@ -72,7 +72,7 @@ def test_predict_without_weights_says_how_to_get_them(reslab, tmp_path):
         "img = image.load_img('%s', target_size=(224, 224))\n"
         "x = preprocess_input(np.expand_dims(image.img_to_array(img), axis=0))\n"
         "preds = model.predict(x)\n"
-    ) % (os.path.abspath(os.path.join(os.path.dirname(__file__), "../../shared/data/images/chelsea.png")))
+    ) % (os.path.abspath(os.path.join(os.path.dirname(__file__), "../Lessons/images/chelsea.png")))
     out = session(reslab, script, tmp_path).stdout.decode()
     assert "reslab weights download" in out and "%random_weights" in out
 

@@ -17,10 +17,10 @@ private func makeTemporaryDirectory() throws -> URL {
     return url
 }
 
-/// The free sample images beside the project (`../shared/data/images`).
+/// The free sample images shipped with the lessons (`Lessons/images`).
 private let sampleImages = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/data/images")
+    .appendingPathComponent("Lessons/images")
 
 private func fnv1a(_ bytes: [UInt8]) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -50,7 +50,7 @@ BN_EPSILON = {"tutorial": 1e-3, "keras-applications": 1.001e-5}
 CLASSIFIER_LAYER = {"tutorial": "fc1000", "keras-applications": "predictions"}
 
 # Seeds of the test fixtures. Chosen (from 1..30) so that on every sample image in
-# ../shared/data/images the top-1 probability is 0.05-0.45, the six images get six different top-1
+# Lessons/images the top-1 probability is 0.05-0.45, the six images get six different top-1
 # classes, and consecutive probabilities among the top 6 differ by more than 1e-3 (so the top-5 order
 # can't flip within the 1e-4 agreement tolerance).
 FIXTURE_SEEDS = {"tutorial": 27, "keras-applications": 11}

@@ -1,6 +1,6 @@
 """The two ResNet50 variants reslab reads, built with tf_keras.
 
-`tutorial_resnet50` is the tutorial's code (/work/shared/seed/tutorial-zh.txt, after the Keras
+`tutorial_resnet50` is the tutorial's code (`Lessons/tutorial-zh.txt`, after the Keras
 Applications `resnet50.py` of 2017) transcribed line for line; the only changes are
 `keras` -> `tf_keras` imports, an `include_top` switch (to write a file *without* the classifier,
 for reslab's error test) and no `model.load_weights(...)` at the end (weights are set by

@@ -10,7 +10,8 @@ Each image goes through exactly the tutorial's pipeline:
 `image.load_img(path, target_size=(224, 224))` (PIL, RGB conversion, NEAREST resize) -> `img_to_array`
 -> `np.expand_dims` -> `preprocess_input` (caffe mode: RGB->BGR, minus the ImageNet channel means)
 -> `model.predict`. `predicted` is what `decode_predictions(preds, top=K)[0]` returns, with the class
-index read from `<repo>/../shared/data/imagenet_class_index.json` instead of being downloaded.
+index read from the copy reslab ships (`Sources/ResNetIO/Resources/imagenet_class_index.json`)
+instead of being downloaded.
 """
 import argparse
 import functools
@@ -24,7 +25,7 @@ import reslab_oracle
 from reslab_oracle import models
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-CLASS_INDEX_PATH = REPO.parent / "shared" / "data" / "imagenet_class_index.json"
+CLASS_INDEX_PATH = REPO / "Sources" / "ResNetIO" / "Resources" / "imagenet_class_index.json"
 
 _class_index = None
 

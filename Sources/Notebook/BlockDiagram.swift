@@ -91,25 +91,8 @@ enum BlockDiagram {
 
 /// `%compare`: a conv block and an identity block on the same input, layer by layer.
 enum Comparison {
-    static func render(_ words: [String]) throws -> String {
-        let numbers = try words.map { word -> Int in
-            guard let n = Int(word), n > 0, n <= 4096 else {
-                throw NotebookError.unsupported("usage: %compare [H W C] [F1 F2 F3] [STRIDE]")
-            }
-            return n
-        }
-        let input: Shape
-        let filters: [Int]
-        let stride: Int
-        switch numbers.count {
-        case 0: (input, filters, stride) = ([55, 55, 256], [64, 64, 256], 2)
-        case 3: (input, filters, stride) = (Array(numbers), [numbers[2] / 4, numbers[2] / 4, numbers[2]], 2)
-        case 6, 7:
-            (input, filters, stride) = (
-                Array(numbers[0..<3]), Array(numbers[3..<6]), numbers.count == 7 ? numbers[6] : 2
-            )
-        default: throw NotebookError.unsupported("usage: %compare [H W C] [F1 F2 F3] [STRIDE]")
-        }
+    /// Both blocks on an input of shape `input` (H, W, C), with `filters` and the conv block's `stride`.
+    static func render(input: Shape, filters: [Int], stride: Int) throws -> String {
         var sections = [String]()
         let graph = LayerGraph()
         let x = try Input(shape: input, in: graph)

@@ -1,124 +1,30 @@
-import Foundation
 import ResNetCore
-import ResNetIO
-
-/// A function the prompt knows: Keras's layers and helpers, `print`, `str`, …
-public struct Builtin {
-    public let name: String
-    /// Parameter names in order; a trailing `*` name takes the remaining positional arguments.
-    let parameters: [String]
-    let required: Int
-    let body: (Arguments) throws -> Value
-}
-
-/// A call's arguments bound to parameter names.
-struct Arguments {
-    let function: String
-    var values: [String: Value]
-    let rest: [Value]
-
-    func value(_ name: String) throws -> Value {
-        guard let value = values[name] else {
-            throw NotebookError.wrongArgument(function: function, message: "missing argument '\(name)'")
-        }
-        return value
-    }
-    func optional(_ name: String) -> Value? {
-        if let value = values[name], case .none = value { return nil }
-        return values[name]
-    }
-    func int(_ name: String) throws -> Int { try Convert.int(try value(name), function: function, parameter: name) }
-    func string(_ name: String) throws -> String {
-        try Convert.string(try value(name), function: function, parameter: name)
-    }
-    func pair(_ name: String) throws -> (Int, Int) {
-        try Convert.pair(try value(name), function: function, parameter: name)
-    }
-    func optionalString(_ name: String) throws -> String? {
-        try optional(name).map { try Convert.string($0, function: function, parameter: name) }
-    }
-    func tensor(_ name: String) throws -> KerasTensor {
-        try Convert.tensor(try value(name), function: function, parameter: name)
-    }
-}
-
-/// Turning prompt values into the Swift types the engine takes, with errors that name the parameter.
-enum Convert {
-    static func wrong(_ value: Value, _ expected: String, _ function: String, _ parameter: String) -> NotebookError {
-        .wrongArgument(
-            function: function,
-            message: "'\(parameter)' must be \(expected), got \(value.typeName) \(value.representation.prefix(60))")
-    }
-    static func int(_ value: Value, function: String, parameter: String) throws -> Int {
-        if case .integer(let i) = value { return i }
-        throw wrong(value, "an integer", function, parameter)
-    }
-    static func string(_ value: Value, function: String, parameter: String) throws -> String {
-        if case .string(let s) = value { return s }
-        throw wrong(value, "a string", function, parameter)
-    }
-    static func ints(_ value: Value, function: String, parameter: String) throws -> [Int] {
-        switch value {
-        case .tuple(let items), .list(let items):
-            return try items.map { try int($0, function: function, parameter: parameter) }
-        default: throw wrong(value, "a list of integers", function, parameter)
-        }
-    }
-    /// `3` or `(3, 3)` or `[3, 3]`.
-    static func pair(_ value: Value, function: String, parameter: String) throws -> (Int, Int) {
-        if case .integer(let i) = value { return (i, i) }
-        let items = try ints(value, function: function, parameter: parameter)
-        guard items.count == 2 else { throw wrong(value, "an integer or a pair of integers", function, parameter) }
-        return (items[0], items[1])
-    }
-    static func tensor(_ value: Value, function: String, parameter: String) throws -> KerasTensor {
-        if case .tensor(let t) = value { return t }
-        throw wrong(value, "a tensor (the output of Input(...) or of a layer)", function, parameter)
-    }
-    static func activation(_ value: Value?, function: String) throws -> ActivationFunction {
-        guard let value else { return .linear }
-        let name = try string(value, function: function, parameter: "activation")
-        guard let activation = ActivationFunction(rawValue: name) else {
-            throw NotebookError.wrongArgument(
-                function: function, message: "activation '\(name)' is not supported; use 'relu', 'softmax' or 'linear'")
-        }
-        return activation
-    }
-    static func padding(_ value: Value?, function: String) throws -> Padding {
-        guard let value else { return .valid }
-        let name = try string(value, function: function, parameter: "padding")
-        guard let padding = Padding(rawValue: name) else {
-            throw NotebookError.wrongArgument(
-                function: function, message: "padding must be 'valid' or 'same', got '\(name)'")
-        }
-        return padding
-    }
-}
 
 /// Evaluates parsed cells against the session's variables.
 final class Interpreter {
     var variables: [String: Value] = [:]
-    var graph = LayerGraph()
-    /// Where `print(...)` and `model.summary()` write during a cell.
-    var printed: [String] = []
-    /// Polled during long work (a forward pass); `true` stops it.
-    var shouldCancel: () -> Bool = { false }
-    /// Where the tutorial's weight file is kept, used by `ResNet50()` when it is there.
-    var cachedWeightsPath: String? = nil
-    /// The cached file if it exists now (it may be downloaded while the prompt is open).
-    var cachedWeights: String? {
-        cachedWeightsPath.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-    }
-    /// When set and there is no cached file, `ResNet50()` gets seeded random weights (and says so).
-    var randomWeightsFallbackSeed: UInt64? = nil
+    /// The built-in names and members, and the Keras state they act on.
+    let library = Library()
 
-    /// Names the prompt knows before anything is assigned.
-    lazy var builtins: [String: Value] = makeBuiltins()
-
+    /// A variable, else a built-in name.
     func lookup(_ name: String) throws -> Value {
-        if let value = variables[name] ?? builtins[name] { return value }
+        if let value = variables[name] ?? library.globals[name] { return value }
         throw NotebookError.unknownName(
-            name, suggestions: closest(to: name, among: Array(variables.keys) + Array(builtins.keys)))
+            name, suggestions: closest(to: name, among: Array(variables.keys) + Array(library.globals.keys)))
+    }
+
+    /// `owner.name`, from the owner's member table.
+    func attribute(_ name: String, of owner: Value) throws -> Value {
+        let members = library.members(of: owner)
+        if let value = try members?.resolve(name) { return value }
+        throw NotebookError.unknownAttribute(
+            name, of: owner.typeName, suggestions: closest(to: name, among: members?.names ?? []))
+    }
+
+    /// Forgets every variable and layer (`%reset`).
+    func reset() {
+        variables = [:]
+        library.graph = LayerGraph()
     }
 
     func execute(_ statement: Statement) throws -> (value: Value?, assigned: [String]) {
@@ -164,7 +70,7 @@ final class Interpreter {
         case .call(let callee, let arguments, let keywords):
             let function = try evaluate(callee)
             let positional = try arguments.map(evaluate)
-            let named = try keywords.map { ($0.0, try evaluate($0.1)) }
+            let named = try keywords.map { ($0.name, try evaluate($0.value)) }
             return try call(function, positional, named)
         }
     }
@@ -263,7 +169,7 @@ final class Interpreter {
             }
             if case .list(let items) = positional[0], layer is Add {
                 return .tensor(
-                    try graph.apply(
+                    try library.graph.apply(
                         layer, to: try items.map { try Convert.tensor($0, function: "Add", parameter: "inputs") }))
             }
             let input = try Convert.tensor(positional[0], function: type(of: layer).kerasClassName, parameter: "input")

@@ -33,49 +33,30 @@ public struct LessonProgress {
 }
 
 extension Notebook {
-    static let lessonWords: Set<String> = ["run", "next", "back", "again", "%run", "%next", "%back", "%again"]
-
-    /// Whether `source` is a lesson command while a lesson is open.
-    func isLessonCommand(_ source: String) -> Bool {
-        guard openLesson != nil else { return false }
-        return Self.lessonWords.contains(source) || source.hasPrefix("goto ") || source.hasPrefix("%goto ")
-    }
-
-    func lessonCommand(_ source: String) throws -> String {
-        guard let lesson = openLesson else { return "" }
-        switch source.trimmingPrefix("%") {
-        case "next":
+    /// `next`, `back`, `goto N`, `again` (and `run`, which `run(_:)` handles as a cell).
+    func moveInLesson(_ move: LessonMove) throws -> String {
+        guard let lesson = openLesson else {
+            throw NotebookError.unsupported("no lesson is open: %lessons lists them, %lesson N opens one")
+        }
+        switch move {
+        case .next:
             guard lessonStep + 1 < lesson.steps.count else {
                 return (lesson.closing.isEmpty ? "" : lesson.closing + "\n\n")
                     + (lesson.language == "zh"
                         ? "这一课结束了。%lessons 列出所有课程。" : "That is the end of this lesson. %lessons lists them all.")
             }
             lessonStep += 1
-        case "back":
+        case .back:
             lessonStep = max(0, lessonStep - 1)
-        case "again":
+        case .again, .run:
             break
-        case let text where text.hasPrefix("goto "):
-            guard let n = Int(String(text.dropFirst(5)).trimmingWhitespace()), (1...lesson.steps.count).contains(n)
-            else {
+        case .goto(let n):
+            guard (1...lesson.steps.count).contains(n) else {
                 throw NotebookError.unsupported("goto takes a step from 1 to \(lesson.steps.count)")
             }
             lessonStep = n - 1
-        default:
-            break
         }
         rememberProgress()
-        return showStep()
-    }
-
-    /// `%lesson N [zh|en]`: opens a lesson where the learner left it.
-    func openLessonCommand(_ words: [String]) throws -> String {
-        guard let first = words.first, let number = Int(first) else {
-            throw NotebookError.unsupported("usage: %lesson N [zh|en]")
-        }
-        let language = words.dropFirst().first ?? lessonLanguage
-        guard ["zh", "en"].contains(language) else { throw NotebookError.unsupported("lessons are in zh and en") }
-        try openLesson(number, language: language)
         return showStep()
     }
 
@@ -117,12 +98,11 @@ extension Notebook {
     func runLessonCell() -> Cell {
         guard let lesson = openLesson else { return run("") }
         let step = lesson.steps[lessonStep]
-        let cell = run(step.cell, shouldCancel: interpreter.shouldCancel)
-        let verdict = check(cell, against: step.expected)
-        let note = verdict.map { "\n" + $0 } ?? ""
+        let cell = run(step.cell, shouldCancel: interpreter.library.shouldCancel)
+        guard let verdict = check(cell, against: step.expected) else { return cell }
         return Cell(
-            number: cell.number, source: cell.source, output: cell.output + note, isError: cell.isError,
-            result: cell.result)
+            number: cell.number, source: cell.source, printed: cell.output + "\n" + verdict, result: nil,
+            isError: cell.isError)
     }
 
     /// `nil` when the cell did what the lesson expects, else what differs.
@@ -168,8 +148,4 @@ extension Notebook {
         if !lesson.closing.isEmpty { transcript.append(lesson.closing) }
         return (transcript.joined(separator: "\n\n"), failures)
     }
-}
-
-extension String {
-    func trimmingPrefix(_ prefix: String) -> String { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self }
 }

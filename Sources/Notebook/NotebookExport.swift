@@ -34,12 +34,8 @@ extension Notebook {
                 ])
             } else {
                 // Printed text as a stream; a bare expression's value as the cell's result, as Jupyter does.
-                var printed = cell.output
-                if let result = cell.result {
-                    printed = String(printed.dropLast(result.count)).trimmingWhitespace()
-                }
-                if !printed.isEmpty {
-                    outputs.append(["output_type": "stream", "name": "stdout", "text": lines(printed)])
+                if !cell.printed.isEmpty {
+                    outputs.append(["output_type": "stream", "name": "stdout", "text": lines(cell.printed)])
                 }
                 if let result = cell.result {
                     outputs.append([

@@ -133,12 +133,16 @@ indirect enum Expression: Equatable {
     case tuple([Expression])
     case list([Expression])
     case attribute(Expression, String)
-    case call(Expression, arguments: [Expression], keywords: [(String, Expression)])
+    case call(Expression, arguments: [Expression], keywords: [KeywordArgument])
     case subscripted(Expression, Expression)
     case binary(String, Expression, Expression)
     case negative(Expression)
+}
 
-    static func == (a: Expression, b: Expression) -> Bool { String(describing: a) == String(describing: b) }
+/// `name=value` in a call.
+struct KeywordArgument: Equatable {
+    let name: String
+    let value: Expression
 }
 
 /// One statement: the tutorial's lines are assignments, expressions and imports.
@@ -298,15 +302,15 @@ struct Parser {
             if current == .symbol("(") {
                 advance()
                 var arguments = [Expression]()
-                var keywords = [(String, Expression)]()
+                var keywords = [KeywordArgument]()
                 while current != .symbol(")") {
                     if case .name(let name) = current, tokens[position + 1].0 == .symbol("=") {
                         advance()
                         advance()
-                        guard !keywords.contains(where: { $0.0 == name }) else {
+                        guard !keywords.contains(where: { $0.name == name }) else {
                             throw SyntaxError(message: "keyword argument '\(name)' given twice", column: column)
                         }
-                        keywords.append((name, try parseExpression()))
+                        keywords.append(KeywordArgument(name: name, value: try parseExpression()))
                     } else {
                         guard keywords.isEmpty else {
                             throw SyntaxError(message: "positional argument after keyword arguments", column: column)

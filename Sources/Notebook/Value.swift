@@ -68,6 +68,27 @@ public enum Value {
     /// What `decode_predictions` returns.
     case predictions([[Prediction]], randomWeights: Bool)
 
+    /// What kind of value this is, without its payload (commands say which kinds they take).
+    var kind: ValueKind {
+        switch self {
+        case .none: return .none
+        case .bool: return .bool
+        case .integer: return .integer
+        case .float: return .float
+        case .string: return .string
+        case .tuple: return .tuple
+        case .list: return .list
+        case .tensor: return .tensor
+        case .layer: return .layer
+        case .function: return .function
+        case .module: return .module
+        case .model: return .model
+        case .image: return .image
+        case .array: return .array
+        case .predictions: return .predictions
+        }
+    }
+
     /// Python's name for the value's type, for error messages.
     var typeName: String {
         switch self {
@@ -137,6 +158,12 @@ public enum Value {
             return predictedList(batches) + (random ? "\n[RANDOM weights: these classes mean nothing]" : "")
         }
     }
+}
+
+/// The kinds of ``Value``.
+enum ValueKind: Hashable, Sendable {
+    case none, bool, integer, float, string, tuple, list, tensor, layer, function, module, model, image, array,
+        predictions
 }
 
 /// Python's repr of a float: shortest round-trip digits, with a `.0` for whole numbers.

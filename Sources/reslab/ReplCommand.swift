@@ -38,7 +38,7 @@ struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lesson", abstract: "Open lesson N at the prompt, or run it whole and check every cell.")
 
-    @Argument(help: "The lesson's number (1-7).")
+    @Argument(help: "The lesson's number (`%lessons` at the prompt lists them).")
     var number: Int
 
     @Option(help: "zh or en (default: from LANG).")
@@ -96,7 +96,7 @@ struct Session {
         let notebook = Notebook(cachedWeightsPath: cached)
         notebook.color = interactive && Terminal.colorsStandardOutput
         notebook.progress = LessonProgress.standard()
-        reader.completer = { _, word in notebook.completions(for: word) }
+        reader.completer = { line, word in notebook.completions(line: line, word: word) }
         if interactive { print(banner(weightsFound: fileExists(cached), cached: cached)) }
         try prepare(notebook)
         if let step = notebook.currentLessonStep { print(step + "\n") }
@@ -119,8 +119,7 @@ struct Session {
             if cell.isError { failures += 1 }
             if interactive, let result = cell.result {
                 // Jupyter's way: what was printed, then the expression's value after Out[n]:.
-                let printed = String(cell.output.dropLast(result.count)).trimmingWhitespace()
-                if !printed.isEmpty { print(printed) }
+                if !cell.printed.isEmpty { print(cell.printed) }
                 print(promptStyle("Out[\(cell.number)]: ", code: "31") + result)
             } else if !cell.output.isEmpty {
                 // After Ctrl-C the terminal shows ^C with no newline.

@@ -1,8 +1,8 @@
 import Foundation
-import ResNetCore
 import Testing
 
 @testable import Notebook
+@testable import ResNetCore
 
 /// Runs cells in a fresh notebook and returns the last cell.
 @discardableResult
@@ -190,9 +190,15 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         #expect(!notebook.run("1 + 1").isError)
     }
 
-    @Test func randomAndMutatedLinesNeverCrash() {
-        var generator = SystemRandomNumberGenerator()
-        let seeds = TutorialLinesTests.identityBlockLines
+    /// Seeded, so a failure names the seed that reproduces it.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomAndMutatedLinesNeverCrash(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        let seeds =
+            TutorialLinesTests.identityBlockLines + [
+                "%path x", "%compare 55 55 256 64 64 256 2", "%classify 'a.png' --random", "%layers m res2",
+                "%time x = 1", "help %path", "%lesson 2 zh", "goto 3",
+            ]
         let alphabet = Array("()[],=+-*/.:%'\"xyz0123456789 _abcConv2D")
         let notebook = Notebook()
         for _ in 0..<2000 {

@@ -1,0 +1,496 @@
+import ResNetCore
+
+// The prompt's commands, declared once. Each `CommandSpec` says a command's name, its arguments, a
+// one-line summary and the lesson that teaches it; parsing, `help`, usage errors and Tab completion
+// all read this table (as IPython's magics and swift-argument-parser's declarations do).
+
+// MARK: - Commands as values
+
+/// A command typed at the prompt, parsed: what to do and with which words.
+public enum Command: Equatable, Sendable {
+    case help(topic: String?)
+    case save(path: String)
+    case who
+    case history
+    case reset
+    case shape(String)
+    case path(String)
+    case params(String)
+    case flops(String)
+    case layers(model: String, filter: String?)
+    case compare(input: Shape, filters: [Int], stride: Int)
+    case classify(image: PathArgument, weights: ClassifyWeights?)
+    case randomWeights(model: String, seed: UInt64)
+    case time(String)
+    case sleep(seconds: Double)
+    case lessons
+    case lesson(Int, language: String?)
+    /// Moving through the open lesson: `run`, `next`, `back`, `again`, `goto N`.
+    case lessonStep(LessonMove)
+}
+
+/// A step through the open lesson.
+public enum LessonMove: Equatable, Sendable {
+    case run, next, back, again
+    case goto(Int)
+}
+
+/// A file named after a command: `'a.png'` (quoted, taken as written) or a bare word, which may be a
+/// variable holding a string (`img_path`).
+public enum PathArgument: Equatable, Sendable {
+    case quoted(String)
+    case word(String)
+}
+
+/// The weights `%classify` runs with when told.
+public enum ClassifyWeights: Equatable, Sendable {
+    case file(PathArgument)
+    case random
+}
+
+// MARK: - The table
+
+/// What one argument of a command is: for parsing, the usage line and completion.
+enum CommandArgument: Sendable {
+    /// A variable's name, completed from the variables whose value is one of `kinds`.
+    case variable(String, kinds: Set<ValueKind>)
+    /// A positive whole number.
+    case integer(String)
+    /// Several positive whole numbers that go together (`H W C`).
+    case integers([String])
+    /// A lesson's number, completed from the lessons there are.
+    case lessonNumber
+    /// One of a few words.
+    case choice([String])
+    /// Any one word.
+    case word(String)
+    /// A file: quoted, or a variable holding a string.
+    case path(String)
+    /// `--name VALUE`, anywhere after the command.
+    case option(String, value: CommandArgumentValue)
+    /// `--name`, anywhere after the command.
+    case flag(String)
+    /// The rest of the line as typed.
+    case line(String)
+
+    var usage: String {
+        switch self {
+        case .variable(let name, _), .integer(let name), .word(let name), .path(let name), .line(let name): return name
+        case .integers(let names): return names.joined(separator: " ")
+        case .lessonNumber: return "N"
+        case .choice(let words): return words.joined(separator: "|")
+        case .option(let name, let value): return "--\(name) \(value.rawValue)"
+        case .flag(let name): return "--\(name)"
+        }
+    }
+}
+
+/// The value an option takes.
+enum CommandArgumentValue: String, Sendable {
+    case FILE
+}
+
+/// An argument and whether it may be left out.
+struct CommandParameter: Sendable {
+    let argument: CommandArgument
+    let isOptional: Bool
+
+    static func required(_ argument: CommandArgument) -> CommandParameter {
+        .init(argument: argument, isOptional: false)
+    }
+    static func optional(_ argument: CommandArgument) -> CommandParameter {
+        .init(argument: argument, isOptional: true)
+    }
+}
+
+/// How a command is typed.
+enum CommandForm: Sendable {
+    /// `%name …`.
+    case magic
+    /// `name …` with no `%` (`help`, `save`).
+    case word
+    /// Inside a lesson: `name` or `%name`.
+    case lessonStep
+}
+
+/// One command: everything the prompt knows about it.
+struct CommandSpec: Sendable {
+    let name: String
+    let form: CommandForm
+    let parameters: [CommandParameter]
+    /// One line for `help`.
+    let summary: String
+    /// The lesson that first uses it.
+    let lesson: Int?
+    /// Left out of `help` and completion (test helpers).
+    var isHidden = false
+    /// The typed command, from the arguments as parsed.
+    let make: @Sendable (ParsedArguments) throws(CommandError) -> Command
+
+    /// `%layers model [TEXT]`.
+    var usage: String {
+        ([typedName] + parameters.map { $0.isOptional ? "[\($0.argument.usage)]" : $0.argument.usage })
+            .joined(separator: " ")
+    }
+
+    /// The name as typed: `%path`, `save`, `next`.
+    var typedName: String { form == .magic ? "%" + name : name }
+}
+
+extension CommandSpec {
+    /// Every command, in the order `help` lists them.
+    static let all: [CommandSpec] = [
+        CommandSpec(
+            name: "shape", form: .magic,
+            parameters: [.required(.variable("x", kinds: [.tensor, .array, .model, .image]))],
+            summary: "the shape of a tensor, array, model or image", lesson: 1
+        ) { a throws(CommandError) in .shape(try a.word(0)) },
+        CommandSpec(
+            name: "path", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor]))],
+            summary: "the block that made x: main path and shortcut side by side", lesson: 1
+        ) { a throws(CommandError) in .path(try a.word(0)) },
+        CommandSpec(
+            name: "compare", form: .magic,
+            parameters: [
+                .optional(.integers(["H", "W", "C"])), .optional(.integers(["F1", "F2", "F3"])),
+                .optional(.integer("STRIDE")),
+            ],
+            summary: "conv block vs identity block: layers, shapes, parameters, multiply-adds",
+            lesson: 4, make: Self.makeCompare),
+        CommandSpec(
+            name: "params", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor, .model]))],
+            summary: "the parameters of a model, or of everything that leads to x", lesson: 2
+        ) { a throws(CommandError) in .params(try a.word(0)) },
+        CommandSpec(
+            name: "flops", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor, .model]))],
+            summary: "the multiply-adds of a model, or of everything that leads to x", lesson: 4
+        ) { a throws(CommandError) in .flops(try a.word(0)) },
+        CommandSpec(
+            name: "layers", form: .magic,
+            parameters: [.required(.variable("model", kinds: [.model, .tensor])), .optional(.word("TEXT"))],
+            summary: "the model's layers (those whose name contains TEXT)", lesson: 5
+        ) { a throws(CommandError) in .layers(model: try a.word(0), filter: a.optionalWord(1)) },
+        CommandSpec(
+            name: "classify", form: .magic,
+            parameters: [
+                .required(.path("IMAGE")), .optional(.option("weights", value: .FILE)), .optional(.flag("random")),
+            ],
+            summary: "load_img, preprocess_input, predict, decode_predictions in one", lesson: 6,
+            make: Self.makeClassify),
+        CommandSpec(
+            name: "random_weights", form: .magic,
+            parameters: [.required(.variable("model", kinds: [.model])), .optional(.integer("SEED"))],
+            summary: "give a model seeded random weights (every output then says so)", lesson: 6
+        ) { a throws(CommandError) in
+            .randomWeights(model: try a.word(0), seed: UInt64(a.optionalNumbers(1)?.first ?? 1))
+        },
+        CommandSpec(
+            name: "time", form: .magic, parameters: [.required(.line("LINE"))],
+            summary: "run LINE and say how long it took", lesson: 6
+        ) { a throws(CommandError) in .time(try a.word(0)) },
+        CommandSpec(
+            name: "sleep", form: .magic, parameters: [.required(.word("SECONDS"))],
+            summary: "wait (for testing Ctrl-C)", lesson: nil, isHidden: true
+        ) { a throws(CommandError) in
+            guard let seconds = Double(try a.word(0)), seconds >= 0, seconds <= 3600 else {
+                throw .usage(a.spec)
+            }
+            return .sleep(seconds: seconds)
+        },
+        CommandSpec(
+            name: "who", form: .magic, parameters: [], summary: "the variables and what they hold", lesson: nil
+        ) { _ throws(CommandError) in .who },
+        CommandSpec(
+            name: "history", form: .magic, parameters: [], summary: "the cells so far", lesson: nil
+        ) { _ throws(CommandError) in .history },
+        CommandSpec(
+            name: "reset", form: .magic, parameters: [], summary: "forget every variable and layer", lesson: nil
+        ) { _ throws(CommandError) in .reset },
+        CommandSpec(
+            name: "lessons", form: .magic, parameters: [], summary: "the lessons", lesson: nil
+        ) { _ throws(CommandError) in .lessons },
+        CommandSpec(
+            name: "lesson", form: .magic, parameters: [.required(.lessonNumber), .optional(.choice(["zh", "en"]))],
+            summary: "open lesson N where it was left", lesson: nil
+        ) { a throws(CommandError) in .lesson(try a.number(0), language: a.optionalWord(1)) },
+        CommandSpec(
+            name: "run", form: .lessonStep, parameters: [], summary: "in a lesson: run this step's cell", lesson: nil
+        ) { _ throws(CommandError) in .lessonStep(.run) },
+        CommandSpec(
+            name: "next", form: .lessonStep, parameters: [], summary: "in a lesson: the next step", lesson: nil
+        ) { _ throws(CommandError) in .lessonStep(.next) },
+        CommandSpec(
+            name: "back", form: .lessonStep, parameters: [], summary: "in a lesson: the step before", lesson: nil
+        ) { _ throws(CommandError) in .lessonStep(.back) },
+        CommandSpec(
+            name: "goto", form: .lessonStep, parameters: [.required(.integer("N"))],
+            summary: "in a lesson: step N", lesson: nil
+        ) { a throws(CommandError) in .lessonStep(.goto(try a.number(0))) },
+        CommandSpec(
+            name: "again", form: .lessonStep, parameters: [], summary: "in a lesson: show this step again",
+            lesson: nil
+        ) { _ throws(CommandError) in .lessonStep(.again) },
+        CommandSpec(
+            name: "save", form: .word, parameters: [.required(.word("NAME.ipynb|NAME.md"))],
+            summary: "the session as a Jupyter notebook or as Markdown", lesson: nil
+        ) { a throws(CommandError) in
+            let path = try a.word(0)
+            guard path.hasSuffix(".ipynb") || path.hasSuffix(".md") else { throw .usage(a.spec) }
+            return .save(path: path)
+        },
+        CommandSpec(
+            name: "help", form: .word, parameters: [.optional(.word("NAME"))],
+            summary: "this list, or one command's usage", lesson: nil
+        ) { a throws(CommandError) in .help(topic: a.optionalWord(0)) },
+    ]
+
+    /// The visible commands by name, for lookup.
+    static let byName: [String: CommandSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// `%compare [H W C] [F1 F2 F3] [STRIDE]`: the tutorial's stage-2 block by default; given only the
+    /// input, filters of a quarter, a quarter and all of its channels.
+    private static func makeCompare(_ a: ParsedArguments) throws(CommandError) -> Command {
+        let input = a.optionalNumbers(0) ?? [55, 55, 256]
+        let filters = a.optionalNumbers(1) ?? [input[2] / 4, input[2] / 4, input[2]]
+        let stride = a.optionalNumbers(2)?.first ?? 2
+        guard (input + filters + [stride]).allSatisfy({ (1...4096).contains($0) }) else { throw .usage(a.spec) }
+        return .compare(input: input, filters: filters, stride: stride)
+    }
+
+    private static func makeClassify(_ a: ParsedArguments) throws(CommandError) -> Command {
+        let image = try a.path(0)
+        let file = a.optionalPath(1)
+        let random = a.has(2)
+        if file != nil && random { throw .usage(a.spec) }
+        return .classify(image: image, weights: file.map { .file($0) } ?? (random ? .random : nil))
+    }
+}
+
+// MARK: - Parsing
+
+/// A command line that does not fit its command.
+public enum CommandError: Error, Equatable, CustomStringConvertible {
+    /// The words do not fit the command: its usage line says what does.
+    case usage(String)
+    /// `%name` is no command; the closest names.
+    case unknown(String, suggestions: [String])
+
+    static func usage(_ spec: CommandSpec) -> CommandError { .usage(spec.usage) }
+
+    public var description: String {
+        switch self {
+        case .usage(let usage): return "usage: \(usage)"
+        case .unknown(let name, let suggestions):
+            return "unknown command %\(name)" + (suggestions.isEmpty ? "" : " (did you mean %\(suggestions[0])?)")
+                + "; type help for the list"
+        }
+    }
+}
+
+/// A command's words matched to its parameters, by parameter position.
+struct ParsedArguments: Sendable {
+    let spec: CommandSpec
+    fileprivate var words: [Int: String] = [:]
+    fileprivate var numbers: [Int: [Int]] = [:]
+    fileprivate var paths: [Int: PathArgument] = [:]
+    fileprivate var flags: Set<Int> = []
+
+    func word(_ index: Int) throws(CommandError) -> String {
+        guard let word = words[index] else { throw .usage(spec) }
+        return word
+    }
+    func optionalWord(_ index: Int) -> String? { words[index] }
+    func number(_ index: Int) throws(CommandError) -> Int {
+        guard let number = numbers[index]?.first else { throw .usage(spec) }
+        return number
+    }
+    func optionalNumbers(_ index: Int) -> [Int]? { numbers[index] }
+    func path(_ index: Int) throws(CommandError) -> PathArgument {
+        guard let path = paths[index] else { throw .usage(spec) }
+        return path
+    }
+    func optionalPath(_ index: Int) -> PathArgument? { paths[index] }
+    func has(_ index: Int) -> Bool { flags.contains(index) }
+}
+
+extension Command {
+    /// The command in `source`, or `nil` when `source` is not a command (it is Python, then).
+    ///
+    /// `%name …` is always a command (an unknown name is an error); `help`, `save` and the lesson steps
+    /// are commands only as a line's first word followed by nothing or by arguments, so that
+    /// `save = 1` or `help(Conv2D)` stay Python.
+    public static func parse(_ source: String) throws(CommandError) -> Command? {
+        let line = source.trimmingWhitespace()
+        let isMagic = line.hasPrefix("%")
+        let body = isMagic ? String(line.dropFirst()) : line
+        let name = String(body.prefix { !$0.isWhitespace })
+        let rest = String(body.dropFirst(name.count)).trimmingWhitespace()
+        guard let spec = CommandSpec.byName[name], isMagic ? spec.form != .word : spec.form != .magic else {
+            if isMagic {
+                let visible = CommandSpec.all.filter { !$0.isHidden && $0.form != .word }.map(\.name)
+                throw .unknown(name, suggestions: closest(to: name, among: visible))
+            }
+            return nil
+        }
+        if !isMagic, let next = rest.first, "=([.,+-*/".contains(next) { return nil }
+        return try spec.make(try parseArguments(rest, for: spec))
+    }
+
+    /// Matches the words after a command's name to its parameters, in order; options and flags may
+    /// stand anywhere.
+    static func parseArguments(_ text: String, for spec: CommandSpec) throws(CommandError) -> ParsedArguments {
+        var parsed = ParsedArguments(spec: spec)
+        if let index = spec.parameters.firstIndex(where: { if case .line = $0.argument { true } else { false } }) {
+            if !text.isEmpty { parsed.words[index] = text }
+            guard !text.isEmpty || spec.parameters[index].isOptional else { throw .usage(spec) }
+            return parsed
+        }
+        var words = splitWords(text)
+        // Options and flags first, wherever they are.
+        for (index, parameter) in spec.parameters.enumerated() {
+            switch parameter.argument {
+            case .flag(let name):
+                if let at = words.firstIndex(of: "--" + name) {
+                    words.remove(at: at)
+                    parsed.flags.insert(index)
+                }
+            case .option(let name, _):
+                if let at = words.firstIndex(of: "--" + name) {
+                    guard at + 1 < words.count else { throw .usage(spec) }
+                    parsed.paths[index] = pathArgument(words[at + 1])
+                    words.removeSubrange(at...(at + 1))
+                }
+            default: break
+            }
+        }
+        if words.contains(where: { $0.hasPrefix("--") }) { throw .usage(spec) }
+        // Then the positional arguments, in order; an optional group of numbers is taken only whole.
+        var remaining = words[...]
+        for (index, parameter) in spec.parameters.enumerated() {
+            if case .integers(let names) = parameter.argument {
+                let group = remaining.prefix(names.count).compactMap { Int($0) }
+                if group.count == names.count {
+                    parsed.numbers[index] = group
+                    remaining = remaining.dropFirst(names.count)
+                } else if !parameter.isOptional {
+                    throw .usage(spec)
+                }
+                continue
+            }
+            if case .flag = parameter.argument { continue }
+            if case .option = parameter.argument { continue }
+            guard let word = remaining.popFirst() else {
+                if parameter.isOptional { continue } else { throw .usage(spec) }
+            }
+            switch parameter.argument {
+            case .integer, .lessonNumber:
+                guard let number = Int(word), number >= 0 else { throw .usage(spec) }
+                parsed.numbers[index] = [number]
+            case .choice(let choices):
+                guard choices.contains(word) else { throw .usage(spec) }
+                parsed.words[index] = word
+            case .path:
+                parsed.paths[index] = pathArgument(word)
+            default:
+                parsed.words[index] = word
+            }
+        }
+        guard remaining.isEmpty else { throw .usage(spec) }
+        return parsed
+    }
+
+    /// Words split at white space; a quoted word keeps its quotes and its spaces.
+    static func splitWords(_ text: String) -> [String] {
+        var words = [String]()
+        var current = ""
+        var quote: Character?
+        for character in text {
+            if let open = quote {
+                current.append(character)
+                if character == open { quote = nil }
+            } else if character.isWhitespace {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+            } else {
+                if character == "'" || character == "\"", current.isEmpty { quote = character }
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    private static func pathArgument(_ word: String) -> PathArgument {
+        if word.count >= 2, let first = word.first, first == "'" || first == "\"", word.last == first {
+            return .quoted(String(word.dropFirst().dropLast()))
+        }
+        return .word(word)
+    }
+}
+
+// MARK: - Help and completion
+
+extension CommandSpec {
+    /// `help`: how to use the prompt, then every visible command with its summary.
+    static var helpText: String {
+        var lines = [
+            "Type the tutorial's Keras lines; every result shows at once:",
+            "  x = Input(shape=(55, 55, 256))",
+            "  y = identity_block(x, 3, [64, 64, 256], stage=2, block='b')",
+            "  model = ResNet50()",
+            "  model.summary()",
+            "Commands (help NAME for one):",
+        ]
+        func entry(_ usage: String, _ summary: String) -> String {
+            let usage = "  " + usage
+            return usage.count <= 27 ? usage.padded(28) + summary : usage + "\n" + "".padded(28) + summary
+        }
+        let visible = all.filter { !$0.isHidden }
+        for spec in visible where spec.form != .lessonStep { lines.append(entry(spec.usage, spec.summary)) }
+        let steps = visible.filter { $0.form == .lessonStep }
+        lines.append(entry(steps.map(\.usage).joined(separator: ", "), "in a lesson: run its cell, move, show again"))
+        lines.append(entry("exit()", "leave (or Ctrl-D)"))
+        return lines.joined(separator: "\n")
+    }
+
+    /// `help NAME`: the usage line, the summary and the lesson that uses the command.
+    static func help(for topic: String) -> String? {
+        let name = topic.hasPrefix("%") ? String(topic.dropFirst()) : topic
+        guard let spec = byName[name], !spec.isHidden else { return nil }
+        return "usage: \(spec.usage)\n\(spec.summary)" + (spec.lesson.map { "\nused in lesson \($0)" } ?? "")
+    }
+
+    /// The names a line may start with: `%path`, `help`, and the lesson steps when a lesson is open.
+    static func typedNames(lessonOpen: Bool) -> [String] {
+        all.filter { !$0.isHidden && ($0.form != .lessonStep || lessonOpen) }.map(\.typedName)
+    }
+
+    /// The argument a word at `position` (0 = the first after the name) would fill, if any.
+    func argument(at position: Int) -> CommandArgument? {
+        let positional = parameters.map(\.argument).filter {
+            switch $0 {
+            case .flag, .option: return false
+            default: return true
+            }
+        }
+        var index = 0
+        for argument in positional {
+            if case .line = argument { return argument }
+            let width: Int
+            if case .integers(let names) = argument { width = names.count } else { width = 1 }
+            if position < index + width { return argument }
+            index += width
+        }
+        return nil
+    }
+
+    /// The spec of the command a line starts with, and the words typed after its name.
+    static func parsedStart(of line: String) -> (spec: CommandSpec, words: [String], rest: String)? {
+        let isMagic = line.hasPrefix("%")
+        let body = isMagic ? String(line.dropFirst()) : line
+        let name = String(body.prefix { !$0.isWhitespace })
+        guard name.count < body.count, let spec = byName[name], isMagic || spec.form != .magic else { return nil }
+        let rest = String(body.dropFirst(name.count).drop { $0.isWhitespace })
+        return (spec, Command.splitWords(rest), rest)
+    }
+}

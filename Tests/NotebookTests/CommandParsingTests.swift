@@ -1,0 +1,142 @@
+// The command table: parsing a line into a `Command` (pure), usage lines, help and completion, all
+// from the one declaration per command.
+import Testing
+
+@testable import Notebook
+
+@Suite struct CommandParsingTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let line: String
+        let command: Command?
+        var testDescription: String { line }
+    }
+
+    @Test(arguments: [
+        Case(line: "%path x", command: .path("x")),
+        Case(line: "  %shape   y  ", command: .shape("y")),
+        Case(line: "%layers model", command: .layers(model: "model", filter: nil)),
+        Case(line: "%layers model res5c", command: .layers(model: "model", filter: "res5c")),
+        Case(line: "%compare", command: .compare(input: [55, 55, 256], filters: [64, 64, 256], stride: 2)),
+        Case(
+            line: "%compare 28 28 512", command: .compare(input: [28, 28, 512], filters: [128, 128, 512], stride: 2)),
+        Case(
+            line: "%compare 55 55 64 64 64 256 1",
+            command: .compare(input: [55, 55, 64], filters: [64, 64, 256], stride: 1)),
+        Case(line: "%classify img_path", command: .classify(image: .word("img_path"), weights: nil)),
+        Case(
+            line: "%classify 'my cat.png' --random", command: .classify(image: .quoted("my cat.png"), weights: .random)),
+        Case(
+            line: "%classify --weights w.h5 cat.png",
+            command: .classify(image: .word("cat.png"), weights: .file(.word("w.h5")))),
+        Case(line: "%random_weights model", command: .randomWeights(model: "model", seed: 1)),
+        Case(line: "%random_weights model 7", command: .randomWeights(model: "model", seed: 7)),
+        Case(line: "%time x = Input(shape=(4, 4, 3))", command: .time("x = Input(shape=(4, 4, 3))")),
+        Case(line: "%lesson 2", command: .lesson(2, language: nil)),
+        Case(line: "%lesson 2 zh", command: .lesson(2, language: "zh")),
+        Case(line: "save nb.ipynb", command: .save(path: "nb.ipynb")),
+        Case(line: "help", command: .help(topic: nil)),
+        Case(line: "help %path", command: .help(topic: "%path")),
+        Case(line: "next", command: .lessonStep(.next)),
+        Case(line: "%run", command: .lessonStep(.run)),
+        Case(line: "goto 4", command: .lessonStep(.goto(4))),
+        // Python, not commands:
+        Case(line: "x = Input(shape=(55, 55, 256))", command: nil),
+        Case(line: "save = 3", command: nil),
+        Case(line: "help(Conv2D)", command: nil),
+        Case(line: "next + 1", command: nil),
+        Case(line: "path", command: nil),
+    ])
+    func lineParsesToItsCommand(_ c: Case) throws {
+        #expect(try Command.parse(c.line) == c.command)
+    }
+
+    @Test(arguments: [
+        ("%path", "usage: %path x"),
+        ("%path x y", "usage: %path x"),
+        ("%compare 1 2", "usage: %compare [H W C] [F1 F2 F3] [STRIDE]"),
+        ("%compare 55 55 0", "usage: %compare [H W C] [F1 F2 F3] [STRIDE]"),
+        ("%classify a.png --weights w.h5 --random", "usage: %classify IMAGE [--weights FILE] [--random]"),
+        ("%classify a.png --top 2", "usage: %classify IMAGE [--weights FILE] [--random]"),
+        ("%lesson two", "usage: %lesson N [zh|en]"),
+        ("%lesson 2 fr", "usage: %lesson N [zh|en]"),
+        ("save notes.txt", "usage: save NAME.ipynb|NAME.md"),
+        ("goto x", "usage: goto N"),
+        ("%time", "usage: %time LINE"),
+    ])
+    func wordsThatDoNotFitGiveTheUsageLine(_ line: String, _ message: String) {
+        #expect(throws: CommandError.self) { try Command.parse(line) }
+        #expect((try? Command.parse(line)) == nil)
+        do {
+            _ = try Command.parse(line)
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func unknownCommandSuggestsTheClosest() {
+        #expect(throws: CommandError.unknown("pth", suggestions: ["path"])) { try Command.parse("%pth x") }
+    }
+
+    @Test func everyCommandHasOneSpecAndAUsageFromItsParameters() {
+        #expect(Set(CommandSpec.all.map(\.name)).count == CommandSpec.all.count)
+        #expect(CommandSpec.byName["layers"]?.usage == "%layers model [TEXT]")
+        #expect(CommandSpec.byName["compare"]?.usage == "%compare [H W C] [F1 F2 F3] [STRIDE]")
+    }
+
+    @Test func helpListsEveryVisibleCommandAndNoHiddenOne() {
+        let help = CommandSpec.helpText
+        for spec in CommandSpec.all where !spec.isHidden { #expect(help.contains(spec.usage), "\(spec.name)") }
+        #expect(!help.contains("%sleep"))
+    }
+
+    @Test func helpForOneCommandGivesUsageSummaryAndLesson() {
+        let text = Notebook().run("help %path").output
+        #expect(text.hasPrefix("usage: %path x\nthe block that made x"))
+        #expect(text.contains("lesson 1"))
+        #expect(Notebook().run("help %nothing").isError)
+    }
+}
+
+@Suite struct CompletionTests {
+    private func notebook(_ lines: [String]) -> Notebook {
+        let notebook = Notebook()
+        for line in lines { notebook.run(line) }
+        return notebook
+    }
+
+    @Test func firstWordOffersCommandsAndNames() {
+        let n = notebook(["x = Input(shape=(4, 4, 3))"])
+        #expect(n.completions(line: "%pat", word: "%pat") == ["%path"])
+        #expect(n.completions(line: "x", word: "x").contains("x"))
+        #expect(!n.completions(line: "%sl", word: "%sl").contains("%sleep"))
+        #expect(!n.completions(line: "ne", word: "ne").contains("next"), "lesson steps only inside a lesson")
+    }
+
+    @Test func commandArgumentsOfferWhatTheCommandTakes() {
+        let n = notebook(["x = Input(shape=(4, 4, 3))", "model = ResNet50()", "s = 'a.png'", "k = 3"])
+        #expect(n.completions(line: "%path ", word: "") == ["x"])
+        #expect(n.completions(line: "%layers ", word: "") == ["model", "x"])
+        #expect(n.completions(line: "%random_weights ", word: "") == ["model"])
+        #expect(n.completions(line: "%classify ", word: "") == ["s"])
+        #expect(n.completions(line: "%classify s --", word: "--") == ["--random", "--weights"])
+        #expect(n.completions(line: "%lesson 2 ", word: "") == ["en", "zh"])
+        #expect(n.completions(line: "%lesson ", word: "").contains("7"))
+        #expect(n.completions(line: "%time mo", word: "mo") == ["model"])
+    }
+
+    @Test func membersComeFromTheValuesTable() {
+        let n = notebook(["model = ResNet50()", "x = Input(shape=(4, 4, 3))"])
+        let members = n.completions(line: "model.", word: "model.")
+        for name in ["model.summary(", "model.predict(", "model.load_weights(", "model.layers", "model.name"] {
+            #expect(members.contains(name), "\(name)")
+        }
+        #expect(n.completions(line: "x.sh", word: "x.sh") == ["x.shape"])
+        #expect(n.completions(line: "np.", word: "np.") == ["np.expand_dims("])
+    }
+
+    @Test func unknownMemberSuggestsFromTheSameTable() {
+        let n = notebook(["model = ResNet50()"])
+        #expect(n.run("model.summry()").output.contains("did you mean summary?"))
+        #expect(n.run("model.input_shap").output.contains("did you mean input_shape?"))
+    }
+}

@@ -1,39 +1,55 @@
-// Runs a model fast. The graph the learner sees keeps every Keras layer; here, at load time,
-// batch norm is folded into the convolution before it, and the ReLU and the shortcut `add` that
-// follow a convolution run inside its GEMM epilogue:
-//
-//   conv → BN → relu            one GEMM (BN folded into kernel and bias), then max(·, 0)
-//   conv → BN → add(·, s) → relu   one GEMM whose C starts as s + bias, then max(·, 0)
-//
-// Anything else runs layer by layer through `Layer.forward`.
+// Runs a model fast, in two stages at load time. `FusionPlan` groups the graph's layers into steps
+// from shapes alone (conv [→ BN] [→ add] [→ ReLU] as one step, everything else layer by layer);
+// lowering then takes each step's weights, folds every batch norm into the kernel and bias of the
+// convolution before it, and transforms the 3×3 kernels for Winograd. `predict` runs the steps in
+// order. The graph the learner sees keeps every Keras layer.
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
+// MARK: - Steps
+
+/// A convolution ready to run: batch norm folded in, kernel prepared for its algorithm.
+struct ConvolutionStep {
+    /// How the convolution computes, with the kernel in the layout it reads.
+    enum Algorithm {
+        /// im2col + GEMM: Keras's `(kh·kw·C) × filters` kernel and the window's geometry.
+        case im2col(kernel: [Float], geometry: WindowGeometry)
+        /// Winograd F(2×2, 3×3): the kernel transformed once by ``winogradKernel``.
+        case winograd(transformedKernel: [Float])
+    }
+
+    /// The node read.
+    let input: Int
+    /// The node whose value the step makes.
+    let output: Int
+    let algorithm: Algorithm
+    /// The convolution's bias with the batch norm's shift folded in, if there is either.
+    let bias: [Float]?
+    let filters: Int
+    /// The node added to the result (the fused `add`'s other input); im2col only.
+    let residual: Int?
+    let relu: Bool
+}
+
+/// A layer computed by its own `forward`.
+struct LayerStep {
+    let node: Int
+    let inputs: [Int]
+    let weights: [Tensor]
+}
+
 /// What the engine does at one step, reading and writing node values by index.
 enum Step {
-    /// A convolution with folded batch norm, optional shortcut `residual` and optional ReLU.
-    case convolution(
-        input: Int, output: Int, kernel: [Float], bias: [Float]?, geometry: WindowGeometry, filters: Int,
-        residual: Int?, relu: Bool)
-    /// A 3×3 stride-1 `same` convolution with folded batch norm by Winograd F(2×2, 3×3), optional ReLU.
-    case winograd(input: Int, output: Int, transformedKernel: [Float], bias: [Float]?, filters: Int, relu: Bool)
-    /// Any layer, computed by its own `forward`.
-    case layer(node: Int, inputs: [Int], weights: [Tensor])
+    case convolution(ConvolutionStep)
+    case layer(LayerStep)
 
+    /// The nodes the step reads.
     var inputs: [Int] {
         switch self {
-        case .convolution(let input, _, _, _, _, _, let residual, _): return [input] + (residual.map { [$0] } ?? [])
-        case .winograd(let input, _, _, _, _, _): return [input]
-        case .layer(_, let inputs, _): return inputs
-        }
-    }
-    var output: Int {
-        switch self {
-        case .convolution(_, let output, _, _, _, _, _, _): return output
-        case .winograd(_, let output, _, _, _, _): return output
-        case .layer(let node, _, _): return node
+        case .convolution(let step): return [step.input] + (step.residual.map { [$0] } ?? [])
+        case .layer(let step): return step.inputs
         }
     }
 }
@@ -46,7 +62,12 @@ public struct ForwardPassCancelled: Error, CustomStringConvertible {
 /// A model with its weights, compiled for inference.
 public final class InferenceEngine {
     public let model: Model
+    /// What runs, step by step, and why (see ``FusionPlan``).
+    public let plan: FusionPlan
+    /// The plan's steps with their weights, in the same order.
     let steps: [Step]
+    /// For each step, the values no later step reads, dropped once it is done.
+    private let releasedAfter: [[Int]]
     private let workspace = Workspace()
     /// How many threads each convolution is split over (default: the processors online).
     public var threadCount: Int {
@@ -62,8 +83,13 @@ public final class InferenceEngine {
     public init(model: Model, weights: consuming ModelWeights) throws {
         try weights.validate(for: model)
         _ = try BLAS.info()
+        let plan = FusionPlan(model)
+        var steps = [Step]()
+        for planned in plan.steps { steps.append(Self.lower(planned, in: model, weights: &weights)) }
         self.model = model
-        self.steps = Self.compile(model, weights: &weights)
+        self.plan = plan
+        self.steps = steps
+        self.releasedAfter = Self.releases(of: steps, keeping: model.outputIndex, nodeCount: model.nodes.count)
     }
 
     /// The number of steps after fusion (for `bench` and lessons).
@@ -81,156 +107,130 @@ public final class InferenceEngine {
             input.shape[0] > 0
         else { throw ShapeError.inputMismatch(expected: model.inputShape, found: input.shape) }
 
-        var remainingUses = [Int](repeating: 0, count: model.nodes.count)
-        for step in steps { for i in step.inputs { remainingUses[i] += 1 } }
+        // One value per node of the graph; a fused step writes only its last node's.
         var values = [Tensor?](repeating: nil, count: model.nodes.count)
         values[model.inputIndex] = input
 
         let clock = ContinuousClock()
         // The pool's helper threads spin for the whole pass, so each split starts at once.
         return try pool.spinning {
-            for step in steps {
+            for (index, step) in steps.enumerated() {
                 if shouldCancel() { throw ForwardPassCancelled() }
                 let start = clock.now
                 switch step {
-                case .convolution(
-                    let input, let output, let kernel, let bias, let geometry, let filters, let residual, let relu):
-                    values[output] = conv2D(
-                        values[input]!, kernel: kernel, bias: bias, geometry: geometry, filters: filters,
-                        residual: residual.map { values[$0]! }, relu: relu, pool: pool, workspace: workspace)
-                case .winograd(let input, let output, let kernel, let bias, let filters, let relu):
-                    values[output] = winogradConv3x3(
-                        values[input]!, transformedKernel: kernel, bias: bias, filters: filters, relu: relu,
-                        pool: pool, workspace: workspace)
-                case .layer(let node, let inputs, let weights):
-                    values[node] = model.nodes[node].layer.forward(inputs.map { values[$0]! }, weights: weights)
+                case .convolution(let conv):
+                    // conv (+ folded BN) (+ add) (+ ReLU): one GEMM, or Winograd's 16, with ReLU on the way out.
+                    values[conv.output] = convolve(conv, values)
+                case .layer(let layer):
+                    // Any other layer: padding, pooling, flatten, dense, or one that could not be fused.
+                    values[layer.node] = model.nodes[layer.node].layer.forward(
+                        layer.inputs.map { values[$0]! }, weights: layer.weights)
                 }
-                if let stepFinished { stepFinished(describe(step), clock.now - start) }
-                for i in step.inputs {
-                    remainingUses[i] -= 1
-                    if remainingUses[i] == 0 && i != model.outputIndex { values[i] = nil }
-                }
+                if let stepFinished { stepFinished(describe(plan.steps[index]), clock.now - start) }
+                // Drop the values no later step reads.
+                for node in releasedAfter[index] { values[node] = nil }
             }
             return values[model.outputIndex]!
         }
     }
 
+    /// Runs one convolution step on the values computed so far.
+    private func convolve(_ step: ConvolutionStep, _ values: [Tensor?]) -> Tensor {
+        switch step.algorithm {
+        case .im2col(let kernel, let geometry):
+            return conv2D(
+                values[step.input]!, kernel: kernel, bias: step.bias, geometry: geometry, filters: step.filters,
+                residual: step.residual.map { values[$0]! }, relu: step.relu, pool: pool, workspace: workspace)
+        case .winograd(let kernel):
+            return winogradConv3x3(
+                values[step.input]!, transformedKernel: kernel, bias: step.bias, filters: step.filters,
+                relu: step.relu, pool: pool, workspace: workspace)
+        }
+    }
+
     /// A short description of a step: `conv 3x3/1 → (None, 55, 55, 64) +relu` or `MaxPooling2D max_pooling2d_1`.
-    func describe(_ step: Step) -> String {
+    func describe(_ step: FusionPlan.Step) -> String {
         switch step {
-        case .convolution(_, let output, _, _, let g, _, let residual, let relu):
-            return
-                "conv \(g.rows.window)x\(g.columns.window)/\(g.rows.stride) → \(kerasShape(model.nodes[output].outputShape))"
-                + (residual != nil ? " +add" : "") + (relu ? " +relu" : "")
-        case .winograd(_, let output, _, _, _, let relu):
-            return "conv 3x3/1 winograd → \(kerasShape(model.nodes[output].outputShape))" + (relu ? " +relu" : "")
-        case .layer(let node, _, _):
+        case .convolution(let fused):
+            let conv = model.nodes[fused.conv].layer as! Conv2D
+            let shape = kerasShape(model.nodes[fused.output].outputShape)
+            let relu = fused.relu != nil ? " +relu" : ""
+            switch fused.algorithm {
+            case .winograd:
+                return "conv 3x3/1 winograd → \(shape)" + relu
+            case .im2col:
+                return "conv \(conv.kernelSize.0)x\(conv.kernelSize.1)/\(conv.strides.0) → \(shape)"
+                    + (fused.add != nil ? " +add" : "") + relu
+            }
+        case .layer(let node):
             return "\(type(of: model.nodes[node].layer).kerasClassName) \(model.nodes[node].name)"
         }
     }
 
-    // MARK: - Compilation
+    // MARK: - Lowering
 
-    private static func compile(_ model: Model, weights: inout ModelWeights) -> [Step] {
-        let nodes = model.nodes
-        var consumers = [[Int]](repeating: [], count: nodes.count)
-        for (index, node) in nodes.enumerated() { for input in node.inputs { consumers[input].append(index) } }
-        consumers[model.outputIndex].append(-1)  // the model's output is read by the caller
-
-        func onlyConsumer(_ node: Int) -> Int? {
-            consumers[node].count == 1 && consumers[node][0] >= 0 ? consumers[node][0] : nil
-        }
-        func isReLU(_ node: Int) -> Bool { (nodes[node].layer as? Activation)?.function == .relu }
-
-        /// A conv (linear) and the batch norm folded into it; ends at `end`, the node whose value it makes.
-        struct Chain {
-            var conv: Int
-            var batchNorm: Int?
-            var end: Int
-        }
-        func chain(startingAt index: Int) -> Chain? {
-            guard let conv = nodes[index].layer as? Conv2D, conv.activation == .linear else { return nil }
-            var result = Chain(conv: index, batchNorm: nil, end: index)
-            if let next = onlyConsumer(index), nodes[next].layer is BatchNormalization {
-                result.batchNorm = next
-                result.end = next
-            }
-            return result
-        }
-
-        var absorbed = Set<Int>()
-        var deferredChains = [Int: (Chain, residual: Int)]()  // add node → the chain to run there
-        var steps = [Step]()
-
-        func convolutionStep(_ chain: Chain, output: Int, residual: Int?, relu: Bool) -> Step {
-            let node = nodes[chain.conv]
-            let conv = node.layer as! Conv2D
-            let input = nodes[node.inputs[0]].outputShape
-            var arrays = weights.byLayer.removeValue(forKey: node.name)!
-            var kernel = arrays[0].data
-            var bias: [Float]? = conv.useBias ? arrays[1].data : nil
-            arrays = []
-            if let bnIndex = chain.batchNorm {
-                let bn = nodes[bnIndex].layer as! BatchNormalization
-                let (scale, shift) = bn.scaleAndShift(
-                    weights: weights.byLayer.removeValue(forKey: nodes[bnIndex].name)!)
-                let filters = conv.filters
-                kernel.withUnsafeMutableBufferPointer { k in
-                    for row in 0..<(k.count / filters) {
-                        for f in 0..<filters { k[row * filters + f] *= scale[f] }
-                    }
-                }
-                var folded = shift
-                if let b = bias { for f in 0..<filters { folded[f] += b[f] * scale[f] } }
-                bias = folded
-            }
-            let geometry = try! conv.geometry(for: input)  // shapes were checked when the graph was built
-            if conv.kernelSize == (3, 3), conv.strides == (1, 1), conv.padding == .same, residual == nil {
-                return .winograd(
-                    input: node.inputs[0], output: output,
-                    transformedKernel: winogradKernel(kernel, inputChannels: input[2], filters: conv.filters),
-                    bias: bias, filters: conv.filters, relu: relu)
-            }
-            return .convolution(
-                input: node.inputs[0], output: output, kernel: kernel, bias: bias, geometry: geometry,
-                filters: conv.filters, residual: residual, relu: relu)
-        }
-
-        for index in nodes.indices where !absorbed.contains(index) {
-            let node = nodes[index]
-            if node.layer is InputLayer { continue }
-            if let (chain, residual) = deferredChains[index] {
-                // conv → BN → add(·, residual) [→ relu]
-                var output = index
-                var relu = false
-                if let next = onlyConsumer(index), isReLU(next) {
-                    output = next
-                    relu = true
-                    absorbed.insert(next)
-                }
-                steps.append(convolutionStep(chain, output: output, residual: residual, relu: relu))
-                continue
-            }
-            if let chain = chain(startingAt: index) {
-                if let bn = chain.batchNorm { absorbed.insert(bn) }
-                if let next = onlyConsumer(chain.end), isReLU(next) {
-                    absorbed.insert(next)
-                    steps.append(convolutionStep(chain, output: next, residual: nil, relu: true))
-                } else if let next = onlyConsumer(chain.end), nodes[next].layer is Add, nodes[next].inputs.count == 2,
-                    deferredChains[next] == nil, let residual = nodes[next].inputs.first(where: { $0 != chain.end })
-                {
-                    // Run at the add, with the other input as the GEMM's C.
-                    deferredChains[next] = (chain, residual)
-                } else {
-                    steps.append(convolutionStep(chain, output: chain.end, residual: nil, relu: false))
-                }
-                continue
-            }
+    /// Turns a planned step into one that runs: takes its weights out of `weights` (so each array is
+    /// held once), folds the batch norm and prepares the kernel for the step's algorithm.
+    private static func lower(_ step: FusionPlan.Step, in model: Model, weights: inout ModelWeights) -> Step {
+        guard case .convolution(let fused) = step else {
+            let node = model.nodes[step.output]
             let layerWeights = weights.byLayer.removeValue(forKey: node.name) ?? []
-            steps.append(.layer(node: index, inputs: node.inputs, weights: layerWeights))
+            return .layer(LayerStep(node: step.output, inputs: node.inputs, weights: layerWeights))
         }
-        // A conv whose add is deferred writes its value at the add; steps that read the add's value
-        // (or the relu after it) come later in node order, so the order above is already valid.
-        return steps
+        let node = model.nodes[fused.conv]
+        let conv = node.layer as! Conv2D
+        var arrays = weights.byLayer.removeValue(forKey: node.name)!
+        var kernel = arrays[0].data
+        var bias: [Float]? = conv.useBias ? arrays[1].data : nil
+        arrays = []  // `kernel` alone holds its buffer now, so folding scales it in place
+        if let batchNorm = fused.batchNorm {
+            let bn = model.nodes[batchNorm].layer as! BatchNormalization
+            let (scale, shift) = bn.scaleAndShift(
+                weights: weights.byLayer.removeValue(forKey: model.nodes[batchNorm].name)!)
+            bias = fold(scale: scale, shift: shift, intoKernel: &kernel, bias: bias, filters: conv.filters)
+        }
+        let input = model.nodes[fused.input].outputShape
+        let algorithm: ConvolutionStep.Algorithm
+        switch fused.algorithm {
+        case .im2col:
+            // Shapes were checked when the graph was built.
+            algorithm = .im2col(kernel: kernel, geometry: try! conv.geometry(for: input))
+        case .winograd:
+            precondition(fused.add == nil, "the Winograd convolution takes no add")
+            algorithm = .winograd(
+                transformedKernel: winogradKernel(kernel, inputChannels: input[2], filters: conv.filters))
+        }
+        return .convolution(
+            ConvolutionStep(
+                input: fused.input, output: fused.output, algorithm: algorithm, bias: bias, filters: conv.filters,
+                residual: fused.add?.otherInput, relu: fused.relu != nil))
+    }
+
+    /// Folds `BN(x) = scale · x + shift` into the convolution before it: each filter's kernel column
+    /// is multiplied by its scale, and the new bias is `scale · bias + shift`, which it returns.
+    private static func fold(
+        scale: [Float], shift: [Float], intoKernel kernel: inout [Float], bias: [Float]?, filters: Int
+    ) -> [Float] {
+        kernel.withUnsafeMutableBufferPointer { k in
+            for row in 0..<(k.count / filters) {
+                for f in 0..<filters { k[row * filters + f] *= scale[f] }
+            }
+        }
+        var folded = shift
+        if let bias { for f in 0..<filters { folded[f] += bias[f] * scale[f] } }
+        return folded
+    }
+
+    /// For each step, the nodes it reads for the last time (except `output`, which the caller gets).
+    private static func releases(of steps: [Step], keeping output: Int, nodeCount: Int) -> [[Int]] {
+        var lastReader = [Int?](repeating: nil, count: nodeCount)
+        for (index, step) in steps.enumerated() {
+            for node in step.inputs { lastReader[node] = index }
+        }
+        var released = [[Int]](repeating: [], count: steps.count)
+        for (node, reader) in lastReader.enumerated() where node != output {
+            if let reader { released[reader].append(node) }
+        }
+        return released
     }
 }

@@ -3,11 +3,6 @@
 // `ResNet50` follow the tutorial's `identity_block`, `conv_block` and `ResNet50` line by line,
 // with the same layer names; those names are the keys of the Keras HDF5 weight file.
 
-/// The name of a main-path (`2a`, `2b`, `2c`) or shortcut (`1`) layer: `res2a_branch2a`, `bn2a_branch1`.
-public func kerasName(_ kind: String, stage: Int, block: String, branch: String) -> String {
-    "\(kind)\(stage)\(block)_branch\(branch)"
-}
-
 /// The tutorial's `identity_block`: three convolutions on the main path and nothing on the shortcut,
 /// so the input is added unchanged and the output has the input's shape — blocks can be chained.
 ///

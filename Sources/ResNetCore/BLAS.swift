@@ -56,11 +56,9 @@ public enum BLASError: Error, CustomStringConvertible {
     }
 }
 
-/// The OpenBLAS entry points reslab uses, resolved once.
+/// OpenBLAS once loaded: the one entry point called per GEMM, and which kernel it runs.
 struct OpenBLASLibrary: Sendable {
     let sgemm: reslab_cblas_sgemm_fn
-    let setNumThreads: reslab_openblas_set_num_threads_fn
-    let getCoreName: reslab_openblas_get_corename_fn
     let info: BLASInfo
 }
 
@@ -143,26 +141,31 @@ public enum BLAS {
                 if let message = dlerror() { lastError = String(cString: message) }
                 continue
             }
-            func symbol<T>(_ name: String, as type: T.Type) -> T? {
-                guard let raw = dlsym(handle, name) else { return nil }
-                return unsafeBitCast(raw, to: type)
+            return Result { () throws(BLASError) in
+                try resolve(library: path, choice: choice) { dlsym(handle, $0) }
             }
-            guard let sgemm = symbol("cblas_sgemm", as: reslab_cblas_sgemm_fn.self) else {
-                return .failure(.missingSymbol("cblas_sgemm", library: path))
-            }
-            guard let setThreads = symbol("openblas_set_num_threads", as: reslab_openblas_set_num_threads_fn.self),
-                let coreName = symbol("openblas_get_corename", as: reslab_openblas_get_corename_fn.self)
-            else {
-                return .failure(.missingSymbol("openblas_get_corename", library: path))
-            }
-            // reslab splits each convolution over threads itself (see `conv2D`): each GEMM runs on
-            // the thread that calls it.
-            setThreads(1)
-            let name = coreName().map { String(cString: $0) } ?? "unknown"
-            let info = BLASInfo(coreName: name, choice: choice, libraryPath: path)
-            return .success(
-                OpenBLASLibrary(sgemm: sgemm, setNumThreads: setThreads, getCoreName: coreName, info: info))
         }
         return .failure(.libraryNotFound(tried: candidates, reason: lastError))
+    }
+
+    /// Finds reslab's entry points in the library at `path` (`lookup` is `dlsym` on it), then sets
+    /// OpenBLAS to one thread and asks which kernel it runs.
+    ///
+    /// - Throws: ``BLASError/missingSymbol(_:library:)`` naming the first entry point not found.
+    static func resolve(
+        library path: String, choice: BLASInfo.Choice, lookup: (String) -> UnsafeMutableRawPointer?
+    ) throws(BLASError) -> OpenBLASLibrary {
+        func symbol<T>(_ name: String, as type: T.Type) throws(BLASError) -> T {
+            guard let raw = lookup(name) else { throw .missingSymbol(name, library: path) }
+            return unsafeBitCast(raw, to: type)
+        }
+        let sgemm = try symbol("cblas_sgemm", as: reslab_cblas_sgemm_fn.self)
+        let setThreads = try symbol("openblas_set_num_threads", as: reslab_openblas_set_num_threads_fn.self)
+        let coreName = try symbol("openblas_get_corename", as: reslab_openblas_get_corename_fn.self)
+        // reslab splits each convolution over threads itself (see `conv2D`): each GEMM runs on
+        // the thread that calls it.
+        setThreads(1)
+        let name = coreName().map { String(cString: $0) } ?? "unknown"
+        return OpenBLASLibrary(sgemm: sgemm, info: BLASInfo(coreName: name, choice: choice, libraryPath: path))
     }
 }

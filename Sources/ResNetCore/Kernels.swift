@@ -1,5 +1,7 @@
-// The arithmetic: small functions on NHWC tensors. `conv2D` (im2col + OpenBLAS sgemm) is where
-// nearly all of a forward pass's time goes; everything else is a single pass over memory.
+// The arithmetic: small functions on NHWC tensors. A forward pass spends nearly all its time in
+// the convolutions' GEMMs (OpenBLAS sgemm): `conv2D`'s here for the 1×1 convolutions and the 7×7
+// stem (the one that needs im2col), and Winograd's for the 3×3s (Winograd.swift). Everything else
+// is a single pass over memory.
 
 #if canImport(Glibc)
     import Glibc
@@ -36,9 +38,10 @@ public final class Workspace {
 /// directly, with no copy. `residual`, when given, has the output's shape and is added before the ReLU
 /// (the shortcut of a residual block, fused into the GEMM as its `C` operand).
 ///
-/// This is the hot spot. The work is split over the `pool`'s threads by reslab itself, each running a
-/// single-threaded sgemm on its share of output rows (or, when there are few rows, of filters):
-/// OpenBLAS's own threading scales poorly on ResNet50's GEMMs, whose `n` is often only 64.
+/// With Winograd's GEMMs for the 3×3s, this is where the time goes. The work is split over the
+/// `pool`'s threads by reslab itself, each running a single-threaded sgemm on its share of output rows
+/// (or, when there are few rows, of filters): OpenBLAS's own threading scales poorly on ResNet50's
+/// GEMMs, whose `n` is often only 64.
 func conv2D(
     _ input: Tensor, kernel: [Float], bias: [Float]?, geometry g: WindowGeometry, filters: Int,
     residual: Tensor? = nil, relu: Bool = false, pool: WorkerPool? = nil, workspace: Workspace
@@ -169,32 +172,30 @@ private func im2col(
     for pixel in rows {
         let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
         let y0 = oy * g.rows.stride - g.rows.padBefore
-        do {
-            let x0 = ox * g.columns.stride - g.columns.padBefore
-            var row = columns + pixel * depth
-            for ky in 0..<kh {
-                let y = y0 + ky
-                if y < 0 || y >= inH {
-                    row.update(repeating: 0, count: kw * inC)
-                    row += kw * inC
-                    continue
-                }
-                let xStart = max(x0, 0)
-                let xEnd = min(x0 + kw, inW)
-                let before = xStart - x0
-                let after = x0 + kw - xEnd
-                if before > 0 {
-                    row.update(repeating: 0, count: before * inC)
-                    row += before * inC
-                }
-                if xEnd > xStart {
-                    row.update(from: input + (y * inW + xStart) * inC, count: (xEnd - xStart) * inC)
-                    row += (xEnd - xStart) * inC
-                }
-                if after > 0 {
-                    row.update(repeating: 0, count: after * inC)
-                    row += after * inC
-                }
+        let x0 = ox * g.columns.stride - g.columns.padBefore
+        var row = columns + pixel * depth
+        for ky in 0..<kh {
+            let y = y0 + ky
+            if y < 0 || y >= inH {
+                row.update(repeating: 0, count: kw * inC)
+                row += kw * inC
+                continue
+            }
+            let xStart = max(x0, 0)
+            let xEnd = min(x0 + kw, inW)
+            let before = xStart - x0
+            let after = x0 + kw - xEnd
+            if before > 0 {
+                row.update(repeating: 0, count: before * inC)
+                row += before * inC
+            }
+            if xEnd > xStart {
+                row.update(from: input + (y * inW + xStart) * inC, count: (xEnd - xStart) * inC)
+                row += (xEnd - xStart) * inC
+            }
+            if after > 0 {
+                row.update(repeating: 0, count: after * inC)
+                row += after * inC
             }
         }
     }

@@ -194,14 +194,19 @@ public struct FusionPlan: Sendable, CustomStringConvertible {
 
     /// What the plan saves, in plain words.
     public var summary: String {
+        let batchNorms = foldedBatchNormCount
+        var text =
+            "\(counted(model.nodes.count, "Keras layer")) run as \(counted(steps.count, "step")): "
+            + "\(counted(batchNorms, "batch norm")) folded into the convolution before \(batchNorms == 1 ? "it" : "them"), "
+            + "\(counted(fusedAddCount, "add")) and \(counted(fusedReLUCount, "ReLU")) fused into a convolution; "
+            + "the input layer is not a step."
         let convolutionCount = convolutions.count
-        return """
-            \(model.nodes.count) Keras layers run as \(steps.count) steps: \(foldedBatchNormCount) batch norms \
-            folded into the convolution before them, \(fusedAddCount) adds and \(fusedReLUCount) ReLUs fused \
-            into a convolution; the input layer is not a step.
-            \(winogradCount) of the \(convolutionCount) convolutions run by Winograd (the 3x3s, stride 1, 'same'), \
-            the other \(convolutionCount - winogradCount) as one GEMM each.
-            """
+        if convolutionCount > 0 {
+            text +=
+                "\n\(counted(convolutionCount, "convolution")): \(winogradCount) by Winograd (3x3, stride 1, 'same'), "
+                + "\(convolutionCount - winogradCount) by one GEMM each."
+        }
+        return text
     }
 
     /// The plan as a table, one line per step, then the summary.
@@ -235,4 +240,9 @@ private func padded(_ text: String, _ width: Int) -> String {
 /// `text` preceded by spaces up to `width` characters.
 private func leftPadded(_ text: String, _ width: Int) -> String {
     String(repeating: " ", count: max(0, width - text.count)) + text
+}
+
+/// `1 step`, `2 steps`.
+private func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

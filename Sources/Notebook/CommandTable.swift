@@ -18,6 +18,7 @@ public enum Command: Equatable, Sendable {
     case params(String)
     case flops(String)
     case layers(model: String, filter: String?)
+    case plan(String)
     case compare(input: Shape, filters: [Int], stride: Int)
     case classify(image: PathArgument, weights: ClassifyWeights?)
     case randomWeights(model: String, seed: UInt64)
@@ -170,6 +171,11 @@ extension CommandSpec {
             parameters: [.required(.variable("model", kinds: [.model, .tensor])), .optional(.word("TEXT"))],
             summary: "the model's layers (those whose name contains TEXT)", lesson: 5
         ) { a throws(CommandError) in .layers(model: try a.word(0), filter: a.optionalWord(1)) },
+        CommandSpec(
+            name: "plan", form: .magic, parameters: [.required(.variable("model", kinds: [.model, .tensor]))],
+            summary: "what the engine runs: which layers fuse into one step, and why batch norm disappears",
+            lesson: 5
+        ) { a throws(CommandError) in .plan(try a.word(0)) },
         CommandSpec(
             name: "classify", form: .magic,
             parameters: [

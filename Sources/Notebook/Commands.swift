@@ -50,6 +50,8 @@ extension Notebook {
             let macs = model.multiplyAdds
             return
                 "\(model.name): \(macs.grouped) multiply-adds (\(String(format1: Double(2 * macs) / 1e9)) GFLOP) per image"
+        case .plan(let name):
+            return FusionPlan(try upstreamModel(try interpreter.lookup(name))).render()
         case .layers(let name, let filter):
             let model = try upstreamModel(try interpreter.lookup(name))
             return model.kerasLayerOrder.filter { filter == nil || model.nodes[$0].name.contains(filter!) }.map {

@@ -16,6 +16,7 @@ import Testing
         Case(line: "  %shape   y  ", command: .shape("y")),
         Case(line: "%layers model", command: .layers(model: "model", filter: nil)),
         Case(line: "%layers model res5c", command: .layers(model: "model", filter: "res5c")),
+        Case(line: "%plan model", command: .plan("model")),
         Case(line: "%compare", command: .compare(input: [55, 55, 256], filters: [64, 64, 256], stride: 2)),
         Case(
             line: "%compare 28 28 512", command: .compare(input: [28, 28, 512], filters: [128, 128, 512], stride: 2)),

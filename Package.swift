@@ -31,30 +31,34 @@ let package = Package(
             name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]),
 
+        // MARK: - The C library, terminals, atomic file writes, XDG directories: what every target shares.
+        .target(name: "Platform"),
         // MARK: - The engine: tensors, kernels, layers, the functional graph, ResNet50.
-        .target(name: "ResNetCore", dependencies: ["COpenBLAS"]),
+        .target(name: "ResNetCore", dependencies: ["Platform", "COpenBLAS"]),
         // MARK: - Files: Keras HDF5 weights, JPEG/PNG images, ImageNet labels, the weights cache.
         .target(
             name: "ResNetIO",
             dependencies: [
-                "ResNetCore", "CHDF5", "CJPEG", "CPNG",
+                "Platform", "ResNetCore", "CHDF5", "CJPEG", "CPNG",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/imagenet_class_index.json")]),
         // MARK: - The notebook: the Keras subset at the prompt, commands, lessons. Pure Swift, no readline.
-        .target(name: "Notebook", dependencies: ["ResNetCore", "ResNetIO"]),
+        .target(name: "Notebook", dependencies: ["Platform", "ResNetCore", "ResNetIO"]),
         // MARK: - The command-line program.
         .executableTarget(
             name: "reslab",
             dependencies: [
-                "ResNetCore", "ResNetIO", "Notebook", "CReadline",
+                "Platform", "ResNetCore", "ResNetIO", "Notebook", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "ResNetCoreTests", dependencies: ["ResNetCore"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "ResNetCore"]),
         .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReslabTests", dependencies: ["reslab"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,10 +6,7 @@
 // it picks a kernel from the CPU's features, sets the variable (never overriding the user's own
 // value) and only then loads the library with `dlopen`.
 internal import COpenBLAS
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Platform
 
 /// Which OpenBLAS kernel is in use, and who chose it.
 public struct BLASInfo: Sendable, CustomStringConvertible {

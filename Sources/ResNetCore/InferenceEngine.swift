@@ -4,9 +4,7 @@
 // convolution before it, and transforms the 3×3 kernels for Winograd. `predict` runs the steps in
 // order. The graph the learner sees keeps every Keras layer.
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Platform
 
 // MARK: - Steps
 

@@ -3,9 +3,7 @@
 // stem (the one that needs im2col), and Winograd's for the 3×3s (Winograd.swift). Everything else
 // is a single pass over memory.
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Platform
 
 /// Scratch memory reused across convolutions, so the im2col matrix is not reallocated per layer.
 public final class Workspace {

@@ -1,3 +1,5 @@
+import Platform
+
 /// The weights of a model, by layer name, each layer's arrays in Keras's order
 /// (conv: kernel, bias; batch norm: gamma, beta, moving_mean, moving_variance; dense: kernel, bias).
 public struct ModelWeights: Sendable {
@@ -84,7 +86,3 @@ struct SplitMix64: RandomNumberGenerator {
         return (-2 * logf(u)).squareRoot() * cosf(2 * .pi * v)
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif

@@ -3,11 +3,8 @@
 // thread for every one of ResNet50's ~150 splits, as a plain dispatch queue does, left over a
 // quarter of the splits running on one thread.)
 
+import Platform
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// A fixed set of helper threads plus the caller, running `parts` pieces of one job at a time.
 final class WorkerPool: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import Platform
 import ResNetCore
 
 // Image loading exactly like the tutorial's Keras code:
@@ -5,11 +6,6 @@ import ResNetCore
 //     img = image.load_img(path, target_size=(224, 224))   # Pillow: open, convert('RGB'), resize NEAREST
 //     x = image.img_to_array(img); x = np.expand_dims(x, 0)
 //     x = preprocess_input(x)                               # caffe mode: RGB->BGR, minus the means
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// An 8-bit RGB image: `height` rows of `width` pixels, each pixel 3 bytes R, G, B,
 /// row-major with no padding — what Pillow's `np.asarray(img.convert('RGB'))` holds.
@@ -85,28 +81,10 @@ public struct RGBImage: Sendable, Equatable {
     /// Writes `pixels` (exactly `width * height * 3` bytes) to `path`, replacing the file.
     /// The bytes go to a temporary file beside it first, so `path` never holds a partial image.
     public func writeRaw(to path: String) throws(ImageError) {
-        let temporary = path + ".partial-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .unwritable(path: path, reason: errnoText()) }
-        var failure: String?
-        pixels.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, base + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoText()
-                    return
-                }
-                offset += n
-            }
-        }
-        if close(fd) != 0 && failure == nil { failure = errnoText() }
-        if failure == nil && rename(temporary, path) != 0 { failure = errnoText() }
-        if let failure {
-            unlink(temporary)
-            throw .unwritable(path: path, reason: failure)
+        do throws(FileError) {
+            try atomicWrite(pixels, to: path)
+        } catch {
+            throw .unwritable(path: path, reason: error.reason)
         }
     }
 }
@@ -161,10 +139,10 @@ func checkImageSize(width: Int, height: Int, path: String) throws(ImageError) {
 /// The whole file at `path`, with errno turned into an `ImageError` that names the file.
 func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoDescription()) }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
+    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoDescription()) }
     if (info.st_mode & S_IFMT) == S_IFDIR {
         throw .unreadable(path: path, reason: "it is a directory, not an image file")
     }
@@ -182,7 +160,7 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw .unreadable(path: path, reason: errnoText())
+            throw .unreadable(path: path, reason: errnoDescription())
         }
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
@@ -196,13 +174,6 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
         }
     }
     return bytes
-}
-
-/// `errno` in words, e.g. "No such file or directory".
-func errnoText() -> String {
-    let code = errno
-    guard let text = strerror(code) else { return "error \(code)" }
-    return String(cString: text)
 }
 
 // MARK: - preprocess_input

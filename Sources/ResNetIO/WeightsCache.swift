@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Platform
 
 /// Where the tutorial's ResNet50 weights live on this machine, and how to check them.
 ///
@@ -21,13 +22,10 @@ public enum WeightsCache {
         directory(environment: ProcessInfo.processInfo.environment)
     }
 
-    /// The cache directory for a given environment (`XDG_CACHE_HOME`, `HOME`).
+    /// The cache directory for a given environment (`XDG_CACHE_HOME`, `HOME`); under /tmp when no home
+    /// directory is known at all.
     public static func directory(environment: [String: String]) -> String {
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            return trimmingTrailingSlashes(xdg) + "/reslab"
-        }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return trimmingTrailingSlashes(home) + "/.cache/reslab"
+        (XDG.cacheHome(environment: environment) ?? "/tmp") + "/reslab"
     }
 
     /// The full path of the cached tutorial weights (whether or not the file exists yet).
@@ -75,11 +73,5 @@ public enum WeightsCache {
             bytes.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func trimmingTrailingSlashes(_ path: String) -> String {
-        var path = Substring(path)
-        while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
-        return String(path)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Platform
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -45,93 +46,55 @@ public struct WeightsDownloader: Sendable {
         if Task.isCancelled { throw .downloadCancelled(url: url.absoluteString) }
 
         let directory = (destination as NSString).deletingLastPathComponent
-        let createdDirectories = try Self.createDirectory(directory.isEmpty ? "." : directory)
-        let name = (destination as NSString).lastPathComponent
-        let partial = (directory.isEmpty ? "" : directory + "/") + ".\(name).partial-" + Self.randomSuffix()
-
-        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            let reason = String(cString: strerror(errno))
-            Self.removeDirectories(createdDirectories)
-            throw .downloadStorage(path: partial, reason: reason)
+        let createdDirectories: [String]
+        do throws(FileError) {
+            createdDirectories = try makeDirectories(directory.isEmpty ? "." : directory)
+        } catch {
+            throw .downloadStorage(path: error.path, reason: "cannot create directory (\(error.reason))")
         }
-        var fdOpen = true
         var succeeded = false
+        // Runs last, after the temporary file is gone: `defer`s run in reverse order.
         defer {
-            if fdOpen { close(fd) }
-            if !succeeded {
-                unlink(partial)
-                Self.removeDirectories(createdDirectories)
-            }
+            if !succeeded { for directory in createdDirectories { rmdir(directory) } }
         }
 
-        let transfer = Transfer(url: url, fd: fd, partialPath: partial, progress: progress)
+        let file: AtomicFile
+        do throws(FileError) {
+            file = try AtomicFile(replacing: destination)
+        } catch {
+            throw .downloadStorage(path: error.path, reason: error.reason)
+        }
+        defer { if !succeeded { file.discard() } }
+
+        let transfer = Transfer(url: url, file: file, progress: progress)
         let outcome = await transfer.run()
         if case .failure(let error) = outcome { throw error }
         let (received, total, digest) = transfer.summary()
         progress(received, total)
 
-        if fsync(fd) != 0 {
-            throw .downloadStorage(path: partial, reason: String(cString: strerror(errno)))
-        }
-        fdOpen = false
-        if close(fd) != 0 {
-            throw .downloadStorage(path: partial, reason: String(cString: strerror(errno)))
-        }
         guard digest == expectedMD5.lowercased() else {
             throw .downloadChecksumMismatch(url: url.absoluteString, actual: digest, expected: expectedMD5.lowercased())
         }
         if Task.isCancelled { throw .downloadCancelled(url: url.absoluteString) }
-        if rename(partial, destination) != 0 {
-            throw .downloadStorage(path: destination, reason: String(cString: strerror(errno)))
+        do throws(FileError) {
+            try file.commit()
+        } catch {
+            throw .downloadStorage(path: error.path, reason: error.reason)
         }
         succeeded = true
         return destination
-    }
-
-    // MARK: - Files
-
-    /// Creates `directory` and any missing parents; returns those it created, deepest first.
-    private static func createDirectory(_ directory: String) throws(WeightsError) -> [String] {
-        var missing: [String] = []
-        var probe = directory
-        var isDirectory: ObjCBool = false
-        while !probe.isEmpty && probe != "/" && probe != "."
-            && !FileManager.default.fileExists(atPath: probe, isDirectory: &isDirectory)
-        {
-            missing.append(probe)
-            probe = (probe as NSString).deletingLastPathComponent
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            removeDirectories(missing)
-            throw .downloadStorage(path: directory, reason: "cannot create directory (\(error.localizedDescription))")
-        }
-        return missing
-    }
-
-    /// Removes directories the download created, if still empty.
-    private static func removeDirectories(_ directories: [String]) {
-        for directory in directories { rmdir(directory) }
-    }
-
-    private static func randomSuffix() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(generator.next() as UInt64, radix: 16)
     }
 }
 
 // MARK: - One transfer
 
-/// One HTTP GET streamed into an open file descriptor, hashing as it goes.
+/// One HTTP GET streamed into a file, hashing as it goes.
 ///
 /// URLSession calls the delegate methods on its own serial queue; `cancel()` may come from any
 /// thread. All mutable state is guarded by `lock`.
 private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let url: URL
-    private let fd: Int32
-    private let partialPath: String
+    private let file: AtomicFile
     private let progress: @Sendable (Int64, Int64?) -> Void
 
     private let lock = NSLock()
@@ -145,10 +108,9 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var continuation: CheckedContinuation<Result<Void, WeightsError>, Never>?
     private var lastReport: ContinuousClock.Instant?
 
-    init(url: URL, fd: Int32, partialPath: String, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+    init(url: URL, file: AtomicFile, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
         self.url = url
-        self.fd = fd
-        self.partialPath = partialPath
+        self.file = file
         self.progress = progress
     }
 
@@ -233,21 +195,11 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
             lock.unlock()
             return
         }
-        let writeError: Int32? = data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let writeError {
+        do throws(FileError) {
+            try file.write(data)
+        } catch {
             lock.unlock()
-            fail(.downloadStorage(path: partialPath, reason: String(cString: strerror(writeError))), task: dataTask)
+            fail(.downloadStorage(path: error.path, reason: error.reason), task: dataTask)
             return
         }
         md5.update(data: data)

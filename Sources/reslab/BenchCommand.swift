@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Notebook
+import Platform
 import ResNetCore
 import ResNetIO
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Notebook
+import Platform
 import ResNetCore
 import ResNetIO
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Platform
 import ResNetCore
 import ResNetIO
 
@@ -18,8 +19,8 @@ struct ImageCommand: ParsableCommand {
         let original = try readImage(path: image)
         let resized = original.resized(width: 224, height: 224)
         if let rawOut { try resized.writeRaw(to: rawOut) }
-        print(
-            "\(Terminal.bold(image)): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)")
+        let name = styled(image, .bold, enabled: Terminal.colorsStandardOutput)
+        print("\(name): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)")
         if Terminal.colorsStandardOutput { print(Self.preview(resized, columns: 56)) }
         let input = preprocessInput(resized)
         let (low, high) = (input.data.min() ?? 0, input.data.max() ?? 0)
@@ -38,9 +39,9 @@ struct ImageCommand: ParsableCommand {
                 let x = min(image.width - 1, Int(Double(column) * scale))
                 let top = image.pixel(x: x, y: min(image.height - 1, Int(Double(row * 2) * scale)))
                 let bottom = image.pixel(x: x, y: min(image.height - 1, Int(Double(row * 2 + 1) * scale)))
-                text += "\u{1B}[38;2;\(top.r);\(top.g);\(top.b)m\u{1B}[48;2;\(bottom.r);\(bottom.g);\(bottom.b)m▀"
+                text += styled("▀", .truecolor(foreground: top, background: bottom), enabled: true)
             }
-            text += "\u{1B}[0m\n"
+            text += "\n"
         }
         return text
     }

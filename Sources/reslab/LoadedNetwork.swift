@@ -1,10 +1,7 @@
 import ArgumentParser
+import Platform
 import ResNetCore
 import ResNetIO
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The options every command that runs the network shares.
 struct NetworkOptions: ParsableArguments {
@@ -55,10 +52,6 @@ struct LoadedNetwork {
         }
         return cached
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Whether something exists at `path`.

@@ -1,9 +1,6 @@
 @preconcurrency internal import CReadline  // readline's state is C globals; see `activeReader`
+@preconcurrency import Platform  // stdin, stdout, errno: C globals used on the reading thread only
 import Synchronization
-
-#if canImport(Glibc)
-    @preconcurrency import Glibc  // stdout, stderr, errno: C globals used on the reading thread only
-#endif
 
 /// GNU readline on a terminal: line editing, persistent history, Tab completion, and Ctrl-C that cancels
 /// the line being typed. The only file that talks to readline.
@@ -50,21 +47,13 @@ final class ReadlineReader: LineReader {
         Self.createDirectories(upTo: historyPath)
         let status = read_history(historyPath)
         if status != 0 && status != ENOENT {
-            warnOnce("history file \(historyPath) unusable: \(Self.describe(errorCode: status))")
+            warnOnce("history file \(historyPath) unusable: \(errnoDescription(status))")
         }
     }
 
     /// `$XDG_STATE_HOME/reslab/history`, else `~/.local/state/reslab/history`; `nil` without a home.
-    static func defaultHistoryPath() -> String? {
-        if let state = environment("XDG_STATE_HOME"), state.hasPrefix("/") {
-            return state + "/reslab/history"
-        }
-        var home = environment("HOME")
-        if home == nil || home?.isEmpty == true, let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
-            home = String(cString: directory)
-        }
-        guard let home, !home.isEmpty else { return nil }
-        return home + "/.local/state/reslab/history"
+    static func defaultHistoryPath(environment: [String: String] = XDG.processEnvironment) -> String? {
+        XDG.stateHome(environment: environment).map { $0 + "/reslab/history" }
     }
 
     // MARK: - Reading a line
@@ -178,7 +167,7 @@ final class ReadlineReader: LineReader {
             status = history_truncate_file(historyPath, Int32(clamping: historyLimit))
         }
         if status != 0 {
-            warnOnce("cannot save the history to \(historyPath): \(Self.describe(errorCode: status))")
+            warnOnce("cannot save the history to \(historyPath): \(errnoDescription(status))")
         }
     }
 
@@ -186,8 +175,7 @@ final class ReadlineReader: LineReader {
     private func warnOnce(_ message: String) {
         guard !warnedAboutHistory else { return }
         warnedAboutHistory = true
-        fputs("warning: \(message)\n", stderr)
-        fflush(stderr)
+        Terminal.writeToStandardError("warning: \(message)\n")
     }
 
     // MARK: - Ctrl-C
@@ -269,11 +257,6 @@ final class ReadlineReader: LineReader {
         return String(result)
     }
 
-    /// `text` between readline's markers for characters that take no room (an escape code in a prompt).
-    static func invisible(_ text: String) -> String {
-        "\u{01}" + text + "\u{02}"
-    }
-
     // MARK: - Set-up helpers
 
     /// The process-wide readline settings, applied once.
@@ -293,21 +276,10 @@ final class ReadlineReader: LineReader {
         rl_completion_display_matches_hook = readlineDisplayMatches
     }
 
-    /// `mkdir -p` of the directory that holds `file` (mode 0700 for the directories it makes).
+    /// `mkdir -p` of the directory that holds `file` (mode 0700 for the directories it makes, as XDG asks).
     private static func createDirectories(upTo file: String) {
-        var path = ""
-        for component in file.split(separator: "/", omittingEmptySubsequences: true).dropLast() {
-            path += "/" + component
-            _ = mkdir(path, 0o700)
-        }
-    }
-
-    private static func describe(errorCode: Int32) -> String {
-        strerror(errorCode).map { String(cString: $0) } ?? "error \(errorCode)"
-    }
-
-    private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
+        guard let slash = file.lastIndex(of: "/"), slash != file.startIndex else { return }
+        _ = try? makeDirectories(String(file[..<slash]), permissions: 0o700)
     }
 }
 

@@ -1,10 +1,7 @@
 import ArgumentParser
 import Notebook
+import Platform
 import ResNetIO
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `reslab` with no command: the notebook prompt. Type the tutorial's Keras lines, see every shape.
 struct ReplCommand: ParsableCommand {
@@ -26,7 +23,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         guard let handle = fopen(file, "r") else {
-            throw UsageError("cannot read '\(file)': \(String(cString: strerror(errno)))")
+            throw UsageError("cannot read '\(file)': \(errnoDescription())")
         }
         defer { fclose(handle) }
         try Session(reader: FileLineReader(handle)).run()
@@ -88,7 +85,7 @@ struct Session {
 
     /// Readline on a terminal, plain lines from a pipe.
     static func standardInput() -> LineReader {
-        isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 ? ReadlineReader() : PlainLineReader()
+        Terminal.isTerminal(STDIN_FILENO) && Terminal.standardOutputIsTerminal ? ReadlineReader() : PlainLineReader()
     }
 
     func run() throws {
@@ -120,13 +117,13 @@ struct Session {
             if interactive, let result = cell.result {
                 // Jupyter's way: what was printed, then the expression's value after Out[n]:.
                 if !cell.printed.isEmpty { print(cell.printed) }
-                print(promptStyle("Out[\(cell.number)]: ", code: "31") + result)
+                print(styled("Out[\(cell.number)]: ", .red, enabled: Terminal.colorsStandardOutput) + result)
             } else if !cell.output.isEmpty {
                 // After Ctrl-C the terminal shows ^C with no newline.
                 let interrupted = interactive && cell.isError && cell.output.hasSuffix("interrupted")
                 print(
                     (interrupted ? "\n" : "")
-                        + (cell.isError && notebook.color ? "\u{1B}[31m\(cell.output)\u{1B}[0m" : cell.output))
+                        + styled(cell.output, .red, enabled: cell.isError && notebook.color))
             }
             if interactive { print() }
         }
@@ -134,13 +131,9 @@ struct Session {
         if !interactive && failures > 0 { throw ExitCode(1) }
     }
 
-    private func promptStyle(_ text: String, code: String) -> String {
-        Terminal.colorsStandardOutput ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
-    }
-
+    /// A prompt in green; the reader marks its escape codes as taking no room.
     private func promptText(_ text: String) -> String {
-        Terminal.colorsStandardOutput
-            ? ReadlineReader.invisible("\u{1B}[32m") + text + ReadlineReader.invisible("\u{1B}[0m") : text
+        styled(text, .green, enabled: Terminal.colorsStandardOutput)
     }
 
     private func banner(weightsFound: Bool, cached: String) -> String {

@@ -1,11 +1,8 @@
 import ArgumentParser
 import Notebook
+import Platform
 import ResNetCore
 import ResNetIO
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `reslab`: build the tutorial's ResNet50 piece by piece, then run it on a real image.
 @main

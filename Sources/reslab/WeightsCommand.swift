@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Platform
 import ResNetIO
 
 /// `reslab weights`: get, find and check the tutorial's weight file.

@@ -1,3 +1,4 @@
+import Platform
 import Testing
 
 @testable import ResNetCore
@@ -181,7 +182,3 @@ import Testing
         #expect(message.contains("(None, 55, 55, 256)") && message.contains("(None, 55, 55, 64)"))
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif

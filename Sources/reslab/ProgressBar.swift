@@ -1,32 +1,30 @@
 import Foundation
+import Platform
 
 /// A one-line download progress bar on standard error, e.g.
 /// `[#########-----------]  48% 47.1/97.8 MB 12.3 MB/s`, redrawn in place.
 ///
 /// It draws only when enabled, by default when standard error is a terminal, so logs and pipes
 /// get no carriage returns. Safe to call from any thread, e.g. from `WeightsDownloader`'s callback.
-public final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: @unchecked Sendable {
     /// Whether anything is drawn.
-    public let isEnabled: Bool
+    let isEnabled: Bool
     /// The number of cells between the brackets.
-    public let width: Int
+    let width: Int
 
     private let lock = NSLock()
     private var start: ContinuousClock.Instant?
     private var lastDraw: ContinuousClock.Instant?
     private var drewSomething = false
 
-    /// Whether standard error is a terminal.
-    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-
     /// A bar `width` cells wide, drawn only if `isEnabled`.
-    public init(isEnabled: Bool = ProgressBar.standardErrorIsTerminal, width: Int = 30) {
+    init(isEnabled: Bool = Terminal.standardErrorIsTerminal, width: Int = 30) {
         self.isEnabled = isEnabled
         self.width = max(1, width)
     }
 
     /// Redraws the bar, at most about ten times a second (always when `received` reaches `total`).
-    public func update(received: Int64, total: Int64?) {
+    func update(received: Int64, total: Int64?) {
         guard isEnabled else { return }
         let now = ContinuousClock.now
         lock.lock()
@@ -36,26 +34,26 @@ public final class ProgressBar: @unchecked Sendable {
         let complete = total.map { received >= $0 } ?? false
         if let lastDraw, now - lastDraw < .milliseconds(100), !complete { return }
         lastDraw = now
-        let elapsed = now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (now - start).seconds
         let rate = seconds > 0.05 ? Double(received) / seconds : nil
-        Self.writeToStandardError(
-            "\r" + Self.line(received: received, total: total, bytesPerSecond: rate, width: width) + "\u{1B}[K")
+        Terminal.writeToStandardError(
+            "\r" + Self.line(received: received, total: total, bytesPerSecond: rate, width: width)
+                + Terminal.eraseToEndOfLine)
         drewSomething = true
     }
 
     /// Ends the bar's line, if one was drawn.
-    public func finish() {
+    func finish() {
         guard isEnabled else { return }
         lock.lock()
         defer { lock.unlock() }
-        if drewSomething { Self.writeToStandardError("\n") }
+        if drewSomething { Terminal.writeToStandardError("\n") }
         drewSomething = false
     }
 
     /// The bar's text: `[#####-----]  48% 47.1/97.8 MB 12.3 MB/s`; without a known total,
     /// `47.1 MB 12.3 MB/s`. Sizes are in decimal megabytes.
-    public static func line(received: Int64, total: Int64?, bytesPerSecond: Double?, width: Int = 30) -> String {
+    static func line(received: Int64, total: Int64?, bytesPerSecond: Double?, width: Int = 30) -> String {
         var text: String
         if let total, total > 0 {
             let fraction = min(1, max(0, Double(received) / Double(total)))
@@ -77,18 +75,5 @@ public final class ProgressBar: @unchecked Sendable {
     private static func megabytes(_ bytes: Int64) -> String {
         let tenths = (bytes + 50_000) / 100_000
         return "\(tenths / 10).\(tenths % 10)"
-    }
-
-    private static func writeToStandardError(_ text: String) {
-        let bytes = Array(text.utf8)
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
     }
 }

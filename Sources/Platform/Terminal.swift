@@ -1,0 +1,73 @@
+/// Terminals, standard error and colour. The one place that writes ANSI escape codes (see ``TextStyle``).
+public enum Terminal {
+    /// Whether `fileDescriptor` is a terminal.
+    public static func isTerminal(_ fileDescriptor: Int32) -> Bool { isatty(fileDescriptor) == 1 }
+
+    public static var standardOutputIsTerminal: Bool { isTerminal(STDOUT_FILENO) }
+    public static var standardErrorIsTerminal: Bool { isTerminal(STDERR_FILENO) }
+
+    /// Whether output may carry ANSI colour: it goes to a terminal, `NO_COLOR` is unset and `TERM` is
+    /// not `dumb`. `environment` needs only those two variables.
+    public static func mayColor(isTerminal: Bool, environment: [String: String]) -> Bool {
+        isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }
+
+    /// Whether standard output may carry colour (see ``mayColor(isTerminal:environment:)``).
+    public static var colorsStandardOutput: Bool {
+        mayColor(isTerminal: standardOutputIsTerminal, environment: colorEnvironment)
+    }
+
+    /// Whether standard error may carry colour (see ``mayColor(isTerminal:environment:)``).
+    public static var colorsStandardError: Bool {
+        mayColor(isTerminal: standardErrorIsTerminal, environment: colorEnvironment)
+    }
+
+    /// Writes all of `text` to standard error, unbuffered, retrying after signals. A write that fails
+    /// (a closed descriptor, a full disk) drops the rest: there is nowhere left to report it.
+    public static func writeToStandardError(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = writeFully(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Erases from the cursor to the end of the line (after `\r`, to redraw a line in place).
+    public static let eraseToEndOfLine = "\u{1B}[K"
+
+    private static var colorEnvironment: [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["NO_COLOR", "TERM"] {
+            environment[name] = getenv(name).map { String(cString: $0) }
+        }
+        return environment
+    }
+}
+
+/// How ``styled(_:_:enabled:)`` shows text on a terminal (an ANSI SGR code).
+public enum TextStyle: Sendable {
+    case bold, dim, red, green, yellow, cyan, boldRed
+    /// 24-bit colour: `foreground` for the glyph, `background` behind it (a pixel pair drawn with `▀`).
+    case truecolor(foreground: (r: UInt8, g: UInt8, b: UInt8), background: (r: UInt8, g: UInt8, b: UInt8))
+
+    /// The escape sequence that turns this style on.
+    public var escapeSequence: String {
+        switch self {
+        case .bold: return Self.sgr("1")
+        case .dim: return Self.sgr("2")
+        case .red: return Self.sgr("31")
+        case .green: return Self.sgr("32")
+        case .yellow: return Self.sgr("33")
+        case .cyan: return Self.sgr("36")
+        case .boldRed: return Self.sgr("1;31")
+        case .truecolor(let f, let b): return Self.sgr("38;2;\(f.r);\(f.g);\(f.b);48;2;\(b.r);\(b.g);\(b.b)")
+        }
+    }
+
+    /// The escape sequence that turns every style off.
+    public static let resetSequence = sgr("0")
+
+    private static func sgr(_ parameters: String) -> String { "\u{1B}[\(parameters)m" }
+}
+
+/// `text` in `style` when `enabled` (e.g. `Terminal.colorsStandardOutput`), else `text` unchanged.
+public func styled(_ text: String, _ style: TextStyle, enabled: Bool) -> String {
+    enabled ? style.escapeSequence + text + TextStyle.resetSequence : text
+}

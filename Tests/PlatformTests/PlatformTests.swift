@@ -1,0 +1,171 @@
+import Foundation
+import Platform
+import Testing
+
+@Suite struct XDGTests {
+    @Test func absoluteValuesAreUsedWithoutTrailingSlashes() {
+        let environment = ["XDG_STATE_HOME": "/x/state/", "XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u"]
+        #expect(XDG.stateHome(environment: environment) == "/x/state")
+        #expect(XDG.cacheHome(environment: environment) == "/x/cache")
+    }
+
+    @Test(arguments: [nil, "", "relative", "./state", "~/state"])
+    func unsetEmptyOrRelativeValuesFallBackToHome(value: String?) {
+        var environment = ["HOME": "/home/u/"]
+        environment["XDG_STATE_HOME"] = value
+        environment["XDG_CACHE_HOME"] = value
+        #expect(XDG.stateHome(environment: environment) == "/home/u/.local/state")
+        #expect(XDG.cacheHome(environment: environment) == "/home/u/.cache")
+    }
+
+    @Test func rootAsHomeGivesNoDoubleSlash() {
+        #expect(XDG.cacheHome(environment: ["HOME": "/"]) == "/.cache")
+    }
+
+    @Test func withoutHomeTheUserDatabaseIsAsked() {
+        let fromDatabase = getpwuid(getuid()).flatMap { $0.pointee.pw_dir }.map { String(cString: $0) }
+        guard let fromDatabase, !fromDatabase.isEmpty else { return }
+        #expect(XDG.home(environment: [:]) == fromDatabase)
+        #expect(XDG.home(environment: ["HOME": ""]) == fromDatabase)
+    }
+}
+
+@Suite struct AtomicWriteTests {
+    @Test func writesTheBytesAndLeavesNothingElse() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/out.bin"
+        try atomicWrite([1, 2, 3] as [UInt8], to: path)
+        #expect(directory.contents == ["out.bin"])
+        #expect(try bytes(at: path) == [1, 2, 3])
+        try atomicWrite("replaced".utf8, to: path)
+        #expect(try bytes(at: path) == Array("replaced".utf8))
+        #expect(directory.contents == ["out.bin"])
+    }
+
+    @Test func intoAMissingDirectoryItFailsNamingThePathAndTheReason() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/missing/out.bin"
+        let error = #expect(throws: FileError.self) { try atomicWrite([1] as [UInt8], to: path) }
+        #expect(error == FileError(action: "write", path: path, code: ENOENT))
+        #expect(error?.description == "cannot write '\(path)': No such file or directory")
+        #expect(directory.contents.isEmpty)
+    }
+
+    @Test func aFailedWriteRemovesTheTemporaryFileAndKeepsTheOldOne() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/out.bin"
+        try atomicWrite([7] as [UInt8], to: path)
+        // A directory where the file should go: everything up to the rename works, the rename fails.
+        let blocked = directory.path + "/blocked"
+        #expect(mkdir(blocked, 0o755) == 0)
+        #expect(mkdir(blocked + "/inside", 0o755) == 0)
+        let error = #expect(throws: FileError.self) { try atomicWrite([1, 2] as [UInt8], to: blocked) }
+        #expect(error?.path == blocked)
+        #expect(directory.contents == ["blocked", "out.bin"])
+        #expect(try bytes(at: path) == [7])
+    }
+
+    @Test func droppingAnUncommittedFileRemovesIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let file = try AtomicFile(replacing: directory.path + "/out.bin")
+            try file.write([1, 2, 3] as [UInt8])
+            #expect(directory.contents.count == 1)
+            #expect(directory.contents.first?.hasPrefix(".out.bin.partial-") == true)
+        }
+        #expect(directory.contents.isEmpty)
+    }
+
+    @Test func relativePathsLandInTheWorkingDirectory() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let previous = getcwd(nil, 0)!
+        defer {
+            chdir(previous)
+            free(previous)
+        }
+        #expect(chdir(directory.path) == 0)
+        try atomicWrite([5] as [UInt8], to: "plain.bin")
+        #expect(directory.contents == ["plain.bin"])
+    }
+}
+
+@Suite struct MakeDirectoriesTests {
+    @Test func createsMissingParentsAndReportsThemDeepestFirst() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let created = try makeDirectories(directory.path + "/a/b/c/", permissions: 0o700)
+        #expect(created == [directory.path + "/a/b/c", directory.path + "/a/b", directory.path + "/a"])
+        #expect(try makeDirectories(directory.path + "/a/b").isEmpty)
+    }
+
+    @Test func underAFileItFailsAndRemovesWhatItMade() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try atomicWrite([1] as [UInt8], to: directory.path + "/file")
+        #expect(throws: FileError.self) { try makeDirectories(directory.path + "/file/x") }
+        #expect(directory.contents == ["file"])
+    }
+}
+
+@Suite struct TerminalTests {
+    @Test func colourNeedsATerminalNoNOCOLORAndASmartTerm() {
+        #expect(Terminal.mayColor(isTerminal: true, environment: ["TERM": "xterm-256color"]))
+        #expect(Terminal.mayColor(isTerminal: true, environment: [:]))
+        #expect(!Terminal.mayColor(isTerminal: false, environment: ["TERM": "xterm"]))
+        #expect(!Terminal.mayColor(isTerminal: true, environment: ["NO_COLOR": ""]))
+        #expect(!Terminal.mayColor(isTerminal: true, environment: ["NO_COLOR": "1", "TERM": "xterm"]))
+        #expect(!Terminal.mayColor(isTerminal: true, environment: ["TERM": "dumb"]))
+    }
+
+    @Test func styledWrapsTextOnlyWhenEnabled() {
+        #expect(styled("x", .bold, enabled: false) == "x")
+        #expect(styled("x", .bold, enabled: true) == "\u{1B}[1mx\u{1B}[0m")
+        #expect(styled("error:", .boldRed, enabled: true) == "\u{1B}[1;31merror:\u{1B}[0m")
+        #expect(
+            styled("▀", .truecolor(foreground: (1, 2, 3), background: (4, 5, 6)), enabled: true)
+                == "\u{1B}[38;2;1;2;3;48;2;4;5;6m▀\u{1B}[0m")
+    }
+
+    @Test func aPipeIsNotATerminal() {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { for end in ends { close(end) } }
+        #expect(!Terminal.isTerminal(ends[0]))
+    }
+}
+
+@Test func durationInSeconds() {
+    #expect(Duration.milliseconds(1500).seconds == 1.5)
+    #expect(Duration.seconds(2).seconds == 2)
+    #expect(Duration.zero.seconds == 0)
+}
+
+@Test func errnoInWords() {
+    #expect(errnoDescription(ENOENT) == "No such file or directory")
+}
+
+// MARK: - Helpers
+
+/// A fresh directory under the temporary directory, removed with everything in it by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("reslab-platform-" + UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// The names in the directory, sorted, hidden ones included.
+    var contents: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+private func bytes(at path: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+}

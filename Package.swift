@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "ResNetCoreTests", dependencies: ["ResNetCore"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "ResNetCore"]),
         .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReslabTests", dependencies: ["reslab"]),
+        .testTarget(name: "ReslabTests", dependencies: ["reslab", "ResNetIO", "ResNetCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Notebook
 import Platform
 import ResNetCore
@@ -42,7 +43,10 @@ struct ClassifyCommand: ParsableCommand {
             results.append((path, try labels.decodePredictions(probabilities, top: top)[0], probabilities.data))
         }
         if json {
-            print(Self.json(results, includeProbabilities: allProbs))
+            let printed = results.map {
+                ClassifyResult(image: $0.image, top: $0.top, probabilities: allProbs ? $0.probabilities : nil)
+            }
+            print(try ClassifyResult.json(printed))
             return
         }
         for (index, result) in results.enumerated() {
@@ -52,43 +56,38 @@ struct ClassifyCommand: ParsableCommand {
         print()
         print("Predicted: " + predictedList(results.map(\.top)))
     }
-
-    // MARK: - Output
-
-    static func json(
-        _ results: [(image: String, top: [Prediction], probabilities: [Float])], includeProbabilities: Bool
-    ) -> String {
-        let items = results.map { result in
-            var fields = ["\"image\": \(jsonString(result.image))"]
-            let top = result.top.map {
-                "{\"index\": \($0.imageNetClass.index), \"wnid\": \(jsonString($0.imageNetClass.wnid)), "
-                    + "\"label\": \(jsonString($0.imageNetClass.label)), \"prob\": \($0.probability)}"
-            }
-            fields.append("\"top\": [" + top.joined(separator: ", ") + "]")
-            if includeProbabilities {
-                fields.append("\"probs\": [" + result.probabilities.map { "\($0)" }.joined(separator: ", ") + "]")
-            }
-            return "{" + fields.joined(separator: ", ") + "}"
-        }
-        return "[" + items.joined(separator: ",\n ") + "]"
-    }
 }
 
-/// A JSON string literal.
-func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: result.unicodeScalars.append(scalar)
-        }
+/// One image's result as `classify --json` prints it:
+/// `{"image": PATH, "probs": [...], "top": [{"index": 386, "label": "African_elephant", "prob": 0.39, "wnid": "n02504458"}]}`.
+struct ClassifyResult: Codable, Equatable {
+    /// One of the top classes, most probable first.
+    struct TopClass: Codable, Equatable {
+        let index: Int
+        let wnid: String
+        let label: String
+        let prob: Float
     }
-    return result + "\""
+
+    let image: String
+    let top: [TopClass]
+    /// All 1000 probabilities, with `--all-probs` only (left out of the JSON otherwise).
+    let probs: [Float]?
+
+    init(image: String, top: [Prediction], probabilities: [Float]?) {
+        self.image = image
+        self.top = top.map {
+            TopClass(
+                index: $0.imageNetClass.index, wnid: $0.imageNetClass.wnid, label: $0.imageNetClass.label,
+                prob: $0.probability)
+        }
+        probs = probabilities
+    }
+
+    /// `results` as one JSON array, keys sorted, on one line.
+    static func json(_ results: [ClassifyResult]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(results), as: UTF8.self)
+    }
 }

@@ -7,6 +7,12 @@ public struct WeightSpec: Sendable, Equatable {
     /// Whether training updates it (Keras's "Trainable params"); BN's moving statistics are not.
     public let trainable: Bool
 
+    public init(name: String, shape: [Int], trainable: Bool) {
+        self.name = name
+        self.shape = shape
+        self.trainable = trainable
+    }
+
     public var count: Int { shape.reduce(1, *) }
 }
 

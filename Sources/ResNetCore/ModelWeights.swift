@@ -11,13 +11,19 @@ public struct ModelWeights: Sendable {
     public func validate(for model: Model) throws(WeightsMismatch) {
         for (layer, specs) in model.weightedLayers {
             guard let arrays = byLayer[layer] else { throw .missingLayer(layer) }
-            guard arrays.count == specs.count else {
-                throw .wrongCount(layer: layer, expected: specs.count, found: arrays.count)
-            }
-            for (index, (spec, array)) in zip(specs, arrays).enumerated() where spec.shape != array.shape {
-                throw .wrongShape(
-                    layer: layer, index: index, weight: spec.name, expected: spec.shape, found: array.shape)
-            }
+            try Self.check(arrays, layer: layer, specs: specs)
+        }
+    }
+
+    /// Checks one layer's arrays against the weights it owns: the count first, then each shape in order.
+    /// The one place a weight's count and shape are checked; the weight-file reader reports what this
+    /// finds naming the file (`WeightsError` in ResNetIO).
+    public static func check(_ arrays: [Tensor], layer: String, specs: [WeightSpec]) throws(WeightsMismatch) {
+        guard arrays.count == specs.count else {
+            throw .wrongCount(layer: layer, expected: specs.count, found: arrays.count)
+        }
+        for (index, (spec, array)) in zip(specs, arrays).enumerated() where spec.shape != array.shape {
+            throw .wrongShape(layer: layer, index: index, weight: spec.name, expected: spec.shape, found: array.shape)
         }
     }
 

@@ -109,15 +109,15 @@ public final class KerasWeightsFile: Sendable {
         }
     }
 
-    /// `layer`'s weights, checked against the shapes the model expects (count first, then each shape).
+    /// `layer`'s weights, checked against the weights the layer owns with ResNetCore's
+    /// `ModelWeights.check` (count first, then each shape).
     /// - Throws: `.missingLayer`, `.wrongWeightCount`, `.shapeMismatch`, or a read error.
-    public func weights(forLayer layer: String, expectedShapes: [[Int]]) throws(WeightsError) -> [Tensor] {
+    public func weights(forLayer layer: String, expecting specs: [WeightSpec]) throws(WeightsError) -> [Tensor] {
         let tensors = try weights(forLayer: layer)
-        guard tensors.count == expectedShapes.count else {
-            throw .wrongWeightCount(path: path, layer: layer, found: tensors.count, expected: expectedShapes.count)
-        }
-        for (index, (tensor, expected)) in zip(tensors, expectedShapes).enumerated() where tensor.shape != expected {
-            throw .shapeMismatch(path: path, layer: layer, index: index, found: tensor.shape, expected: expected)
+        do throws(WeightsMismatch) {
+            try ModelWeights.check(tensors, layer: layer, specs: specs)
+        } catch {
+            throw WeightsError(error, path: path)
         }
         return tensors
     }

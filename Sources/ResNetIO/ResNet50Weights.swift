@@ -12,7 +12,7 @@ extension KerasWeightsFile {
         var weights = ModelWeights()
         for (layer, specs) in model.weightedLayers {
             guard contains(layer: layer) else { throw .missingLayer(path: path, layer: layer) }
-            weights.byLayer[layer] = try self.weights(forLayer: layer, expectedShapes: specs.map(\.shape))
+            weights.byLayer[layer] = try self.weights(forLayer: layer, expecting: specs)
         }
         return weights
     }

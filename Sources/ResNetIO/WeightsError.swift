@@ -23,7 +23,7 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The weight is not a numeric dataset.
     case unsupportedWeightType(path: String, layer: String, weightName: String)
 
-    // MARK: Matching the file against the model (raised by the engine)
+    // MARK: Matching the file against the model (checked by ResNetCore's `ModelWeights.check`, raised by the reader)
 
     /// The layer holds `found` weights where the model expects `expected`.
     case wrongWeightCount(path: String, layer: String, found: Int, expected: Int)
@@ -98,6 +98,18 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
             return "download failed: \(reason) (\(url)); nothing was saved"
         case .downloadStorage(let path, let reason):
             return "download failed: cannot write '\(path)': \(reason); nothing was saved"
+        }
+    }
+
+    /// What ResNetCore's weight check found, as the file reader reports it: naming the file.
+    init(_ mismatch: WeightsMismatch, path: String) {
+        switch mismatch {
+        case .missingLayer(let layer):
+            self = .missingLayer(path: path, layer: layer)
+        case .wrongCount(let layer, let expected, let found):
+            self = .wrongWeightCount(path: path, layer: layer, found: found, expected: expected)
+        case .wrongShape(let layer, let index, _, let expected, let found):
+            self = .shapeMismatch(path: path, layer: layer, index: index, found: found, expected: expected)
         }
     }
 

@@ -193,9 +193,14 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
 
     // MARK: Checking against expected shapes
 
+    static func spec(_ name: String, _ shape: [Int]) -> WeightSpec {
+        WeightSpec(name: name, shape: shape, trainable: true)
+    }
+
     @Test func expectedShapesThatMatchReturnTheWeights() throws {
         let file = try KerasWeightsFile(path: Fixtures.path("legacy_fixed.h5"))
-        let conv = try file.weights(forLayer: "conv1", expectedShapes: [[1, 1, 2, 3], [3]])
+        let conv = try file.weights(
+            forLayer: "conv1", expecting: [Self.spec("kernel", [1, 1, 2, 3]), Self.spec("bias", [3])])
         #expect(conv.count == 2)
     }
 
@@ -203,7 +208,8 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
         let path = Fixtures.path("legacy_fixed.h5")
         let file = try KerasWeightsFile(path: path)
         let error = #expect(throws: WeightsError.self) {
-            try file.weights(forLayer: "bn_conv1", expectedShapes: [[3], [3], [3]])
+            try file.weights(
+                forLayer: "bn_conv1", expecting: ["gamma", "beta", "moving_mean"].map { Self.spec($0, [3]) })
         }
         #expect(error == .wrongWeightCount(path: path, layer: "bn_conv1", found: 4, expected: 3))
         #expect(error?.description == "cannot read weights '\(path)': layer 'bn_conv1' has 4 weights, expected 3")
@@ -213,7 +219,8 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
         let path = Fixtures.path("legacy_fixed.h5")
         let file = try KerasWeightsFile(path: path)
         let error = #expect(throws: WeightsError.self) {
-            try file.weights(forLayer: "conv1", expectedShapes: [[1, 1, 2, 3], [4]])
+            try file.weights(
+                forLayer: "conv1", expecting: [Self.spec("kernel", [1, 1, 2, 3]), Self.spec("bias", [4])])
         }
         #expect(error == .shapeMismatch(path: path, layer: "conv1", index: 1, found: [3], expected: [4]))
         #expect(
@@ -225,6 +232,16 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
             .description
                 == "cannot read weights 'w.h5': layer 'res2a_branch2a' weight 0 has shape (1, 1, 64, 32), expected (1, 1, 64, 64)"
         )
+    }
+
+    @Test func theEnginesWeightCheckIsReportedNamingTheFile() {
+        #expect(WeightsError(.missingLayer("fc1000"), path: "w.h5") == .missingLayer(path: "w.h5", layer: "fc1000"))
+        #expect(
+            WeightsError(.wrongCount(layer: "bn_conv1", expected: 4, found: 3), path: "w.h5")
+                == .wrongWeightCount(path: "w.h5", layer: "bn_conv1", found: 3, expected: 4))
+        #expect(
+            WeightsError(.wrongShape(layer: "a", index: 1, weight: "bias", expected: [4], found: [3]), path: "w.h5")
+                == .shapeMismatch(path: "w.h5", layer: "a", index: 1, found: [3], expected: [4]))
     }
 
     @Test func shapesAreFormattedLikeKeras() {

@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 PYTHON ?= python3
-APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libreadline-dev
+APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libreadline-dev libssl-dev
 TEST_APT_PACKAGES := tmux
 RELEASE_BIN := .build/release/reslab
 ARGS ?=

@@ -10,8 +10,7 @@ let package = Package(
         .library(name: "ResNetIO", targets: ["ResNetIO"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // MARK: - C libraries (Debian -dev packages), one module each, touched from one Swift file each.
@@ -28,6 +27,9 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
             name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]),
 
@@ -39,8 +41,7 @@ let package = Package(
         .target(
             name: "ResNetIO",
             dependencies: [
-                "Platform", "ResNetCore", "CHDF5", "CJPEG", "CPNG",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Platform", "ResNetCore", "CHDF5", "CJPEG", "CPNG", "COpenSSL",
             ],
             resources: [.copy("Resources/imagenet_class_index.json")]),
         // MARK: - The notebook: the Keras subset at the prompt, commands, lessons. Pure Swift, no readline.

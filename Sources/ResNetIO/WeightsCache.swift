@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Platform
 
@@ -38,7 +37,7 @@ public enum WeightsCache {
                 ? .unreadableFile(path: path, reason: "permission denied") : .fileNotFound(path: path)
         }
         defer { try? handle.close() }
-        var hash = Insecure.MD5()
+        let hash = MD5()
         while true {
             let chunk: Data
             do {
@@ -47,9 +46,9 @@ public enum WeightsCache {
             } catch {
                 throw .unreadableFile(path: path, reason: "read error: \(error.localizedDescription)")
             }
-            hash.update(data: chunk)
+            hash.update(chunk)
         }
-        return hexString(hash.finalize())
+        return hash.finalize()
     }
 
     /// Checks that the file at `path` has md5 `expectedMD5` (any letter case) and returns its md5.
@@ -61,17 +60,5 @@ public enum WeightsCache {
             throw .checksumMismatch(path: path, actual: actual, expected: expectedMD5.lowercased())
         }
         return actual
-    }
-
-    /// Lowercase hex of a digest.
-    static func hexString<D: Digest>(_ digest: D) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(D.byteCount * 2)
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

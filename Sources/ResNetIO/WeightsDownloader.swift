@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Platform
 
@@ -98,7 +97,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private let progress: @Sendable (Int64, Int64?) -> Void
 
     private let lock = NSLock()
-    private var md5 = Insecure.MD5()
+    private let md5 = MD5()
     private var received: Int64 = 0
     private var total: Int64?
     private var failure: WeightsError?
@@ -149,7 +148,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     func summary() -> (received: Int64, total: Int64?, md5: String) {
         lock.lock()
         defer { lock.unlock() }
-        return (received, total, WeightsCache.hexString(md5.finalize()))
+        return (received, total, md5.finalize())
     }
 
     private func cancel() {
@@ -202,7 +201,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
             fail(.downloadStorage(path: error.path, reason: error.reason), task: dataTask)
             return
         }
-        md5.update(data: data)
+        md5.update(data)
         received += Int64(data.count)
         let now = ContinuousClock.now
         var report: (Int64, Int64?)?

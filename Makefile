@@ -4,12 +4,13 @@
 
 SWIFT ?= swift
 PYTHON ?= python3
-APT_PACKAGES := libopenblas-dev libhdf5-dev libjpeg-dev libpng-dev libreadline-dev libssl-dev
-TEST_APT_PACKAGES := tmux
+# Debian packages: packages/apt.txt, also read by .ci/run; those marked `test` are for `make test` only.
+APT_PACKAGES := $(shell awk '!/^\#/ && NF == 1 { print $$1 }' packages/apt.txt)
+TEST_APT_PACKAGES := $(shell awk '!/^\#/ && $$2 == "test" { print $$1 }' packages/apt.txt)
 RELEASE_BIN := .build/release/reslab
 ARGS ?=
 
-.PHONY: run build test lint format setup setup-apt setup-python bench clean
+.PHONY: run build test lint format setup setup-apt setup-apt-test setup-python bench clean
 
 run: setup-apt build
 	$(RELEASE_BIN) $(ARGS)
@@ -31,16 +32,22 @@ format:
 bench: build
 	$(RELEASE_BIN) bench $(ARGS)
 
-setup: setup-apt setup-python
-	@command -v tmux >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TEST_APT_PACKAGES))
+setup: setup-apt setup-apt-test setup-python
 
 # Debian packages: installed only when missing (apt-get needs root; CI and the dev machines are root).
-setup-apt:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+define install_missing_apt
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing $$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
+endef
+
+setup-apt:
+	$(call install_missing_apt,$(APT_PACKAGES))
+
+setup-apt-test:
+	$(call install_missing_apt,$(TEST_APT_PACKAGES))
 
 # PyPI packages for the oracle tests (tf-keras, onnxruntime, Pillow, h5py, pytest): installed only when missing.
 setup-python:

@@ -1,4 +1,4 @@
-import Foundation
+import Platform
 import ResNetCore
 import ResNetIO
 
@@ -83,7 +83,7 @@ extension Notebook {
             let end = clock.now + .milliseconds(Int(seconds * 1000))
             while clock.now < end {
                 if interpreter.library.shouldCancel() { throw NotebookError.interrupted }
-                Thread.sleep(forTimeInterval: 0.02)
+                usleep(20_000)
             }
             return ""
         case .lessons:

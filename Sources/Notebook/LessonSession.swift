@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 // Lessons at the prompt: `%lessons`, `%lesson N [zh|en]`, then `run`, `next`, `back`, `goto N`,
 // `again`. The learner may type anything between steps; the lesson waits where it was.
@@ -7,11 +8,9 @@ import Foundation
 public struct LessonProgress {
     public let path: String
 
-    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> LessonProgress {
-        let state =
-            environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? ".") + "/.local/state")
-        return LessonProgress(path: state + "/reslab/lessons.json")
+    /// The file in the XDG state directory; `nil` when there is no home to keep it in.
+    public static func standard(environment: [String: String] = XDG.processEnvironment) -> LessonProgress? {
+        XDG.stateHome(environment: environment).map { LessonProgress(path: $0 + "/reslab/lessons.json") }
     }
 
     /// Steps reached, by "language/lesson".
@@ -22,13 +21,11 @@ public struct LessonProgress {
         return object
     }
 
-    func save(_ steps: [String: Int]) {
-        let folder = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    /// Writes all or nothing, so a crash never leaves half a file.
+    func save(_ steps: [String: Int]) throws(FileError) {
+        try makeDirectories((path as NSString).deletingLastPathComponent, permissions: 0o700)
         guard let data = try? JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys]) else { return }
-        // Written beside and renamed, so a crash never leaves half a file.
-        let temporary = path + ".partial"
-        if FileManager.default.createFile(atPath: temporary, contents: data) { _ = rename(temporary, path) }
+        try atomicWrite(data, to: path)
     }
 }
 
@@ -123,7 +120,8 @@ extension Notebook {
         guard let lesson = openLesson, let progress else { return }
         var steps = progress.load()
         steps["\(lesson.language)/\(lesson.number)"] = lessonStep
-        progress.save(steps)
+        // Progress is a convenience: a lesson goes on when it cannot be written.
+        try? progress.save(steps)
     }
 
     /// `reslab lesson N --non-interactive`: every step's prose and cell, its output, and a check.

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 // `save NAME.ipynb` and `save NAME.md`: the session as a Jupyter notebook (nbformat 4) or as Markdown.
 
@@ -13,13 +14,10 @@ extension Notebook {
             throw NotebookError.unsupported("save writes NAME.ipynb (Jupyter) or NAME.md (Markdown)")
         }
         // Written beside the target and renamed, so a failed save never leaves half a file.
-        let temporary = path + ".partial-\(getpid())"
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+            try atomicWrite(text.utf8, to: path)
         } catch {
-            unlink(temporary)
-            throw NotebookError.unsupported("cannot write '\(path)': \(String(cString: strerror(errno)))")
+            throw NotebookError.unsupported(error.description)
         }
         return "saved \(cells.count) cells to \(path)"
     }

@@ -1,3 +1,4 @@
+import Platform
 import ResNetCore
 import ResNetIO
 
@@ -204,13 +205,12 @@ public func predictedList(_ batches: [[Prediction]]) -> String {
 
 /// A top-k table with a bar per probability; `color` adds ANSI styling.
 public func predictionTable(title: String, predictions: [Prediction], color: Bool) -> String {
-    func styled(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
     let labelWidth = max(5, predictions.map(\.imageNetClass.label.count).max() ?? 0)
     func pad(_ text: String, _ width: Int) -> String {
         text + String(repeating: " ", count: max(0, width - text.count))
     }
-    var lines = [styled(title, "1")]
-    lines.append(styled("   #  " + pad("class", labelWidth) + "  wnid       probability", "2"))
+    var lines = [styled(title, .bold, enabled: color)]
+    lines.append(styled("   #  " + pad("class", labelWidth) + "  wnid       probability", .dim, enabled: color))
     for (rank, prediction) in predictions.enumerated() {
         let p = prediction.probability
         let filled = max(0, min(20, Int((p * 20).rounded())))
@@ -222,7 +222,7 @@ public func predictionTable(title: String, predictions: [Prediction], color: Boo
         lines.append(
             "  " + String(repeating: " ", count: 2 - min(2, number.count)) + number + "  "
                 + pad(prediction.imageNetClass.label, labelWidth) + "  " + prediction.imageNetClass.wnid + "  "
-                + pad(probability, 6) + "  " + styled(bar, "36"))
+                + pad(probability, 6) + "  " + styled(bar, .cyan, enabled: color))
     }
     return lines.joined(separator: "\n")
 }

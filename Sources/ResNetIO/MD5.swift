@@ -8,9 +8,12 @@ public final class MD5 {
     private let context: OpaquePointer
 
     /// A fresh digest of no bytes.
-    public init() {
-        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_md5(), nil) == 1 else {
-            fatalError("libcrypto cannot compute MD5 (out of memory, or MD5 disabled in its configuration)")
+    /// - Throws: ``WeightsError/md5Unavailable`` when libcrypto refuses MD5 (a FIPS-only configuration).
+    public init() throws(WeightsError) {
+        guard let context = EVP_MD_CTX_new() else { throw .md5Unavailable }
+        guard EVP_DigestInit_ex(context, EVP_md5(), nil) == 1 else {
+            EVP_MD_CTX_free(context)
+            throw .md5Unavailable
         }
         self.context = context
     }
@@ -46,8 +49,8 @@ public final class MD5 {
     }
 
     /// The MD5 of `bytes` as 32 lowercase hex digits.
-    public static func hex(of bytes: some Sequence<UInt8>) -> String {
-        let md5 = MD5()
+    public static func hex(of bytes: some Sequence<UInt8>) throws(WeightsError) -> String {
+        let md5 = try MD5()
         md5.update(bytes)
         return md5.finalize()
     }

@@ -37,7 +37,7 @@ public enum WeightsCache {
                 ? .unreadableFile(path: path, reason: "permission denied") : .fileNotFound(path: path)
         }
         defer { try? handle.close() }
-        let hash = MD5()
+        let hash = try MD5()
         while true {
             let chunk: Data
             do {

@@ -65,7 +65,7 @@ public struct WeightsDownloader: Sendable {
         }
         defer { if !succeeded { file.discard() } }
 
-        let transfer = Transfer(url: url, file: file, progress: progress)
+        let transfer = try Transfer(url: url, file: file, progress: progress)
         let outcome = await transfer.run()
         if case .failure(let error) = outcome { throw error }
         let (received, total, digest) = transfer.summary()
@@ -97,7 +97,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private let progress: @Sendable (Int64, Int64?) -> Void
 
     private let lock = NSLock()
-    private let md5 = MD5()
+    private let md5: MD5
     private var received: Int64 = 0
     private var total: Int64?
     private var failure: WeightsError?
@@ -107,7 +107,8 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var continuation: CheckedContinuation<Result<Void, WeightsError>, Never>?
     private var lastReport: ContinuousClock.Instant?
 
-    init(url: URL, file: AtomicFile, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
+    init(url: URL, file: AtomicFile, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws(WeightsError) {
+        md5 = try MD5()
         self.url = url
         self.file = file
         self.progress = progress

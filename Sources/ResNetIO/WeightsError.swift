@@ -48,6 +48,8 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     case networkFailure(url: String, reason: String)
     /// A local file-system failure while downloading (cannot create the directory, disk full, …).
     case downloadStorage(path: String, reason: String)
+    /// The system's libcrypto will not compute MD5 (a FIPS-only configuration), so no file can be checked.
+    case md5Unavailable
 
     /// One line, naming the file or the URL.
     public var description: String {
@@ -98,6 +100,8 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
             return "download failed: \(reason) (\(url)); nothing was saved"
         case .downloadStorage(let path, let reason):
             return "download failed: cannot write '\(path)': \(reason); nothing was saved"
+        case .md5Unavailable:
+            return "cannot check the weight file: this system's libcrypto refuses MD5 (is it configured for FIPS only?)"
         }
     }
 

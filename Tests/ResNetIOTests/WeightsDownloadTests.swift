@@ -387,17 +387,17 @@ final class LockedBox<Value>: @unchecked Sendable {
         }
     }
 
-    @Test func md5KnownAnswers() {
+    @Test func md5KnownAnswers() throws {
         // RFC 1321's test suite.
-        #expect(MD5.hex(of: [UInt8]()) == "d41d8cd98f00b204e9800998ecf8427e")
-        #expect(MD5.hex(of: "abc".utf8) == "900150983cd24fb0d6963f7d28e17f72")
-        #expect(MD5.hex(of: "message digest".utf8) == "f96b697d7cb7938d525a2f31aaf161d0")
-        let pieces = MD5()
+        #expect(try MD5.hex(of: [UInt8]()) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(try MD5.hex(of: "abc".utf8) == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(try MD5.hex(of: "message digest".utf8) == "f96b697d7cb7938d525a2f31aaf161d0")
+        let pieces = try MD5()
         pieces.update("message ".utf8)
         pieces.update(Data("digest".utf8))
         #expect(pieces.finalize() == "f96b697d7cb7938d525a2f31aaf161d0")
         #expect(pieces.finalize() == "d41d8cd98f00b204e9800998ecf8427e")  // starts again after finalize
-        #expect(MD5.hex(of: Self.payload) == Self.payloadMD5)
+        #expect(try MD5.hex(of: Self.payload) == Self.payloadMD5)
     }
 
     @Test func md5OfALargerFileMatchesAnIndependentDigest() throws {

@@ -1,16 +1,54 @@
 import ResNetCore
 
+/// A function the learner wrote with `def`: its definition and its defaults, evaluated when the
+/// `def` ran (as Python does).
+public final class UserFunction {
+    let definition: FunctionDefinition
+    let defaults: [String: Value]
+    var name: String { definition.name }
+
+    init(definition: FunctionDefinition, defaults: [String: Value]) {
+        self.definition = definition
+        self.defaults = defaults
+    }
+}
+
+/// How a statement ended: on to the next, or leaving a function or a loop early.
+enum Flow {
+    case next
+    case returned(Value)
+    case breakLoop
+    case continueLoop
+}
+
+/// An error and the line of the statement that raised it.
+struct StatementError: Error, CustomStringConvertible {
+    let line: Int
+    let underlying: any Error
+    var description: String { "\(underlying)" }
+}
+
 /// Evaluates parsed cells against the session's variables.
 final class Interpreter {
+    /// The session's (global) variables.
     var variables: [String: Value] = [:]
+    /// The local variables of the user functions being run, innermost last.
+    private var frames: [[String: Value]] = []
     /// The built-in names and members, and the Keras state they act on.
     let library = Library()
+    /// Calls deeper than this are refused: a function that calls itself forever stops with a message.
+    static let maximumCallDepth = 100
 
-    /// A variable, else a built-in name.
+    /// A local variable, else a session variable, else a built-in name.
     func lookup(_ name: String) throws -> Value {
-        if let value = variables[name] ?? library.globals[name] { return value }
-        throw NotebookError.unknownName(
-            name, suggestions: closest(to: name, among: Array(variables.keys) + Array(library.globals.keys)))
+        if let value = frames.last?[name] ?? variables[name] ?? library.globals[name] { return value }
+        let known = Array(frames.last?.keys ?? [:].keys) + Array(variables.keys) + Array(library.globals.keys)
+        throw NotebookError.unknownName(name, suggestions: closest(to: name, among: known))
+    }
+
+    /// Gives `name` a value in the innermost scope: the function's, or the session's.
+    private func assign(_ name: String, _ value: Value) {
+        if frames.isEmpty { variables[name] = value } else { frames[frames.count - 1][name] = value }
     }
 
     /// `owner.name`, from the owner's member table.
@@ -27,23 +65,166 @@ final class Interpreter {
         library.graph = LayerGraph()
     }
 
+    /// Runs one simple statement at the top level; returns its value and the names it assigned, so
+    /// the prompt can echo what each line made.
     func execute(_ statement: Statement) throws -> (value: Value?, assigned: [String]) {
         switch statement {
-        case .importStatement:
-            return (nil, [])
         case .expression(let expression):
             return (try evaluate(expression), [])
         case .assignment(let targets, let expression):
             let value = try evaluate(expression)
-            if targets.count == 1 {
-                variables[targets[0]] = value
-            } else {
-                guard case .tuple(let items) = value.unpackable, items.count == targets.count else {
-                    throw NotebookError.typeMismatch("cannot unpack \(value.typeName) into \(targets.count) names")
-                }
-                for (name, item) in zip(targets, items) { variables[name] = item }
-            }
+            try assign(targets, value)
             return (value, targets)
+        default:
+            try expectNextFlow(try run([Located(statement: statement, line: 1)]))
+            return (nil, [])
+        }
+    }
+
+    /// Runs statements at the top level; `return`, `break` and `continue` cannot leave it.
+    func runTopLevel(_ statements: [Located]) throws {
+        try expectNextFlow(try run(statements))
+    }
+
+    private func expectNextFlow(_ flow: Flow) throws {
+        switch flow {
+        case .next: return
+        case .returned: throw NotebookError.typeMismatch("'return' outside a function")
+        case .breakLoop, .continueLoop: throw NotebookError.typeMismatch("'break' or 'continue' outside a loop")
+        }
+    }
+
+    /// Runs statements in order until one leaves early. Errors carry the line of their statement.
+    func run(_ statements: [Located]) throws -> Flow {
+        for located in statements {
+            let flow: Flow
+            do {
+                flow = try run(located.statement)
+            } catch let error as StatementError {
+                throw error
+            } catch {
+                throw StatementError(line: located.line, underlying: error)
+            }
+            if case .next = flow { continue }
+            return flow
+        }
+        return .next
+    }
+
+    private func run(_ statement: Statement) throws -> Flow {
+        switch statement {
+        case .expression(let expression):
+            _ = try evaluate(expression)
+        case .assignment(let targets, let expression):
+            try assign(targets, try evaluate(expression))
+        case .importStatement, .pass:
+            break
+        case .returnStatement(let expression):
+            guard !frames.isEmpty else { throw NotebookError.typeMismatch("'return' outside a function") }
+            return .returned(try expression.map(evaluate) ?? .none)
+        case .breakStatement:
+            return .breakLoop
+        case .continueStatement:
+            return .continueLoop
+        case .delete(let names):
+            for name in names { try delete(name) }
+        case .functionDefinition(let definition):
+            try define(definition)
+        case .ifStatement(let branches, let orElse):
+            for branch in branches where try evaluate(branch.condition).isTruthy {
+                return try run(branch.body)
+            }
+            return try run(orElse)
+        case .forStatement(let targets, let iterable, let body):
+            for item in try items(of: try evaluate(iterable)) {
+                if library.shouldCancel() { throw NotebookError.interrupted }
+                try assign(targets, item)
+                switch try run(body) {
+                case .next, .continueLoop: continue
+                case .breakLoop: return .next
+                case .returned(let value): return .returned(value)
+                }
+            }
+        }
+        return .next
+    }
+
+    /// `x = v`, or `a, b, c = v` unpacking a tuple or list.
+    private func assign(_ targets: [String], _ value: Value) throws {
+        if targets.count == 1 {
+            assign(targets[0], value)
+            return
+        }
+        guard case .tuple(let items) = value.unpackable, items.count == targets.count else {
+            throw NotebookError.typeMismatch("cannot unpack \(value.typeName) into \(targets.count) names")
+        }
+        for (name, item) in zip(targets, items) { assign(name, item) }
+    }
+
+    /// What a `for` loop goes through: a list's or tuple's items, a string's characters.
+    private func items(of value: Value) throws -> [Value] {
+        switch value {
+        case .list(let items), .tuple(let items): return items
+        case .string(let text): return text.map { .string(String($0)) }
+        default:
+            throw NotebookError.typeMismatch(
+                "a for loop goes through a list, a tuple, a string or range(…), not \(value.typeName)")
+        }
+    }
+
+    /// `def`: the function becomes a variable; replacing a built-in says so, and how to get it back.
+    private func define(_ definition: FunctionDefinition) throws {
+        var defaults = [String: Value]()
+        for parameter in definition.parameters {
+            if let expression = parameter.defaultValue { defaults[parameter.name] = try evaluate(expression) }
+        }
+        assign(definition.name, .userFunction(UserFunction(definition: definition, defaults: defaults)))
+        guard frames.isEmpty, library.globals[definition.name] != nil else { return }
+        let checkable = ["identity_block", "conv_block", "ResNet50"].contains(definition.name)
+        library.printed.append(
+            "(your \(definition.name) replaces the built-in for this session; del \(definition.name) brings the tutorial's back"
+                + (checkable ? "; %check \(definition.name) compares them)" : ")"))
+    }
+
+    /// `del name`: a learner's function that hid a built-in gives way to it again.
+    private func delete(_ name: String) throws {
+        if frames.isEmpty {
+            guard variables.removeValue(forKey: name) != nil else {
+                throw NotebookError.unknownName(name, suggestions: [])
+            }
+            if library.globals[name] != nil { library.printed.append("(\(name) is the tutorial's built-in again)") }
+        } else {
+            guard frames[frames.count - 1].removeValue(forKey: name) != nil else {
+                throw NotebookError.unknownName(name, suggestions: [])
+            }
+        }
+    }
+
+    /// Calls a learner's function: its arguments bound as Python binds them, its body in a scope of its own.
+    private func call(_ function: UserFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+        guard frames.count < Self.maximumCallDepth else {
+            throw NotebookError.typeMismatch(
+                "\(function.name) called itself (or another function) more than \(Self.maximumCallDepth) levels deep: "
+                    + "is there a call that never stops?")
+        }
+        let parameters = function.definition.parameters.map(\.name)
+        let required = function.definition.parameters.prefix { $0.defaultValue == nil }.count
+        var arguments = try bind(
+            name: function.name, parameters: parameters, required: required, positional, keywords
+        ).values
+        for (name, value) in function.defaults where arguments[name] == nil { arguments[name] = value }
+        frames.append(arguments)
+        defer { frames.removeLast() }
+        do {
+            switch try run(function.definition.body) {
+            case .returned(let value): return value
+            case .next: return .none
+            case .breakLoop, .continueLoop: throw NotebookError.typeMismatch("'break' or 'continue' outside a loop")
+            }
+        } catch let error as StatementError {
+            // A function that calls itself says where once, not once a call.
+            if case NotebookError.inFunction(function.name, _, _) = error.underlying { throw error.underlying }
+            throw NotebookError.inFunction(function.name, line: error.line, message: "\(error.underlying)")
         }
     }
 
@@ -63,6 +244,14 @@ final class Interpreter {
             }
         case .binary(let op, let left, let right):
             return try binary(op, try evaluate(left), try evaluate(right))
+        case .comparison(let op, let left, let right):
+            return .bool(try compare(op, try evaluate(left), try evaluate(right)))
+        case .logical(let op, let left, let right):
+            // Python's `and`/`or` give one of their operands, and skip the right one when they can.
+            let first = try evaluate(left)
+            return first.isTruthy == (op == "or") ? first : try evaluate(right)
+        case .not(let inner):
+            return .bool(!(try evaluate(inner)).isTruthy)
         case .attribute(let owner, let name):
             return try attribute(name, of: try evaluate(owner))
         case .subscripted(let owner, let index):
@@ -75,8 +264,42 @@ final class Interpreter {
         }
     }
 
+    /// Python's comparisons: numbers with numbers, strings with strings, `==` on anything, `in` on
+    /// lists, tuples and strings, `is` on `None` and the same object.
+    private func compare(_ op: String, _ a: Value, _ b: Value) throws -> Bool {
+        switch op {
+        case "==": return a.equals(b)
+        case "!=": return !a.equals(b)
+        case "is": return a.isIdentical(to: b)
+        case "is not": return !a.isIdentical(to: b)
+        case "in", "not in":
+            let found: Bool
+            switch (a, b) {
+            case (.string(let part), .string(let whole)): found = whole.contains(part)
+            case (_, .list(let items)), (_, .tuple(let items)): found = items.contains { a.equals($0) }
+            default: throw NotebookError.typeMismatch("'in' looks in a list, a tuple or a string, not in \(b.typeName)")
+            }
+            return op == "in" ? found : !found
+        default:
+            let order: Bool
+            switch (a, b) {
+            case (.string(let x), .string(let y)):
+                order = op == "<" ? x < y : op == "<=" ? x <= y : op == ">" ? x > y : x >= y
+            default:
+                guard let x = a.asNumber, let y = b.asNumber else {
+                    throw NotebookError.typeMismatch(
+                        "'\(op)' compares numbers or strings, not \(a.typeName) and \(b.typeName)")
+                }
+                order = op == "<" ? x < y : op == "<=" ? x <= y : op == ">" ? x > y : x >= y
+            }
+            return order
+        }
+    }
+
     private func binary(_ op: String, _ a: Value, _ b: Value) throws -> Value {
-        if op == "/", a.asDouble != nil, b.asDouble == 0 { throw NotebookError.typeMismatch("division by zero") }
+        if ["/", "//", "%"].contains(op), a.asDouble != nil, b.asDouble == 0 {
+            throw NotebookError.typeMismatch("division by zero")
+        }
         switch (op, a, b) {
         case ("+", .string(let x), .string(let y)): return .string(x + y)
         case ("+", .list(let x), .list(let y)): return .list(x + y)
@@ -93,6 +316,13 @@ final class Interpreter {
                 let (r, o) = x.multipliedReportingOverflow(by: y)
                 if !o { return .integer(r) }
             case "/": return .float(Double(x) / Double(y))
+            // Python rounds // down and gives % the sign of the divisor.
+            case "//" where !(x == .min && y == -1):
+                let quotient = x / y
+                return .integer(quotient - ((x % y != 0 && (x < 0) != (y < 0)) ? 1 : 0))
+            case "%" where !(x == .min && y == -1):
+                let remainder = x % y
+                return .integer(remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder)
             default: break
             }
             throw NotebookError.typeMismatch("integer overflow in \(x) \(op) \(y)")
@@ -103,6 +333,8 @@ final class Interpreter {
             case "+": return .float(x + y)
             case "-": return .float(x - y)
             case "*": return .float(x * y)
+            case "//": return .float((x / y).rounded(.down))
+            case "%": return .float(x - y * (x / y).rounded(.down))
             default: return .float(x / y)
             }
         case ("+", .string, _), ("+", _, .string):
@@ -161,7 +393,12 @@ final class Interpreter {
     func call(_ function: Value, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
         switch function {
         case .function(let builtin):
-            return try builtin.body(bind(builtin, positional, keywords))
+            return try builtin.body(
+                bind(
+                    name: builtin.name, parameters: builtin.parameters, required: builtin.required, positional,
+                    keywords))
+        case .userFunction(let function):
+            return try call(function, positional, keywords)
         case .layer(let layer):
             guard keywords.isEmpty, positional.count == 1 else {
                 throw NotebookError.wrongArgument(
@@ -181,11 +418,15 @@ final class Interpreter {
         }
     }
 
-    func bind(_ builtin: Builtin, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Arguments {
+    /// Binds a call's arguments to parameter names, as Python does; a trailing `*name` takes the rest.
+    func bind(
+        name function: String, parameters: [String], required: Int, _ positional: [Value],
+        _ keywords: [(String, Value)]
+    ) throws -> Arguments {
         var values = [String: Value]()
         var rest = [Value]()
-        let variadic = builtin.parameters.last?.hasPrefix("*") == true
-        let named = variadic ? Array(builtin.parameters.dropLast()) : builtin.parameters
+        let variadic = parameters.last?.hasPrefix("*") == true
+        let named = variadic ? Array(parameters.dropLast()) : parameters
         for (index, value) in positional.enumerated() {
             if index < named.count {
                 values[named[index]] = value
@@ -193,7 +434,7 @@ final class Interpreter {
                 rest.append(value)
             } else {
                 throw NotebookError.wrongArgument(
-                    function: builtin.name,
+                    function: function,
                     message:
                         "takes at most \(named.count) positional argument\(named.count == 1 ? "" : "s") (\(named.joined(separator: ", "))), got \(positional.count)"
                 )
@@ -203,24 +444,71 @@ final class Interpreter {
             guard named.contains(name) else {
                 let hint = closest(to: name, among: named)
                 throw NotebookError.wrongArgument(
-                    function: builtin.name,
+                    function: function,
                     message: "unexpected keyword argument '\(name)'"
                         + (hint.isEmpty ? "" : " (did you mean \(hint[0])?)")
                         + "; its parameters are " + named.joined(separator: ", "))
             }
             guard values[name] == nil else {
-                throw NotebookError.wrongArgument(function: builtin.name, message: "got two values for '\(name)'")
+                throw NotebookError.wrongArgument(function: function, message: "got two values for '\(name)'")
             }
             values[name] = value
         }
-        for name in named.prefix(builtin.required) where values[name] == nil {
-            throw NotebookError.wrongArgument(function: builtin.name, message: "missing argument '\(name)'")
+        for name in named.prefix(required) where values[name] == nil {
+            throw NotebookError.wrongArgument(function: function, message: "missing argument '\(name)'")
         }
-        return Arguments(function: builtin.name, values: values, rest: rest)
+        return Arguments(function: function, values: values, rest: rest)
     }
 }
 
 extension Value {
+    /// Python's truth: `None`, `False`, zero, empty strings and collections are false.
+    var isTruthy: Bool {
+        switch self {
+        case .none: return false
+        case .bool(let b): return b
+        case .integer(let i): return i != 0
+        case .float(let f): return f != 0
+        case .string(let s): return !s.isEmpty
+        case .tuple(let items), .list(let items): return !items.isEmpty
+        default: return true
+        }
+    }
+
+    /// A number, with `True` and `False` as 1 and 0 (Python's bool is an int).
+    var asNumber: Double? {
+        if case .bool(let b) = self { return b ? 1 : 0 }
+        return asDouble
+    }
+
+    /// Python's `==`: numbers by value, strings and collections by content, Keras objects by identity.
+    func equals(_ other: Value) -> Bool {
+        switch (self, other) {
+        case (.none, .none): return true
+        case (.string(let a), .string(let b)): return a == b
+        case (.tuple(let a), .tuple(let b)), (.list(let a), .list(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
+        default:
+            if let a = asNumber, let b = other.asNumber { return a == b }
+            return isIdentical(to: other)
+        }
+    }
+
+    /// Python's `is`: the same object (`None` is `None`; equal small values count as the same).
+    func isIdentical(to other: Value) -> Bool {
+        switch (self, other) {
+        case (.none, .none): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.integer(let a), .integer(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.tensor(let a), .tensor(let b)): return a.graph === b.graph && a.node == b.node
+        case (.model(let a), .model(let b)): return a === b
+        case (.userFunction(let a), .userFunction(let b)): return a === b
+        case (.module(let a), .module(let b)): return a == b
+        default: return false
+        }
+    }
+
     var asDouble: Double? {
         switch self {
         case .integer(let i): return Double(i)

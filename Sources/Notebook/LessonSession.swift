@@ -97,9 +97,14 @@ extension Notebook {
         let step = lesson.steps[lessonStep]
         let cell = run(step.cell, shouldCancel: interpreter.library.shouldCancel)
         guard let verdict = check(cell, against: step.expected) else { return cell }
-        return Cell(
-            number: cell.number, source: cell.source, printed: cell.output + "\n" + verdict, result: nil,
-            isError: cell.isError)
+        // The verdict follows what the cell showed; a failed cell stays failed.
+        var checked = Cell(number: cell.number, source: cell.source, printed: cell.output + "\n" + verdict)
+        if cell.isError {
+            checked = Cell(
+                number: cell.number, source: cell.source, printed: cell.printed, error: cell.error! + "\n" + verdict,
+                errorLine: cell.errorLine)
+        }
+        return checked
     }
 
     /// `nil` when the cell did what the lesson expects, else what differs.

@@ -99,8 +99,8 @@ extension Library {
                     self.printed.append(handle.model.summary())
                     return .none
                 },
-                .method("load_weights", ["filepath"], required: 1) { handle, a in
-                    try handle.loadWeights(.file(try a.string("filepath")))
+                .method("load_weights", ["filepath"], required: 1) { [unowned self] handle, a in
+                    try self.loadWeights(handle, from: try a.string("filepath"))
                     return .none
                 },
                 .method("predict", ["x"], required: 1) { [unowned self] handle, a in
@@ -181,6 +181,29 @@ extension Library {
                 ]),
             "K": MemberTable(ownerName: "K", members: []),
         ]
+    }
+
+    /// `model.load_weights(path)`. The tutorial's file, named as the tutorial names it, is also found in
+    /// reslab's cache; where it is nowhere, the model stays without weights (or, when the session has a
+    /// fallback seed, gets random ones) and a note says what to do, so that the tutorial's code goes on.
+    private func loadWeights(_ handle: ModelHandle, from path: String) throws {
+        let isTutorialFile = (path as NSString).lastPathComponent == WeightsCache.fileName
+        guard isTutorialFile, !FileManager.default.fileExists(atPath: path) else {
+            return try handle.loadWeights(.file(path))
+        }
+        if let cached = cachedWeights {
+            printed.append("(\(path) is not in this folder: using the verified copy in reslab's cache, \(cached))")
+            return try handle.loadWeights(.cachedTutorialFile(cached))
+        }
+        if let seed = randomWeightsFallbackSeed {
+            printed.append(
+                "(\(path) is not here: this run gives the model seeded RANDOM weights, seed \(seed); every prediction says so)"
+            )
+            return try handle.loadWeights(.random(seed: seed))
+        }
+        printed.append(
+            "(\(path) is neither in this folder nor in reslab's cache: `reslab weights download` in a shell fetches it; "
+                + "meanwhile %random_weights model gives seeded random weights)")
     }
 
     /// `layers.add([x, shortcut])`, also reachable as `add` after `from keras.layers import add`.
@@ -326,9 +349,35 @@ extension Library {
             case let other: throw NotebookError.typeMismatch("\(other.typeName) has no len()")
             }
         }
+        define("range", ["start", "stop", "step"], required: 1) { a in
+            var (start, stop) = (0, try a.int("start"))
+            if a.optional("stop") != nil { (start, stop) = (stop, try a.int("stop")) }
+            let step = try a.int("step", default: 1)
+            guard step != 0 else { throw a.wrong("step must not be zero") }
+            let count = step > 0 ? (stop - start + step - 1) / step : (start - stop - step - 1) / -step
+            guard count <= 1_000_000 else { throw a.wrong("reslab's range stops at a million numbers") }
+            return .list(stride(from: start, to: stop, by: step).map(Value.integer))
+        }
+        define("int", ["x"], required: 1) { a in
+            switch try a.value("x") {
+            case .integer(let i): return .integer(i)
+            case .bool(let b): return .integer(b ? 1 : 0)
+            case .float(let f) where f.isFinite && abs(f) < 9e18: return .integer(Int(f))
+            case .string(let s) where Int(s.trimmingWhitespace()) != nil: return .integer(Int(s.trimmingWhitespace())!)
+            case let other: throw Convert.wrong(other, "a number or a string of digits", a.function, "x")
+            }
+        }
+        define("float", ["x"], required: 1) { a in
+            let value = try a.value("x")
+            if let number = value.asNumber { return .float(number) }
+            if case .string(let s) = value, let number = Double(s.trimmingWhitespace()) { return .float(number) }
+            throw Convert.wrong(value, "a number or a string of digits", a.function, "x")
+        }
         names["None"] = Value.none
         names["True"] = .bool(true)
         names["False"] = .bool(false)
+        // The tutorial's main part runs under `if __name__ == '__main__':`.
+        names["__name__"] = .string("__main__")
 
         // MARK: Modules and the prediction helpers
         for module in ["layers", "image", "np", "K"] { names[module] = .module(module) }

@@ -1,19 +1,26 @@
 import ResNetCore
 import ResNetIO
 
-/// One executed cell: what was typed, what it printed, its value, and whether it failed.
+/// One executed cell: what was typed, what it printed, its value or its error.
 public struct Cell: Sendable {
     /// Jupyter's execution count: `In [3]:`.
     public let number: Int
     public let source: String
-    /// The text shown under the cell before its value: `print` output, an assignment's echo, an error.
+    /// The text shown under the cell before its value or error: `print` output, an assignment's echo.
     public let printed: String
     /// The value of a bare expression: Jupyter shows it as `Out[n]:`.
-    public let result: String?
-    public let isError: Bool
+    public var result: String? = nil
+    /// What went wrong, in one message (shown after `error: `).
+    public var error: String? = nil
+    /// The line of the cell (1-based) where its error is, when known.
+    public var errorLine: Int? = nil
+
+    public var isError: Bool { error != nil }
 
     /// Everything shown under the cell, without colour.
-    public var output: String { [printed, result ?? ""].filter { !$0.isEmpty }.joined(separator: "\n") }
+    public var output: String {
+        [printed, result ?? "", error.map { "error: " + $0 } ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
+    }
 }
 
 /// What running a line shows: printed text, then (for a bare expression) its value.
@@ -66,43 +73,48 @@ public final class Notebook {
     /// nor saved. `run` runs the lesson's cell as a cell of its own.
     ///
     /// - Parameter shouldCancel: polled during long work (a forward pass, `%sleep`); `true` stops it.
+    /// - Parameter firstLine: the line `source` starts on in its file, so that errors name the file's lines.
     @discardableResult
-    public func run(_ source: String, shouldCancel: @escaping () -> Bool = { false }) -> Cell {
+    public func run(_ source: String, firstLine: Int = 1, shouldCancel: @escaping () -> Bool = { false }) -> Cell {
         interpreter.library.shouldCancel = shouldCancel
         let trimmed = source.trimmingWhitespace()
         if case .lessonStep(let move)? = try? Command.parse(trimmed), openLesson != nil {
             if move == .run { return runLessonCell() }
             do {
-                return Cell(
-                    number: nextNumber, source: source, printed: try moveInLesson(move), result: nil, isError: false)
+                return Cell(number: nextNumber, source: source, printed: try moveInLesson(move))
             } catch {
-                return Cell(number: nextNumber, source: source, printed: "error: \(error)", result: nil, isError: true)
+                return Cell(number: nextNumber, source: source, printed: "", error: "\(error)")
             }
         }
         interpreter.library.printed = []
         let cell: Cell
         do {
-            let shown = try execute(trimmed)
+            let shown = try execute(trimmed, firstLine: firstLine)
             cell = Cell(
                 number: nextNumber, source: source, printed: shown.printed.joined(separator: "\n"),
-                result: shown.result, isError: false)
+                result: shown.result)
         } catch {
             cell = Cell(
-                number: nextNumber, source: source,
-                printed: (interpreter.library.printed + ["error: \(error)"]).joined(separator: "\n"), result: nil,
-                isError: true)
+                number: nextNumber, source: source, printed: interpreter.library.printed.joined(separator: "\n"),
+                error: "\(error)",
+                errorLine: (error as? StatementError)?.line ?? (error as? SyntaxError)?.line ?? firstLine)
         }
         if !trimmed.isEmpty { cells.append(cell) }
         return cell
     }
 
     /// Runs a command or a line of Python and returns what it shows.
-    func execute(_ source: String) throws -> Shown {
+    func execute(_ source: String, firstLine: Int = 1) throws -> Shown {
         guard !source.isEmpty else { return Shown() }
         if let command = try Command.parse(source), !isPythonName(command) {
             return Shown(printed: [try execute(command)].filter { !$0.isEmpty })
         }
-        let statement = try Parser.statement(source)
+        let statements = try Parser.cell(source, firstLine: firstLine)
+        // A block runs as Python runs it, showing only what it prints; a single line shows what it made.
+        guard statements.count == 1, let statement = statements.first?.statement, statement.isSimple else {
+            try interpreter.runTopLevel(statements)
+            return Shown(printed: interpreter.library.printed)
+        }
         let (value, assigned) = try interpreter.execute(statement)
         var shown = Shown(printed: interpreter.library.printed)
         guard let value else { return shown }
@@ -133,6 +145,12 @@ public final class Notebook {
             case .goto: nil
             }
         return word.map { interpreter.variables[$0] != nil } ?? false
+    }
+
+    /// The cells of a file or a paste: one per top-level statement (see ``SourceText/cells(_:)``), and a
+    /// note when something had to be said about the text as a whole.
+    public func cells(of text: String) -> (cells: [CellSource], note: String?) {
+        (SourceText.cells(text), nil)
     }
 
     // MARK: Completion

@@ -13,6 +13,8 @@ public enum NotebookError: Error, CustomStringConvertible {
     case noWeights(model: String)
     case unknownCommand(String, suggestions: [String])
     case interrupted
+    /// An error inside a learner's function, at a line of it.
+    case inFunction(String, line: Int, message: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum NotebookError: Error, CustomStringConvertible {
                 + "; type help for the list"
         case .interrupted:
             return "interrupted"
+        case .inFunction(let name, let line, let message):
+            return "in \(name), line \(line): \(message)"
         }
     }
 }

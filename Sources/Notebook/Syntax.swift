@@ -1,14 +1,25 @@
-// The part of Python the tutorial's Keras lines use: assignments, calls with positional and
-// keyword arguments, tuples, lists, strings, numbers, attributes and `+ - * /`. Parsed into a
-// small tree; anything else is a one-line error that says what is supported.
+// The part of Python the tutorial's code uses: assignments, calls with positional and keyword
+// arguments, tuples, lists, strings, numbers, attributes, arithmetic, comparisons and `and`/`or`/
+// `not`, and the blocks `def`/`return`, `if`/`elif`/`else` and `for` (see `Blocks.swift`). Parsed
+// into a small tree; anything else is a one-line error that says what is supported.
 
 /// A line that is not in the supported subset of Python.
 public struct SyntaxError: Error, Equatable, CustomStringConvertible {
     public let message: String
     /// Column (0-based) where the problem was found, when known.
     public let column: Int?
+    /// Line (1-based) in a cell of several lines, when known.
+    public var line: Int? = nil
+
+    public init(message: String, column: Int?, line: Int? = nil) {
+        self.message = message
+        self.column = column
+        self.line = line
+    }
+
     public var description: String {
-        "syntax error" + (column.map { " at column \($0 + 1)" } ?? "") + ": " + message
+        let place = [line.map { "line \($0)" }, column.map { "column \($0 + 1)" }].compactMap { $0 }
+        return "syntax error" + (place.isEmpty ? "" : " at " + place.joined(separator: ", ")) + ": " + message
     }
 }
 
@@ -19,7 +30,7 @@ enum Token: Equatable {
     case integer(Int)
     case float(Double)
     case string(String)
-    case symbol(String)  // ( ) [ ] , = + - * / . : %
+    case symbol(String)  // ( ) [ ] , = + - * / // % . : == != < <= > >=
     case end
 }
 
@@ -75,6 +86,23 @@ struct Lexer {
                     }
                     result.append((.integer(value), start))
                 }
+            } else if c == "'" || c == "\"", i + 2 < characters.count, characters[i + 1] == c, characters[i + 2] == c {
+                // A docstring: everything up to the same three quotes, newlines included.
+                let start = i
+                i += 3
+                var text = String.UnicodeScalarView()
+                while i < characters.count
+                    && !(characters[i] == c && i + 2 < characters.count && characters[i + 1] == c
+                        && characters[i + 2] == c)
+                {
+                    text.append(characters[i])
+                    i += 1
+                }
+                guard i < characters.count else {
+                    throw SyntaxError(message: "the string is not closed: add \(c)\(c)\(c)", column: start)
+                }
+                i += 3
+                result.append((.string(String(text)), start))
             } else if c == "'" || c == "\"" {
                 let start = i
                 i += 1
@@ -103,7 +131,15 @@ struct Lexer {
                 }
                 guard closed else { throw SyntaxError(message: "the string is not closed: add \(c)", column: start) }
                 result.append((.string(String(text)), start))
-            } else if "()[],=+-*/.:%{}".unicodeScalars.contains(c) {
+            } else if i + 1 < characters.count,
+                let pair = ["==", "!=", "<=", ">=", "//", "**"].first(where: {
+                    $0.unicodeScalars.elementsEqual([c, characters[i + 1]])
+                })
+            {
+                if pair == "**" { throw SyntaxError(message: "'**' is not supported", column: i) }
+                result.append((.symbol(pair), i))
+                i += 2
+            } else if "()[],=+-*/.:%{}<>".unicodeScalars.contains(c) {
                 if c == "{" || c == "}" {
                     throw SyntaxError(message: "dictionaries and sets are not supported", column: i)
                 }
@@ -137,6 +173,11 @@ indirect enum Expression: Equatable {
     case subscripted(Expression, Expression)
     case binary(String, Expression, Expression)
     case negative(Expression)
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, `is`, `is not`.
+    case comparison(String, Expression, Expression)
+    /// `and` or `or`, which evaluate their right side only when needed.
+    case logical(String, Expression, Expression)
+    case not(Expression)
 }
 
 /// `name=value` in a call.
@@ -145,12 +186,60 @@ struct KeywordArgument: Equatable {
     let value: Expression
 }
 
-/// One statement: the tutorial's lines are assignments, expressions and imports.
-enum Statement: Equatable {
+/// One statement: the tutorial's lines are assignments, expressions and imports; its functions are
+/// `def` blocks, its main part an `if` block.
+indirect enum Statement: Equatable {
     case assignment(targets: [String], value: Expression)
     case expression(Expression)
     /// `import numpy as np`, `from keras.layers import Input`: accepted, nothing to do.
     case importStatement
+    case pass
+    case returnStatement(Expression?)
+    case breakStatement
+    case continueStatement
+    /// `del name`: forgets a variable (a learner's `identity_block` gives way to the built-in again).
+    case delete([String])
+    case functionDefinition(FunctionDefinition)
+    /// `if` / `elif` … with their bodies, then the `else` body (empty when there is none).
+    case ifStatement([ConditionalBranch], orElse: [Located])
+    case forStatement(targets: [String], iterable: Expression, body: [Located])
+}
+
+extension Statement {
+    /// An assignment or an expression: a line whose result the prompt shows.
+    var isSimple: Bool {
+        switch self {
+        case .assignment, .expression: return true
+        default: return false
+        }
+    }
+}
+
+/// A statement and the line it starts on (1-based, in the text it came from).
+struct Located: Equatable {
+    let statement: Statement
+    let line: Int
+}
+
+/// `def name(a, b, c=1):` and its body.
+struct FunctionDefinition: Equatable {
+    let name: String
+    let parameters: [Parameter]
+    let body: [Located]
+    /// The line of `def`.
+    let line: Int
+
+    /// A parameter and its default (evaluated when the `def` runs, as in Python).
+    struct Parameter: Equatable {
+        let name: String
+        let defaultValue: Expression?
+    }
+}
+
+/// One `if` or `elif` with its body.
+struct ConditionalBranch: Equatable {
+    let condition: Expression
+    let body: [Located]
 }
 
 // MARK: - Parser
@@ -193,18 +282,55 @@ struct Parser {
         }
     }
 
+    /// Python keywords outside what reslab runs, each refused in one line.
+    static let refusedKeywords: Set<String> = [
+        "class", "while", "with", "try", "except", "finally", "lambda", "global", "nonlocal", "yield", "async",
+        "await", "raise", "assert", "match",
+    ]
+
+    /// The modules an `import` may name: the tutorial's; the rest are outside what reslab runs.
+    static let importableModules: Set<String> = ["__future__", "numpy", "keras", "tensorflow", "tf_keras"]
+
+    static func outside(_ what: String, column: Int?) -> SyntaxError {
+        SyntaxError(
+            message: "\(what) is outside what reslab runs: it runs the tutorial's Python (assignments, calls, "
+                + "def, return, if, for); classes, while, lambda, try, with and comprehensions are not part of it",
+            column: column)
+    }
+
+    /// One simple statement: an assignment, an expression, `return`, `pass`, `del`, an import.
     mutating func parseStatement() throws(SyntaxError) -> Statement {
         if case .name(let keyword) = current {
-            if keyword == "import" || keyword == "from" { return .importStatement }
-            let unsupported = [
-                "def", "class", "if", "for", "while", "with", "try", "return", "lambda", "del", "global", "yield",
-                "async", "await", "raise", "assert", "elif", "else",
-            ]
-            if unsupported.contains(keyword) {
-                throw SyntaxError(
-                    message: "'\(keyword)' is not supported: reslab understands the tutorial's Keras lines "
-                        + "(assignments, calls, tuples, lists, strings, numbers); identity_block, conv_block "
-                        + "and ResNet50 are built in", column: column)
+            switch keyword {
+            case "import", "from":
+                return try parseImport()
+            case "pass", "break", "continue":
+                advance()
+                try expectEnd()
+                return keyword == "pass" ? .pass : keyword == "break" ? .breakStatement : .continueStatement
+            case "return":
+                advance()
+                if current == .end { return .returnStatement(nil) }
+                let value = try parseExpressionList()
+                try expectEnd()
+                return .returnStatement(value)
+            case "del":
+                advance()
+                var names = [String]()
+                while case .name(let name) = current {
+                    names.append(name)
+                    advance()
+                    if current == .symbol(",") { advance() } else { break }
+                }
+                guard !names.isEmpty else { throw SyntaxError(message: "del takes names: del x", column: column) }
+                try expectEnd()
+                return .delete(names)
+            case "def", "if", "elif", "else", "for":
+                throw SyntaxError(message: "'\(keyword)' opens a block: its line ends with ':'", column: column)
+            case let word where Self.refusedKeywords.contains(word):
+                throw Self.outside("'\(word)'", column: column)
+            default:
+                break
             }
         }
         // `a, b, c = filters` or `x = …`
@@ -234,6 +360,93 @@ struct Parser {
         return .expression(expression)
     }
 
+    /// `import numpy as np`, `from keras.layers import Input, Dense`: the tutorial's modules only.
+    private mutating func parseImport() throws(SyntaxError) -> Statement {
+        let start = column
+        advance()
+        guard case .name(let module) = current else {
+            throw SyntaxError(message: "expected a module name", column: column)
+        }
+        guard Self.importableModules.contains(module) else {
+            throw Self.outside("importing '\(module)'", column: start)
+        }
+        // The rest of the line names what is imported; reslab has it all built in.
+        while current != .end { advance() }
+        return .importStatement
+    }
+
+    /// A compound statement's first line without its `:` (`def f(a, b=1)`, `if x > 1`, `for b in 'bc'`).
+    enum Header: Equatable {
+        case function(name: String, parameters: [FunctionDefinition.Parameter])
+        case ifBranch(Expression)
+        case elifBranch(Expression)
+        case elseBranch
+        case forLoop(targets: [String], iterable: Expression)
+    }
+
+    /// Parses a header, given the text before its `:`.
+    static func header(_ source: String) throws(SyntaxError) -> Header {
+        var parser = try Parser(source)
+        return try parser.parseHeader()
+    }
+
+    private mutating func parseHeader() throws(SyntaxError) -> Header {
+        guard case .name(let keyword) = current else {
+            throw SyntaxError(message: "expected def, if, elif, else or for before ':'", column: column)
+        }
+        let keywordColumn = column
+        advance()
+        let header: Header
+        switch keyword {
+        case "def":
+            guard case .name(let name) = current else {
+                throw SyntaxError(message: "expected the function's name after def", column: column)
+            }
+            advance()
+            try expect("(", "after the function's name")
+            var parameters = [FunctionDefinition.Parameter]()
+            while case .name(let parameter) = current {
+                advance()
+                var defaultValue: Expression?
+                if current == .symbol("=") {
+                    advance()
+                    defaultValue = try parseExpression()
+                } else if parameters.last?.defaultValue != nil {
+                    throw SyntaxError(
+                        message: "a parameter without a default follows one with a default", column: column)
+                }
+                guard !parameters.contains(where: { $0.name == parameter }) else {
+                    throw SyntaxError(message: "parameter '\(parameter)' appears twice", column: column)
+                }
+                parameters.append(.init(name: parameter, defaultValue: defaultValue))
+                if current == .symbol(",") { advance() } else { break }
+            }
+            if current == .symbol("*") { throw Self.outside("'*args'", column: column) }
+            try expect(")", "to close the parameters")
+            header = .function(name: name, parameters: parameters)
+        case "if": header = .ifBranch(try parseExpression())
+        case "elif": header = .elifBranch(try parseExpression())
+        case "else": header = .elseBranch
+        case "for":
+            var targets = [String]()
+            while case .name(let name) = current, name != "in" {
+                targets.append(name)
+                advance()
+                if current == .symbol(",") { advance() } else { break }
+            }
+            guard !targets.isEmpty, current == .name("in") else {
+                throw SyntaxError(message: "expected 'for NAME in …'", column: column)
+            }
+            advance()
+            header = .forLoop(targets: targets, iterable: try parseExpressionList())
+        default:
+            if Self.refusedKeywords.contains(keyword) { throw Self.outside("'\(keyword)'", column: keywordColumn) }
+            throw SyntaxError(message: "'\(keyword)' does not open a block", column: keywordColumn)
+        }
+        try expectEnd()
+        return header
+    }
+
     private mutating func expectEnd() throws(SyntaxError) {
         guard current == .end else {
             throw SyntaxError(message: "unexpected \(describe(current)); one statement per cell", column: column)
@@ -253,12 +466,82 @@ struct Parser {
         return .tuple(items)
     }
 
+    /// `or` binds loosest, then `and`, `not`, comparisons, `+ -`, `* / // %`, unary minus, then
+    /// calls, attributes and subscripts: Python's order.
     private mutating func parseExpression() throws(SyntaxError) -> Expression {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else {
             throw SyntaxError(message: "nested more than \(Self.maximumDepth) levels deep", column: column)
         }
+        var left = try parseAnd()
+        while current == .name("or") {
+            advance()
+            left = .logical("or", left, try parseAnd())
+        }
+        if current == .name("if") {
+            throw Self.outside("a conditional expression (x if c else y)", column: column)
+        }
+        return left
+    }
+
+    private mutating func parseAnd() throws(SyntaxError) -> Expression {
+        var left = try parseNot()
+        while current == .name("and") {
+            advance()
+            left = .logical("and", left, try parseNot())
+        }
+        return left
+    }
+
+    private mutating func parseNot() throws(SyntaxError) -> Expression {
+        guard current == .name("not") else { return try parseComparison() }
+        advance()
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            throw SyntaxError(message: "nested more than \(Self.maximumDepth) levels deep", column: column)
+        }
+        return .not(try parseNot())
+    }
+
+    /// `a < b`, `x in items`, `y is None`; a chain `a < b < c` is refused rather than misread.
+    private mutating func parseComparison() throws(SyntaxError) -> Expression {
+        let left = try parseArithmetic()
+        guard let op = comparisonOperator() else { return left }
+        let expression = Expression.comparison(op, left, try parseArithmetic())
+        if comparisonOperator() != nil {
+            throw Self.outside("a chained comparison (a < b < c)", column: column)
+        }
+        return expression
+    }
+
+    /// The comparison operator at the current token, consumed; `nil` (nothing consumed) if there is none.
+    private mutating func comparisonOperator() -> String? {
+        switch current {
+        case .symbol(let s) where ["==", "!=", "<", "<=", ">", ">="].contains(s):
+            advance()
+            return s
+        case .name("in"):
+            advance()
+            return "in"
+        case .name("not") where tokens[position + 1].0 == .name("in"):
+            advance()
+            advance()
+            return "not in"
+        case .name("is"):
+            advance()
+            if current == .name("not") {
+                advance()
+                return "is not"
+            }
+            return "is"
+        default:
+            return nil
+        }
+    }
+
+    private mutating func parseArithmetic() throws(SyntaxError) -> Expression {
         var left = try parseTerm()
         while case .symbol(let op) = current, op == "+" || op == "-" {
             advance()
@@ -269,11 +552,8 @@ struct Parser {
 
     private mutating func parseTerm() throws(SyntaxError) -> Expression {
         var left = try parseUnary()
-        while case .symbol(let op) = current, op == "*" || op == "/" {
+        while case .symbol(let op) = current, ["*", "/", "//", "%"].contains(op) {
             advance()
-            if op == "*" && current == .symbol("*") {
-                throw SyntaxError(message: "'**' is not supported", column: column)
-            }
             left = .binary(op, left, try parseUnary())
         }
         return left
@@ -344,6 +624,7 @@ struct Parser {
         let token = current
         switch token {
         case .name(let name):
+            if Self.refusedKeywords.contains(name) { throw Self.outside("'\(name)'", column: column) }
             advance()
             return .name(name)
         case .integer(let value):
@@ -383,6 +664,7 @@ struct Parser {
             var items = [Expression]()
             while current != .symbol("]") {
                 items.append(try parseExpression())
+                if current == .name("for") { throw Self.outside("a list comprehension", column: column) }
                 if current == .symbol(",") { advance() } else { break }
             }
             try expect("]", "to close the list")

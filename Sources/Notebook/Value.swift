@@ -60,6 +60,8 @@ public enum Value {
     /// A layer made but not yet applied: `Conv2D(64, (1, 1))`.
     case layer(any Layer)
     case function(Builtin)
+    /// A function the learner wrote with `def`.
+    case userFunction(UserFunction)
     case module(String)
     case model(ModelHandle)
     /// What `image.load_img` returns.
@@ -81,7 +83,7 @@ public enum Value {
         case .list: return .list
         case .tensor: return .tensor
         case .layer: return .layer
-        case .function: return .function
+        case .function, .userFunction: return .function
         case .module: return .module
         case .model: return .model
         case .image: return .image
@@ -102,7 +104,7 @@ public enum Value {
         case .list: return "list"
         case .tensor: return "tensor"
         case .layer(let layer): return type(of: layer).kerasClassName + " layer"
-        case .function: return "function"
+        case .function, .userFunction: return "function"
         case .module: return "module"
         case .model: return "Model"
         case .image: return "image"
@@ -137,6 +139,7 @@ public enum Value {
             return "<\(type(of: layer).kerasClassName) layer" + (layer.name.map { " '\($0)'" } ?? "")
                 + (summary.isEmpty ? "" : ": \(summary)") + ">"
         case .function(let f): return "<function \(f.name)>"
+        case .userFunction(let f): return "<function \(f.name) (yours)>"
         case .module(let name): return "<module '\(name)'>"
         case .model(let handle):
             let m = handle.model

@@ -9,8 +9,8 @@ import Synchronization
 /// function pointers that cannot capture a Swift context. So the C callbacks reach the reader through the
 /// global ``activeReader``, set only while ``readLine(prompt:)`` runs; readline calls them synchronously,
 /// on the thread that called `readLine`, so nothing else touches it meanwhile.
-final class ReadlineReader: LineReader {
-    /// The completions for the word before the cursor; see ``LineReader/completer``.
+final class ReadlineReader {
+    /// The completions for the word before the cursor, asked on Tab.
     ///
     /// `line` is the text from the start of the line up to the cursor (it ends with `word`). `word` is the
     /// dotted name being typed (`model.sum`, `%sle`): the text after the last of ``wordBreakCharacters``.
@@ -31,6 +31,9 @@ final class ReadlineReader: LineReader {
 
     /// Unread Ctrl-C presses, outside `readLine`, after which the process ends (see ``installInterruptFlag()``).
     static let forceQuitPresses = 3
+
+    /// Whether the last ``readLine(prompt:prefill:)`` ended in Ctrl-C (it then returned `""`).
+    private(set) var lastLineWasInterrupted = false
 
     private var warnedAboutHistory = false
     fileprivate var lineIsComplete = false
@@ -58,10 +61,12 @@ final class ReadlineReader: LineReader {
 
     // MARK: - Reading a line
 
-    /// Shows `prompt` (ANSI colours allowed) and edits a line. `nil` at end of input (Ctrl-D on an empty
-    /// line: a newline is printed so the shell's prompt starts on its own line); `""` when Ctrl-C
-    /// cancelled the line (`^C` and a newline are printed). A pasted block may contain newlines.
-    func readLine(prompt: String) -> String? {
+    /// Shows `prompt` (ANSI colours allowed) and edits a line that starts as `prefill` (a block's
+    /// indentation). `nil` at end of input (Ctrl-D on an empty line: a newline is printed so the shell's
+    /// prompt starts on its own line); `""` when Ctrl-C cancelled the line (`^C` and a newline are
+    /// printed; ``lastLineWasInterrupted`` says so). A pasted block may contain newlines.
+    func readLine(prompt: String, prefill: String = "") -> String? {
+        lastLineWasInterrupted = false
         activeReader = self
         interruptState.readerActive.store(true, ordering: .sequentiallyConsistent)
         defer {
@@ -76,6 +81,10 @@ final class ReadlineReader: LineReader {
         completedLine = nil
         rl_reset_screen_size()
         Self.markingInvisibleSequences(in: prompt).withCString { rl_callback_handler_install($0, readlineLineHandler) }
+        if !prefill.isEmpty {
+            _ = prefill.withCString { rl_insert_text($0) }
+            rl_redisplay()
+        }
 
         let input = fileno(rl_instream)
         while !lineIsComplete {
@@ -88,6 +97,7 @@ final class ReadlineReader: LineReader {
             if interruptState.pending.exchange(0, ordering: .sequentiallyConsistent) > 0 {
                 Self.drainWakePipe()
                 cancelLine()
+                lastLineWasInterrupted = true
                 return ""
             }
             if ready < 0 {

@@ -9,24 +9,26 @@ struct ReplCommand: ParsableCommand {
         commandName: "repl", abstract: "The notebook prompt (what `reslab` starts with no command).")
 
     func run() throws {
-        try Session(reader: Session.standardInput()).run()
+        try Session(input: Session.standardInput()).run()
     }
 }
 
-/// `reslab run FILE`: the same language, a line at a time, from a file.
+/// `reslab run FILE`: the same language from a file, one cell per top-level statement.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run a file of notebook lines as if typed at the prompt (no prompts, no colour).")
+        commandName: "run",
+        abstract:
+            "Run a file (the tutorial's code, say) cell by cell, as if pasted at the prompt (no prompts, no colour).")
 
-    @Argument(help: "A file of lines for the prompt.")
+    @Argument(help: "A file of Python for the prompt.")
     var file: String
 
     func run() throws {
-        guard let handle = fopen(file, "r") else {
-            throw UsageError("cannot read '\(file)': \(errnoDescription())")
-        }
-        defer { fclose(handle) }
-        try Session(reader: FileLineReader(handle)).run()
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw UsageError("cannot read '\(file)': \(errnoDescription())") }
+        defer { close(descriptor) }
+        guard let text = readAll(descriptor) else { throw UsageError("cannot read '\(file)': \(errnoDescription())") }
+        try Session(script: text, name: file).run()
     }
 }
 
@@ -64,7 +66,7 @@ struct LessonCommand: ParsableCommand {
             }
             return
         }
-        try Session(reader: Session.standardInput()) { notebook in
+        try Session(input: Session.standardInput()) { notebook in
             try notebook.openLesson(number, language: lang)
         }.run()
     }
@@ -72,20 +74,29 @@ struct LessonCommand: ParsableCommand {
 
 /// One prompt session: reads cells, runs them in a `Notebook`, prints what they show.
 struct Session {
-    let reader: LineReader
-    let interactive: Bool
-    /// Runs before the first prompt (e.g. opens a lesson).
-    let prepare: (Notebook) throws -> Void
-
-    init(reader: LineReader, prepare: @escaping (Notebook) throws -> Void = { _ in }) {
-        self.reader = reader
-        self.prepare = prepare
-        interactive = reader is ReadlineReader
+    /// Where the cells come from: a person at a terminal, or a whole text (a pipe or a file).
+    enum Input {
+        case terminal(ReadlineReader)
+        /// A script's text; `name` is the file that errors are reported against (`FILE:LINE: error: …`).
+        case script(String, name: String?)
     }
 
-    /// Readline on a terminal, plain lines from a pipe.
-    static func standardInput() -> LineReader {
-        Terminal.isTerminal(STDIN_FILENO) && Terminal.standardOutputIsTerminal ? ReadlineReader() : PlainLineReader()
+    let input: Input
+    /// Runs before the first prompt (e.g. opens a lesson).
+    let prepare: (Notebook) throws -> Void
+    var interactive: Bool { if case .terminal = input { true } else { false } }
+
+    init(input: Input, prepare: @escaping (Notebook) throws -> Void = { _ in }) {
+        self.input = input
+        self.prepare = prepare
+    }
+
+    init(script: String, name: String?) { self.init(input: .script(script, name: name)) }
+
+    /// Readline on a terminal; otherwise all of standard input, as a script.
+    static func standardInput() -> Input {
+        if Terminal.isTerminal(STDIN_FILENO) && Terminal.standardOutputIsTerminal { return .terminal(ReadlineReader()) }
+        return .script(readAll(STDIN_FILENO) ?? "", name: nil)
     }
 
     func run() throws {
@@ -93,42 +104,94 @@ struct Session {
         let notebook = Notebook(cachedWeightsPath: cached)
         notebook.color = interactive && Terminal.colorsStandardOutput
         notebook.progress = LessonProgress.standard()
-        reader.completer = { line, word in notebook.completions(line: line, word: word) }
         if interactive { print(banner(weightsFound: fileExists(cached), cached: cached)) }
         try prepare(notebook)
         if let step = notebook.currentLessonStep { print(step + "\n") }
+        switch input {
+        case .terminal(let reader): prompt(reader, notebook)
+        case .script(let text, let name): try runScript(text, name: name, notebook)
+        }
+    }
 
+    /// A script: every top-level statement a cell, run in order; a failed cell does not stop the rest, but
+    /// the exit status is 1.
+    private func runScript(_ text: String, name: String?, _ notebook: Notebook) throws {
+        let (cells, note) = notebook.cells(of: text)
+        if let note { print(note) }
         var failures = 0
-        while true {
-            let prompt = interactive ? promptText("In [\(notebook.nextNumber)]: ") : ""
-            guard var source = reader.readLine(prompt: prompt) else { break }
-            if ["exit()", "quit()", "exit", "quit"].contains(source.trimmingWhitespace()) { break }
-            // An open bracket at the end of a line continues the cell; an empty line ends it.
-            while needsMoreInput(source), let more = reader.readLine(prompt: interactive ? promptText("   ...: ") : ""),
-                !more.trimmingWhitespace().isEmpty
-            {
-                source += "\n" + more
+        for source in cells {
+            if isExit(source.text) { break }
+            let cell = notebook.run(source.text, firstLine: source.firstLine)
+            if !cell.printed.isEmpty { print(cell.printed) }
+            if let result = cell.result { print(result) }
+            guard let error = cell.error else { continue }
+            failures += 1
+            if let name {
+                let line = cell.errorLine ?? source.firstLine
+                Terminal.writeToStandardError("\(name):\(line): error: \(error)\n")
+            } else {
+                print("error: " + error)
             }
-            guard !source.trimmingWhitespace().isEmpty else { continue }
-            reader.addToHistory(source)
-            _ = ReadlineReader.interruptRequested  // forget a Ctrl-C pressed while typing
-            let cell = notebook.run(source, shouldCancel: { ReadlineReader.interruptRequested })
-            if cell.isError { failures += 1 }
-            if interactive, let result = cell.result {
-                // Jupyter's way: what was printed, then the expression's value after Out[n]:.
-                if !cell.printed.isEmpty { print(cell.printed) }
-                print(styled("Out[\(cell.number)]: ", .red, enabled: Terminal.colorsStandardOutput) + result)
-            } else if !cell.output.isEmpty {
-                // After Ctrl-C the terminal shows ^C with no newline.
-                let interrupted = interactive && cell.isError && cell.output.hasSuffix("interrupted")
-                print(
-                    (interrupted ? "\n" : "")
-                        + styled(cell.output, .red, enabled: cell.isError && notebook.color))
-            }
-            if interactive { print() }
         }
         // A script whose cells failed ends with a failure status, so that it can be checked.
-        if !interactive && failures > 0 { throw ExitCode(1) }
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// The prompt: a line, or a block (a line ending in `:` opens one; a blank line ends it), is a cell.
+    private func prompt(_ reader: ReadlineReader, _ notebook: Notebook) {
+        reader.completer = { line, word in notebook.completions(line: line, word: word) }
+        while true {
+            guard var source = reader.readLine(prompt: promptText("In [\(notebook.nextNumber)]: ")) else { break }
+            if isExit(source) { break }
+            var cancelled = reader.lastLineWasInterrupted
+            while !cancelled, SourceText.needsMoreInput(source) {
+                // Ctrl-C or Ctrl-D on a continuation line cancels the whole cell.
+                guard let more = reader.readLine(prompt: promptText("   ...: "), prefill: continuationIndent(source)),
+                    !reader.lastLineWasInterrupted
+                else {
+                    cancelled = true
+                    break
+                }
+                if more.trimmingWhitespace().isEmpty { break }
+                source += "\n" + more
+            }
+            guard !cancelled, !source.trimmingWhitespace().isEmpty else { continue }
+            reader.addToHistory(source)
+            // A paste may hold several statements: each is a cell of its own.
+            let (cells, note) = notebook.cells(of: source)
+            if let note { print(note) }
+            for cellSource in cells {
+                _ = ReadlineReader.interruptRequested  // forget a Ctrl-C pressed while typing
+                show(notebook.run(cellSource.text, shouldCancel: { ReadlineReader.interruptRequested }), notebook)
+            }
+        }
+    }
+
+    /// Jupyter's way: what was printed, then the value after `Out[n]:`, or the error in red.
+    private func show(_ cell: Cell, _ notebook: Notebook) {
+        if !cell.printed.isEmpty { print(cell.printed) }
+        if let result = cell.result {
+            print(styled("Out[\(cell.number)]: ", .red, enabled: Terminal.colorsStandardOutput) + result)
+        }
+        if let error = cell.error {
+            // After Ctrl-C the terminal shows ^C with no newline.
+            let interrupted = error.hasSuffix("interrupted")
+            print((interrupted ? "\n" : "") + styled("error: " + error, .red, enabled: notebook.color))
+        }
+        print()
+    }
+
+    /// How far the next line of a block starts: four spaces deeper after a line ending in `:`, else
+    /// where the last line started.
+    private func continuationIndent(_ source: String) -> String {
+        let last = source.split(separator: "\n", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+        let indent = SourceText.indentation(of: last)
+        let opensBlock = last.trimmingWhitespace().hasSuffix(":")
+        return String(repeating: " ", count: indent + (opensBlock ? 4 : 0))
+    }
+
+    private func isExit(_ source: String) -> Bool {
+        ["exit()", "quit()", "exit", "quit"].contains(source.trimmingWhitespace())
     }
 
     /// A prompt in green; the reader marks its escape codes as taking no room.
@@ -144,19 +207,19 @@ struct Session {
     }
 }
 
-/// Lines of a file, for `reslab run`.
-final class FileLineReader: LineReader {
-    var completer: ((String, String) -> [String])?
-    private let file: UnsafeMutablePointer<FILE>
-    init(_ file: UnsafeMutablePointer<FILE>) { self.file = file }
-    func readLine(prompt: String) -> String? {
-        var line: UnsafeMutablePointer<CChar>? = nil
-        var capacity = 0
-        defer { free(line) }
-        guard getline(&line, &capacity, file) >= 0, let line else { return nil }
-        var text = String(decoding: UnsafeRawBufferPointer(start: line, count: strlen(line)), as: UTF8.self)
-        if text.hasSuffix("\n") { text.removeLast() }
-        return text
+/// Everything a file descriptor gives until its end, as UTF-8 (invalid bytes become U+FFFD); `nil` on a
+/// read error.
+func readAll(_ descriptor: Int32) -> String? {
+    var bytes = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if count == 0 { break }
+        bytes.append(contentsOf: buffer[0..<count])
     }
-    func addToHistory(_ line: String) {}
+    return String(decoding: bytes, as: UTF8.self)
 }

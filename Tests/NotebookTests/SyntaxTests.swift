@@ -64,7 +64,7 @@ import Testing
         ("f(a=1, a=2)", "syntax error at column 10: keyword argument 'a' given twice"),
         ("x[1:2]", "syntax error at column 4: slices are not supported"),
         ("{'a': 1}", "syntax error at column 1: dictionaries and sets are not supported"),
-        ("2 ** 3", "syntax error at column 4: '**' is not supported"),
+        ("2 ** 3", "syntax error at column 3: '**' is not supported"),
         ("'open", "syntax error at column 1: the string is not closed: add '"),
         ("x.1", "syntax error at column 2: unexpected 0.1; one statement per cell"),
         ("f(x) = 1", "syntax error at column 6: only names can be assigned to (x = …, or a, b = …)"),

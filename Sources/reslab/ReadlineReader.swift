@@ -115,6 +115,10 @@ final class ReadlineReader {
                 return endOfInput()
             }
         }
+        if endOfInputRequested {
+            endOfInputRequested = false
+            completedLine = nil
+        }
         guard let line = completedLine else {
             // At end of input readline 8.1+ moves to a new line itself when bracketed paste is on.
             let bracketedPaste = rl_variable_value("enable-bracketed-paste").map { String(cString: $0) } == "on"
@@ -150,6 +154,9 @@ final class ReadlineReader {
     }
 
     /// Called by readline (through ``readlineLineHandler``) when Enter or end of input ends the line.
+    /// Ctrl-D on a line of nothing but a block's indentation: the end of input, as on an empty line.
+    fileprivate var endOfInputRequested = false
+
     fileprivate func finish(with line: String?) {
         completedLine = line
         lineIsComplete = true
@@ -284,6 +291,7 @@ final class ReadlineReader {
         rl_completer_quote_characters = UnsafePointer(strdup("\"'"))
         rl_attempted_completion_function = readlineAttemptCompletion
         rl_completion_display_matches_hook = readlineDisplayMatches
+        rl_bind_key(4, readlineControlD)
     }
 
     /// `mkdir -p` of the directory that holds `file` (mode 0700 for the directories it makes, as XDG asks).
@@ -339,6 +347,17 @@ private func readlineLineHandler(_ line: UnsafeMutablePointer<CChar>?) {
     free(line)
     rl_callback_handler_remove()
     activeReader?.finish(with: text)
+}
+
+/// Ctrl-D: on a line that holds only white space (the indentation the prompt put before a block's
+/// next line), the end of input, so that it cancels the cell as on an empty line; else readline's own.
+private func readlineControlD(_ count: Int32, _ key: Int32) -> Int32 {
+    guard let reader = activeReader, let buffer = rl_line_buffer, rl_end > 0,
+        String(cString: buffer).allSatisfy({ $0 == " " || $0 == "\t" })
+    else { return rl_delete(count, key) }
+    reader.endOfInputRequested = true
+    rl_done = 1
+    return 0
 }
 
 /// readline's completion hook: file paths inside an unclosed quote (readline found it, counting quotes

@@ -190,3 +190,43 @@ def test_ctrl_c_interrupts_a_running_command(terminal):
     output = screen[screen.index("%sleep 30"):]
     assert "interrupted" in output.lower(), "the output should say the command was interrupted:\n" + show(screen)
     assert not terminal.dead()
+
+
+CONTINUATION = "   ...: "
+
+
+def test_a_block_is_one_cell_with_pre_indented_lines(terminal, state_home):
+    before = prompts(terminal.start())
+    terminal.type("def twice(n):")
+    terminal.press("Enter")
+    screen = terminal.wait_for(lambda s: last_line(s) == CONTINUATION + "    ", "a continuation line indented by 4")
+    terminal.type("return 2 * n")
+    terminal.press("Enter")
+    terminal.wait_for(lambda s: last_line(s) == CONTINUATION + "    ", "the body's indentation kept")
+    terminal.press("Enter")  # a blank line ends the block
+    terminal.wait_for(lambda s: prompts(s) == before + 1 and at_empty_prompt(s), "the next prompt after the block")
+    terminal.type("twice(21)")
+    terminal.press("Enter")
+    screen = terminal.wait_for(lambda s: "Out[2]: 42" in s, "the function's result as the second cell")
+    assert "error" not in screen.lower(), show(screen)
+    terminal.press("C-d")
+    terminal.wait_until(terminal.dead, "reslab to exit")
+    history = (state_home / "reslab" / "history").read_text()
+    assert "def twice(n):" in history and "return 2 * n" in history, history
+
+
+@pytest.mark.parametrize("key", ["C-c", "C-d"])
+def test_ctrl_c_or_ctrl_d_on_a_continuation_line_cancels_the_whole_cell(terminal, key):
+    before = prompts(terminal.start())
+    terminal.type("for i in range(3):")
+    terminal.press("Enter")
+    terminal.wait_for(lambda s: last_line(s).startswith(CONTINUATION), "a continuation line")
+    terminal.type("print('never printed')")
+    if key == "C-d":
+        terminal.press("Enter")
+        terminal.wait_for(lambda s: last_line(s) == CONTINUATION + "    ", "the next continuation line")
+    terminal.press(key)
+    screen = terminal.wait_for(lambda s: at_empty_prompt(s) and prompts(s) > before, "a new prompt")
+    assert PROMPT.search(last_line(screen)).group(1) == "1", "a cancelled cell uses no number:\n" + show(screen)
+    assert "never printed\n" not in screen.replace("print('never printed')", ""), show(screen)
+    assert not terminal.dead()

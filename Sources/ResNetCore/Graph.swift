@@ -12,6 +12,13 @@ public struct Node: Sendable {
 
     /// The layer's name (always set once applied).
     public var name: String { layer.name ?? "" }
+    /// Whether the name has the form Keras gives a layer left unnamed: `activation_7`, `add_3`.
+    public var hasAutomaticName: Bool {
+        let prefix = type(of: layer).autoNamePrefix + "_"
+        let number = name.dropFirst(prefix.count)
+        return name.hasPrefix(prefix) && !number.isEmpty && number.allSatisfy(\.isASCII)
+            && number.allSatisfy(\.isNumber)
+    }
     /// The shapes of the inputs, looked up in `nodes`.
     func inputShapes(in nodes: [Node]) -> [Shape] { inputs.map { nodes[$0].outputShape } }
     /// The layer's weights for this node's inputs.

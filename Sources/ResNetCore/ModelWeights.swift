@@ -53,6 +53,14 @@ public struct ModelWeights: Sendable {
     }
 }
 
+extension Tensor {
+    /// Seeded standard-normal values, e.g. a stand-in image for comparing two models on one input.
+    public static func randomNormal(shape: [Int], seed: UInt64) -> Tensor {
+        var generator = SplitMix64(seed: seed)
+        return Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in generator.normal() })
+    }
+}
+
 /// Weights that do not fit a model.
 public enum WeightsMismatch: Error, Equatable, CustomStringConvertible {
     case missingLayer(String)

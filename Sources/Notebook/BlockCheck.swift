@@ -17,6 +17,16 @@ import ResNetCore
 
 /// A value in a call %check makes, as plain Swift: `3`, `[64, 64, 256]`, `'b'`, `(1, 1)`.
 enum ArgumentValue: Equatable, Sendable, CustomStringConvertible {
+    /// The prompt's value for it.
+    var value: Value {
+        switch self {
+        case .int(let value): return .integer(value)
+        case .ints(let values): return .list(values.map(Value.integer))
+        case .string(let value): return .string(value)
+        case .pair(let a, let b): return .tuple([.integer(a), .integer(b)])
+        }
+    }
+
     case int(Int)
     case ints([Int])
     case string(String)

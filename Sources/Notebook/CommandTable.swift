@@ -19,6 +19,8 @@ public enum Command: Equatable, Sendable {
     case flops(String)
     case layers(model: String, filter: String?)
     case plan(String)
+    /// `%check identity_block`: the learner's function against the tutorial's.
+    case check(String)
     case compare(input: Shape, filters: [Int], stride: Int)
     case classify(image: PathArgument, weights: ClassifyWeights?)
     case randomWeights(model: String, seed: UInt64)
@@ -176,6 +178,11 @@ extension CommandSpec {
             summary: "what the engine runs: which layers fuse into one step, and why batch norm disappears",
             lesson: 5
         ) { a throws(CommandError) in .plan(try a.word(0)) },
+        CommandSpec(
+            name: "check", form: .magic,
+            parameters: [.required(.choice(["identity_block", "conv_block", "ResNet50"]))],
+            summary: "your function against the tutorial's: layers, names, shapes, parameters, outputs", lesson: 2
+        ) { a throws(CommandError) in .check(try a.word(0)) },
         CommandSpec(
             name: "classify", form: .magic,
             parameters: [

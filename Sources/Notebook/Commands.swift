@@ -52,6 +52,16 @@ extension Notebook {
                 "\(model.name): \(macs.grouped) multiply-adds (\(String(format1: Double(2 * macs) / 1e9)) GFLOP) per image"
         case .plan(let name):
             return FusionPlan(try upstreamModel(try interpreter.lookup(name))).render()
+        case .check(let name):
+            guard let kind = BlockKind(function: name) else { throw NotebookError.unsupported("usage: %check NAME") }
+            guard case .userFunction(let function)? = interpreter.variables[name] else {
+                throw NotebookError.teaching(
+                    "you have not written \(name) yet: def \(name)(…): with its body, then %check \(name) compares it with the tutorial's"
+                )
+            }
+            let result = BlockCheck.check(kind) { call, graph in try self.interpreter.build(function, call, in: graph) }
+            guard result.passed else { throw NotebookError.teaching(result.message) }
+            return result.message
         case .layers(let name, let filter):
             let model = try upstreamModel(try interpreter.lookup(name))
             return model.kerasLayerOrder.filter { filter == nil || model.nodes[$0].name.contains(filter!) }.map {

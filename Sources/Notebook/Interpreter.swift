@@ -200,8 +200,36 @@ final class Interpreter {
         }
     }
 
+    /// Calls a learner's function as `%check` does, in `graph`, with the arguments of `call` (and an
+    /// `Input` of its shape first); what it printed is not shown, and its errors come unwrapped.
+    func build(_ function: UserFunction, _ call: BlockCall, in graph: LayerGraph) throws -> BuiltNetwork {
+        let (savedGraph, savedPrinted) = (library.graph, library.printed)
+        library.graph = graph
+        defer { (library.graph, library.printed) = (savedGraph, savedPrinted) }
+        var positional = call.positional.map(\.value)
+        var input: KerasTensor?
+        if let shape = call.inputShape {
+            input = try Input(shape: shape, in: graph)
+            positional.insert(.tensor(input!), at: 0)
+        }
+        let result: Value
+        do {
+            result = try self.call(function, positional, call.keywords.map { ($0.name, $0.value.value) })
+        } catch {
+            throw error.innermost
+        }
+        switch result {
+        case .tensor(let output) where input != nil: return .tensors(input: input!, output: output)
+        case .model(let handle): return .model(handle.model)
+        default:
+            throw NotebookError.typeMismatch(
+                "\(function.name) returned \(result.typeName), not "
+                    + (input == nil ? "a Model" : "a tensor: end it with return x"))
+        }
+    }
+
     /// Calls a learner's function: its arguments bound as Python binds them, its body in a scope of its own.
-    private func call(_ function: UserFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+    func call(_ function: UserFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
         guard frames.count < Self.maximumCallDepth else {
             throw NotebookError.typeMismatch(
                 "\(function.name) called itself (or another function) more than \(Self.maximumCallDepth) levels deep: "
@@ -224,7 +252,7 @@ final class Interpreter {
         } catch let error as StatementError {
             // A function that calls itself says where once, not once a call.
             if case NotebookError.inFunction(function.name, _, _) = error.underlying { throw error.underlying }
-            throw NotebookError.inFunction(function.name, line: error.line, message: "\(error.underlying)")
+            throw NotebookError.inFunction(function.name, line: error.line, underlying: error.underlying)
         }
     }
 

@@ -14,7 +14,7 @@ public enum NotebookError: Error, CustomStringConvertible {
     case unknownCommand(String, suggestions: [String])
     case interrupted
     /// An error inside a learner's function, at a line of it.
-    case inFunction(String, line: Int, message: String)
+    case inFunction(String, line: Int, underlying: any Error)
 
     public var description: String {
         switch self {
@@ -37,9 +37,18 @@ public enum NotebookError: Error, CustomStringConvertible {
                 + "; type help for the list"
         case .interrupted:
             return "interrupted"
-        case .inFunction(let name, let line, let message):
-            return "in \(name), line \(line): \(message)"
+        case .inFunction(let name, let line, let underlying):
+            return "in \(name), line \(line): \(underlying)"
         }
+    }
+}
+
+extension Error {
+    /// The error a learner's function raised, without the `in f, line n:` wrapping around it.
+    var innermost: any Error {
+        if case .inFunction(_, _, let underlying)? = self as? NotebookError { return underlying.innermost }
+        if let located = self as? StatementError { return located.underlying.innermost }
+        return self
     }
 }
 

@@ -172,3 +172,48 @@ private func transcript(_ text: String) -> String {
         #expect(cells.last?.output == "after")
     }
 }
+
+@Suite struct CheckCommandTests {
+    static let identityBlock = """
+        def identity_block(input_tensor, kernel_size, filters, stage, block):
+            filters1, filters2, filters3 = filters
+            conv_name_base = 'res' + str(stage) + block + '_branch'
+            bn_name_base = 'bn' + str(stage) + block + '_branch'
+            x = Conv2D(filters1, (1, 1), name=conv_name_base + '2a')(input_tensor)
+            x = BatchNormalization(name=bn_name_base + '2a')(x)
+            x = Activation('relu')(x)
+            x = Conv2D(filters2, kernel_size, padding='same', name=conv_name_base + '2b')(x)
+            x = BatchNormalization(name=bn_name_base + '2b')(x)
+            x = Activation('relu')(x)
+            x = Conv2D(filters3, (1, 1), name=conv_name_base + '2c')(x)
+            x = BatchNormalization(name=bn_name_base + '2c')(x)
+            x = layers.add([x, input_tensor])
+            x = Activation('relu')(x)
+            return x
+        """
+
+    @Test func theLearnersOwnBlockIsCheckedAtThePrompt() {
+        let notebook = Notebook()
+        _ = runScript(Self.identityBlock, in: notebook)
+        let cell = notebook.run("%check identity_block")
+        #expect(!cell.isError && cell.output.hasPrefix("identity_block matches the tutorial"), "\(cell.output)")
+    }
+
+    @Test func aMistakeInTheLearnersBlockIsNamed() {
+        let notebook = Notebook()
+        _ = runScript(Self.identityBlock.replacingOccurrences(of: "padding='same', ", with: ""), in: notebook)
+        let cell = notebook.run("%check identity_block")
+        #expect(cell.error?.contains("your block's 2b convolution has no padding='same'") == true, "\(cell.output)")
+    }
+
+    @Test func checkingAFunctionNotWrittenSaysHowToStart() {
+        #expect(Notebook().run("%check conv_block").error?.hasPrefix("you have not written conv_block yet") == true)
+    }
+
+    @Test func checkLeavesTheSessionsGraphAndOutputAlone() {
+        let notebook = Notebook()
+        _ = runScript(Self.identityBlock + "\nx = Input(shape=(4, 4, 8))", in: notebook)
+        _ = notebook.run("%check identity_block")
+        #expect(notebook.run("y = Activation('relu')(x)").output.contains("activation_1 "))
+    }
+}

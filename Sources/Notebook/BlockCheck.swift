@@ -266,7 +266,7 @@ enum BlockCheck {
             calls = ""
         }
         var line =
-            "\(kind.function) matches the tutorial\(calls): \(layers) layers, the same names, shapes and "
+            "\(kind.function) matches the tutorial\(calls): \(layers) layers after the Input, the same names, shapes and "
             + (parameters.count == 1
                 ? "\(parameters[0]) parameters" : "parameters (\(parameters.joined(separator: " and ")))")
         var differences = [Float]()

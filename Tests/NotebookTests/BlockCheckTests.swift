@@ -133,7 +133,7 @@ func learnerResNet50(in graph: LayerGraph, mistake: Mistake?, in mistakeBlock: S
         let result = BlockCheck.check(.identityBlock, learner: learner())
         #expect(
             result.message
-                == "identity_block matches the tutorial: 10 layers, the same names, shapes and 71,552 parameters; "
+                == "identity_block matches the tutorial: 10 layers after the Input, the same names, shapes and 71,552 parameters; "
                 + "outputs are identical on seeded weights.")
     }
 

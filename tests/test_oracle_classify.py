@@ -119,28 +119,6 @@ def class_index():
 
 
 # ---------------------------------------------------------------- helpers
-_TUPLE = re.compile(
-    r"""\(\s*(['"])(n\d{8})\1\s*,\s*(['"])(.*?)\3\s*,\s*(?:np\.float32\(\s*)?([-+0-9.eE]+)\s*\)?\s*\)"""
-)
-
-
-def parse_predicted(text):
-    """Every decode_predictions list printed on `Predicted:` lines, in order: [[(wnid, label, prob)]].
-
-    Accepts one line per image (`Predicted: [[(...), ...]]`, the tutorial's print for one image) as well
-    as one line for a batch (`Predicted: [[...], [...]]`); labels may be in '...' or "..." (Python's repr
-    of "jack-o'-lantern"), probabilities plain or as np.float32(...).
-    """
-    groups = []
-    for line in text.splitlines():
-        if "Predicted:" not in line:
-            continue
-        body = line.split("Predicted:", 1)[1]
-        for inner in re.finditer(r"\[([^\[\]]*)\]", body):
-            groups.append([(m.group(2), m.group(4), float(m.group(5))) for m in _TUPLE.finditer(inner.group(1))])
-    return groups
-
-
 def _entry_for(entries, index, image):
     entry = entries[index]
     assert pathlib.Path(str(entry.get("image"))).name == image.name, (
@@ -189,8 +167,10 @@ def test_probabilities_match_keras(reslab_runs, keras_case, sample_images, class
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_predicted_line_matches_decode_predictions(reslab_runs, keras_case, sample_images, variant):
+    from reslab_oracle import reference
+
     out = reslab_runs.text(variant)
-    groups = parse_predicted(out)
+    groups = reference.parse_predicted(out)
     assert len(groups) == len(IMAGE_NAMES), (
         f"expected one decode_predictions list per image ({len(IMAGE_NAMES)}, in argument order) on "
         f"'Predicted:' lines, found {len(groups)}:\n{out[-3000:]}"

@@ -2,8 +2,10 @@
 
 * `models`       - the tutorial's ResNet50 (transcribed) and `tf_keras.applications.ResNet50`.
 * `make_weights` - seeded random weights written by Keras itself (`model.save_weights`, legacy HDF5 layout).
-* `reference`    - Keras predictions (`load_img` -> `preprocess_input` -> `predict` -> `decode_predictions`).
+* `reference`    - Keras predictions (`load_img` -> `preprocess_input` -> `predict` -> `decode_predictions`),
+                   and reading printed `Predicted:` lines back.
 * `onnx_graph`   - the same network rebuilt from the HDF5 file as an ONNX graph (for onnxruntime timings).
+* `run_tutorial` - a script written for the tutorial's `keras` imports, run under tf_keras.
 
 Importing this package sets TensorFlow's environment (quiet logs, CPU only) *before* TensorFlow is
 imported, so every entry point (`python -m reslab_oracle.make_weights`, `...reference`, the tests)

@@ -17,6 +17,7 @@ import argparse
 import functools
 import json
 import pathlib
+import re
 import sys
 
 import numpy as np
@@ -39,21 +40,54 @@ def class_index():
     return _class_index
 
 
-def decode_predictions(preds, top=5):
-    """`tf_keras.applications.imagenet_utils.decode_predictions`, itself, without the download.
+def keras_decode_predictions():
+    """`tf_keras.applications.imagenet_utils.decode_predictions`, with the class index it would download.
 
     Keras keeps the class index in the module global CLASS_INDEX and downloads it only while that is
-    None, so it is filled from the local copy first. Output: one list per image of
-    (wnid, label, np.float32 score) tuples, best first, as the tutorial prints them.
+    None, so it is filled from the local copy first; every later call, the tutorial's own too, reads it.
     """
-    from tf_keras.applications.imagenet_utils import decode_predictions as keras_decode_predictions
+    from tf_keras.applications.imagenet_utils import decode_predictions as keras_decode
 
-    module_globals = keras_decode_predictions.__globals__
+    module_globals = keras_decode.__globals__
     if "CLASS_INDEX" not in module_globals:  # a tf_keras that moved the cache: don't let it download
         raise RuntimeError("tf_keras decode_predictions no longer keeps CLASS_INDEX; update reference.py")
     if module_globals["CLASS_INDEX"] is None:
         module_globals["CLASS_INDEX"] = class_index()
-    return keras_decode_predictions(np.asarray(preds), top=top)
+    return keras_decode
+
+
+def decode_predictions(preds, top=5):
+    """`tf_keras.applications.imagenet_utils.decode_predictions`, itself, without the download.
+
+    Output: one list per image of (wnid, label, np.float32 score) tuples, best first, as the tutorial
+    prints them.
+    """
+    return keras_decode_predictions()(np.asarray(preds), top=top)
+
+
+_PREDICTED_TUPLE = re.compile(
+    r"""\(\s*(['"])(n\d{8})\1\s*,\s*(['"])(.*?)\3\s*,\s*(?:np\.float32\(\s*)?([-+0-9.eE]+)\s*\)?\s*\)"""
+)
+
+
+def parse_predicted(text):
+    """Every decode_predictions list printed on `Predicted:` lines, in order: [[(wnid, label, prob)]].
+
+    Accepts one line per image (`Predicted: [[(...), ...]]`, the tutorial's print for one image) as well
+    as one line for a batch (`Predicted: [[...], [...]]`); labels may be in '...' or "..." (Python's repr
+    of "jack-o'-lantern"), probabilities plain or as np.float32(...). A line naming `Predicted:` without
+    such a list (the tutorial's `print('Predicted:', ...)` itself, echoed) gives nothing.
+    """
+    groups = []
+    for line in text.splitlines():
+        if "Predicted:" not in line:
+            continue
+        body = line.split("Predicted:", 1)[1]
+        for inner in re.finditer(r"\[([^\[\]]*)\]", body):
+            groups.append(
+                [(m.group(2), m.group(4), float(m.group(5))) for m in _PREDICTED_TUPLE.finditer(inner.group(1))]
+            )
+    return groups
 
 
 def top_indices(probs, k=5):

@@ -37,13 +37,17 @@ class Terminal:
             capture_output=True, text=True, timeout=10, check=check,
         )
 
-    def start(self):
-        """Starts `reslab` (no arguments) in a fresh session and waits for its first prompt."""
+    def start(self, cwd=None, env=None):
+        """Starts `reslab` (no arguments) in a fresh session and waits for its first prompt.
+
+        `cwd`: its working directory (the test's own by default); `env`: more environment variables.
+        """
         self.runs += 1
         self.session = f"run{self.runs}"
-        env = {"XDG_STATE_HOME": str(self.state_home)}
+        env = {"XDG_STATE_HOME": str(self.state_home), **(env or {})}
         command = shlex.join(["env", *(f"{k}={v}" for k, v in env.items()), str(self.reslab)])
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
+        where = ["-c", str(cwd)] if cwd is not None else []
+        self.tmux("new-session", "-d", "-s", self.session, *where, "-x", "120", "-y", "40", command)
         return self.wait_for(lambda s: prompts(s) >= 1, "the first `In [N]:` prompt", STARTUP_TIMEOUT)
 
     def screen(self):

@@ -22,8 +22,9 @@
 ///   line when nothing follows the bracket on it; a line after a backslash goes 4 spaces deeper than its
 ///   statement; the lines a multi-line string runs through are kept to the letter.
 /// * Comment lines take the indentation of the block they stand in; blank lines stay blank.
-/// * A line that starts a statement and has a non-ASCII character outside its strings and comments is
-///   prose from the page (`建立网络后,可以用以下的代码进行预测。`), not Python: it is dropped, and counted.
+/// * A line at column 0 that starts a statement and has a non-ASCII character outside its strings and
+///   comments is prose from the page (`建立网络后,可以用以下的代码进行预测。`), not Python: it is dropped, and
+///   counted. (An indented one is a statement: Python allows such names, and the page has none.)
 /// * A UTF-8 byte order mark is dropped and CRLF or CR line ends become LF.
 ///
 /// The note reads, for the tutorial's page, `restored the indentation the page lost: 3 function bodies
@@ -229,7 +230,7 @@ private struct SourceScan {
             } else {
                 var trial = state
                 let facts = Self.tokenize(body, line: number, state: &trial)
-                if facts.nonASCIICode {
+                if facts.nonASCIICode && blanks.isEmpty {
                     lines.append(SourceLine(kind: .prose, body: body))
                     continue
                 }

@@ -47,6 +47,7 @@ import Testing
     @Test func indentedCodeIsNeverRewritten() throws {
         #expect(restoreIndentation(try Self.fixture()) == nil)
         #expect(restoreIndentation("def f(x):\n    return x\n\nif __name__ == '__main__':\n    f(1)\n") == nil)
+        #expect(restoreIndentation("def f(x):\n    图 = x\n    return 图\ny = f(1)\n") == nil, "names Python allows")
     }
 
     @Test func codeWithoutBlocksIsLeftAlone() {

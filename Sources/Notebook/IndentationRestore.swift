@@ -55,7 +55,9 @@ public func restoreIndentation(_ source: String) -> (source: String, note: Strin
             output.append("")
             continue
         case .prose:
+            // A blank line in its place, so that every other line keeps its number for error messages.
             skipped += 1
+            output.append("")
             continue
         case .insideString:
             indentation = 0

@@ -149,8 +149,11 @@ public final class Notebook {
 
     /// The cells of a file or a paste: one per top-level statement (see ``SourceText/cells(_:)``), and a
     /// note when something had to be said about the text as a whole.
+    /// Code copied from the tutorial's page, whose indentation was lost, gets it back first (the note
+    /// says so); the text's lines keep their numbers.
     public func cells(of text: String) -> (cells: [CellSource], note: String?) {
-        (SourceText.cells(text), nil)
+        if let (restored, note) = restoreIndentation(text) { return (SourceText.cells(restored), note) }
+        return (SourceText.cells(text), nil)
     }
 
     // MARK: Completion

@@ -130,6 +130,7 @@ import Testing
                 that runs on'''
                     return s + t  # done:
                 # between the blocks
+
                 g = f('预测')
 
                 """)

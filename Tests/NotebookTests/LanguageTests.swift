@@ -158,8 +158,16 @@ private func transcript(_ text: String) -> String {
     }
 
     @Test func aMissingBodyIsOneClearError() {
-        let cells = runScript("def f():\nreturn 1")
-        #expect(cells.first?.error?.contains("expected an indented block after 'def f():'") == true)
+        let cells = runScript("for i in range(3):\nprint(i)")
+        #expect(cells.first?.error?.contains("expected an indented block after 'for i in range(3):'") == true)
+    }
+
+    @Test func codeFromTheTutorialsPageGetsItsIndentationBackWithANote() {
+        let notebook = Notebook()
+        let (cells, note) = notebook.cells(of: "def f():\nreturn 1\n图片预测\nprint(f())")
+        #expect(note == "restored the indentation the page lost: 1 function body; skipped 1 line that is not Python")
+        #expect(cells.map(\.firstLine) == [1, 4], "lines keep their numbers")
+        #expect(cells.map { notebook.run($0.text).output } == ["", "1"])
     }
 }
 

@@ -212,3 +212,45 @@ def test_the_pages_own_code_runs_with_a_note(reslab, folder, oracle):
     assert_prints_what_keras_prints(proc.stdout, oracle, "reslab run on the page's unindented code")
     notes = [line for line in (proc.stdout + proc.stderr).splitlines() if "restored the indentation" in line]
     assert len(notes) == 1 and NOTE in notes[0], f"expected one line saying `{NOTE}`, got {notes}:\n{describe(proc)}"
+
+
+def test_load_weights_finds_the_tutorials_file_in_the_cache(reslab, folder, oracle):
+    """`model.load_weights("resnet50_weights_tf_dim_ordering_tf_kernels.h5")` with the file not in the
+    working folder but in reslab's cache (where `reslab weights download` puts it): the cached copy is
+    used, one line says so, and the prediction is the same."""
+    cache = folder / "cache" / "reslab"
+    cache.mkdir(parents=True)
+    os.replace(folder / WEIGHTS_NAME, cache / WEIGHTS_NAME)
+    shutil.copyfile(FIXTURE, folder / "tutorial.py")
+    proc = run_reslab(reslab, folder, ["run", "tutorial.py"])
+    assert proc.returncode == 0, describe(proc)
+    notes = [line for line in proc.stdout.splitlines() if "using the verified copy in reslab's cache" in line]
+    assert len(notes) == 1, describe(proc)
+    assert_prints_what_keras_prints(proc.stdout, oracle, "reslab run with the weights in the cache")
+
+
+def test_load_weights_without_the_file_anywhere_says_how_to_get_it(reslab, folder):
+    (folder / WEIGHTS_NAME).unlink()
+    shutil.copyfile(FIXTURE, folder / "tutorial.py")
+    proc = run_reslab(reslab, folder, ["run", "tutorial.py"])
+    assert proc.returncode == 1, "predict without weights fails"
+    assert "reslab weights download" in proc.stdout and "%random_weights model" in proc.stdout, describe(proc)
+    errors = proc.stderr.strip().splitlines()
+    assert errors and all(re.match(r"tutorial\.py:\d+: error: ", line) for line in errors), proc.stderr
+    assert any("has no weights yet" in line for line in errors), proc.stderr
+
+
+def test_reslab_run_reports_file_and_line_and_goes_on(reslab, tmp_path):
+    script = tmp_path / "mistake.py"
+    script.write_text(
+        "def block(x):\n"
+        "    y = x + 1\n"
+        "    return undefined_name\n"
+        "\n"
+        "block(1)\n"
+        "print('still here')\n"
+    )
+    proc = subprocess.run([str(reslab), "run", str(script)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"{script}:5: error: in block, line 3: name 'undefined_name' is not defined"
+    assert proc.stdout.strip() == "still here"

@@ -214,6 +214,18 @@ private func transcript(_ text: String) -> String {
         #expect(cell.error?.contains("your block's 2b convolution has no padding='same'") == true, "\(cell.output)")
     }
 
+    @Test func networksBuiltWithTheLearnersBlockWorkWithEveryCommand() {
+        let notebook = Notebook()
+        _ = runScript(
+            Self.identityBlock
+                + "\nx = Input(shape=(55, 55, 256))\ny = identity_block(x, 3, [64, 64, 256], stage=2, block='b')",
+            in: notebook)
+        #expect(notebook.run("%path y").output.contains("shortcut: identity (the input itself)"))
+        #expect(notebook.run("%params y").output.contains("71,552 parameters"))
+        #expect(notebook.run("m = Model(x, y)").output.contains("71,552 params"))
+        #expect(notebook.run("m.summary()").output.contains("res2b_branch2c (Conv2D)"))
+    }
+
     @Test func checkingAFunctionNotWrittenSaysHowToStart() {
         #expect(Notebook().run("%check conv_block").error?.hasPrefix("you have not written conv_block yet") == true)
     }

@@ -197,7 +197,9 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         let seeds =
             TutorialLinesTests.identityBlockLines + [
                 "%path x", "%compare 55 55 256 64 64 256 2", "%classify 'a.png' --random", "%layers m res2",
-                "%time x = 1", "help %path", "%lesson 2 zh", "goto 3",
+                "%time x = 1", "help %path", "%lesson 2 zh", "goto 3", "def f(x, y=2):\n    return x * y",
+                "if x == 1:\n    y = 1\nelif x > 2 and not y:\n    y = 2\nelse:\n    pass",
+                "for b in ['b', 'c']:\n    if b in 'bc':\n        continue", "# a comment\nz = 3  # and another",
             ]
         let alphabet = Array("()[],=+-*/.:%'\"xyz0123456789 _abcConv2D")
         let notebook = Notebook()

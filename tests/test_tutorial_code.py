@@ -205,6 +205,29 @@ def test_pasted_at_the_prompt_prints_the_same(reslab, folder, oracle):
         terminal.close()
 
 
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_typed_line_by_line_at_the_prompt_prints_the_same(reslab, folder, oracle):
+    """Each line of the fixture typed with its own indentation after the prompt's pre-indentation, then
+    Enter; a blank line ends each block, as in IPython."""
+    state_home = folder / "state"
+    state_home.mkdir()
+    terminal = Terminal(folder, reslab, state_home)
+    try:
+        terminal.start(cwd=folder, env=reslab_env(folder))
+        for line in FIXTURE.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                terminal.type(line)
+            terminal.press("Enter")
+        terminal.press("Enter")  # the blank line that ends the last block
+        terminal.wait_for(finished_running(), "a printed `Predicted: [[(...` line and the next prompt",
+                          timeout=RUN_TIMEOUT)
+        history = terminal.tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", terminal.session).stdout
+        assert "error" not in history.lower(), "the typed code ran with errors:\n" + show(history)
+        assert_prints_what_keras_prints(history, oracle, "the tutorial typed at the prompt")
+    finally:
+        terminal.close()
+
+
 def test_the_pages_own_code_runs_with_a_note(reslab, folder, oracle):
     (folder / "tutorial_page.py").write_text(page_section(), encoding="utf-8")
     proc = run_reslab(reslab, folder, ["run", "tutorial_page.py"])

@@ -146,13 +146,19 @@ struct Session {
             var cancelled = reader.lastLineWasInterrupted
             while !cancelled, SourceText.needsMoreInput(source) {
                 // Ctrl-C or Ctrl-D on a continuation line cancels the whole cell.
-                guard let more = reader.readLine(prompt: promptText("   ...: "), prefill: continuationIndent(source)),
+                let indent = continuationIndent(source)
+                guard var more = reader.readLine(prompt: promptText("   ...: "), prefill: indent),
                     !reader.lastLineWasInterrupted
                 else {
                     cancelled = true
                     break
                 }
                 if more.trimmingWhitespace().isEmpty { break }
+                // Indentation typed after the prompt's own (a line typed or pasted with its indentation) is the
+                // line's whole indentation.
+                if !indent.isEmpty, more.hasPrefix(indent), more.dropFirst(indent.count).first?.isWhitespace == true {
+                    more.removeFirst(indent.count)
+                }
                 source += "\n" + more
             }
             guard !cancelled, !source.trimmingWhitespace().isEmpty else { continue }

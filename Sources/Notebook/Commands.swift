@@ -99,8 +99,7 @@ extension Notebook {
         case .lessons:
             return try listLessons()
         case .lesson(let number, let language):
-            try openLesson(number, language: language ?? lessonLanguage)
-            return showStep()
+            return try openLesson(number, language: language ?? lessonLanguage)
         case .lessonStep(let move):
             return try moveInLesson(move)
         }
@@ -166,6 +165,7 @@ extension Notebook {
 
     /// The network `%classify` uses: the tutorial's ResNet50 in a graph of its own, kept between cells.
     private func classifier(_ source: ModelHandle.WeightsSource?) throws -> ModelHandle {
+        if source == nil, let model = sessionClassifier() { return model }
         let wanted =
             source ?? interpreter.library.cachedWeights.map { .cachedTutorialFile($0) }
             ?? interpreter.library.randomWeightsFallbackSeed.map { .random(seed: $0) }
@@ -178,6 +178,23 @@ extension Notebook {
         let handle = ModelHandle(model: try ResNet50(), weightsSource: wanted)
         classifierCache = handle
         return handle
+    }
+}
+
+extension Notebook {
+    /// The model of the session `%classify` uses when not told otherwise: `model` if it has weights and takes
+    /// a 224×224 image to 1000 classes, else the first such model by name.
+    private func sessionClassifier() -> ModelHandle? {
+        let models = interpreter.variables.sorted { a, b in
+            a.key == "model" || (b.key != "model" && a.key < b.key)
+        }
+        .compactMap { entry -> ModelHandle? in
+            guard case .model(let handle) = entry.value, handle.weightsSource != nil,
+                handle.model.inputShape == [224, 224, 3], handle.model.outputShape == [1000]
+            else { return nil }
+            return handle
+        }
+        return models.first
     }
 }
 

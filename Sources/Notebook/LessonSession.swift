@@ -35,12 +35,11 @@ extension Notebook {
         guard let lesson = openLesson else {
             throw NotebookError.unsupported("no lesson is open: %lessons lists them, %lesson N opens one")
         }
+        var replayed: String?
         switch move {
         case .next:
             guard lessonStep + 1 < lesson.steps.count else {
-                return (lesson.closing.isEmpty ? "" : lesson.closing + "\n\n")
-                    + (lesson.language == "zh"
-                        ? "这一课结束了。%lessons 列出所有课程。" : "That is the end of this lesson. %lessons lists them all.")
+                return (lesson.closing.isEmpty ? "" : lesson.closing + "\n\n") + endOfLesson(lesson)
             }
             lessonStep += 1
         case .back:
@@ -52,27 +51,96 @@ extension Notebook {
                 throw NotebookError.unsupported("goto takes a step from 1 to \(lesson.steps.count)")
             }
             lessonStep = n - 1
+            // Jumping forward runs the steps in between, so that this step's cell finds their variables.
+            replayed = replay(before: lessonStep)
         }
         rememberProgress()
-        return showStep()
+        return [replayed, showStep()].compactMap { $0 }.joined(separator: "\n")
     }
 
-    public func openLesson(_ number: Int, language: String, step: Int? = nil) throws {
+    /// What the end of a lesson says: the next lesson, if there is one.
+    private func endOfLesson(_ lesson: Lesson) -> String {
+        let zh = lesson.language == "zh"
+        let titles = (try? lessons.titles(language: lesson.language)) ?? []
+        guard let next = titles.first(where: { $0.0 > lesson.number }) else {
+            return zh
+                ? "这一课结束了，也是最后一课。%lessons 列出所有课程。"
+                : "That is the end of this lesson, the last one. %lessons lists them all."
+        }
+        return zh
+            ? "这一课结束了。下一课：%lesson \(next.0)（\(next.1)）；%lessons 列出所有课程。"
+            : "That is the end of this lesson. Next: %lesson \(next.0) (\(next.1)); %lessons lists them all."
+    }
+
+    /// Runs, quietly, the cells of the steps before `step` that have not run in this session, so that the
+    /// learner's next `run` finds their variables; says which ones, or `nil` when none were missing.
+    func replay(before step: Int) -> String? {
+        guard let lesson = openLesson else { return nil }
+        let missing = (0..<min(step, lesson.steps.count)).filter { !ranSteps.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        for index in missing {
+            interpreter.library.printed = []
+            _ = try? execute(lesson.steps[index].cell)
+            ranSteps.insert(index)
+        }
+        interpreter.library.printed = []
+        let ranges = stepRanges(missing.map { $0 + 1 })
+        return lesson.language == "zh" ? "（已重新运行第 \(ranges) 步）" : "(replayed steps \(ranges))"
+    }
+
+    /// `1–10`, `1–3, 5`.
+    private func stepRanges(_ steps: [Int]) -> String {
+        var parts = [String]()
+        var start = steps[0]
+        var end = start
+        for step in steps.dropFirst() {
+            if step == end + 1 {
+                end = step
+                continue
+            }
+            parts.append(start == end ? "\(start)" : "\(start)–\(end)")
+            (start, end) = (step, step)
+        }
+        parts.append(start == end ? "\(start)" : "\(start)–\(end)")
+        return parts.joined(separator: ", ")
+    }
+
+    /// Opens a lesson where it was left (or at `step`), running the steps before it quietly, and returns what
+    /// to show: a line saying which steps were replayed, then the step.
+    ///
+    /// Without the trained weights, the lesson's `ResNet50()` gets seeded random weights (it says so once,
+    /// and every prediction says RANDOM), so that every step works offline.
+    @discardableResult
+    public func openLesson(_ number: Int, language: String, step: Int? = nil) throws -> String {
         let lesson = try lessons.lesson(number, language: language)
         openLesson = lesson
         lessonLanguage = language
+        ranSteps = []
         interpreter.variables["lesson_dir"] = .string(URL(fileURLWithPath: lessons.directory).standardizedFileURL.path)
+        if interpreter.library.cachedWeights == nil && randomWeightsFallbackSeed == nil {
+            randomWeightsFallbackSeed = 1
+        }
         let remembered = progress?.load()["\(language)/\(number)"] ?? 0
         lessonStep = min(max(0, step ?? remembered), max(0, lesson.steps.count - 1))
+        return [replay(before: lessonStep), showStep()].compactMap { $0 }.joined(separator: "\n")
     }
 
+    /// `%lessons`: every lesson's title, and where the learner left it.
     func listLessons() throws -> String {
-        try lessons.titles(language: lessonLanguage).map { "  \($0.0). \($0.1)" }.joined(separator: "\n")
-            + (lessonLanguage == "zh" ? "\n%lesson N 打开一课。" : "\n%lesson N opens one.")
+        let remembered = progress?.load() ?? [:]
+        let zh = lessonLanguage == "zh"
+        return try lessons.files(language: lessonLanguage).map { file in
+            let lesson = try lessons.lesson(file.number, language: lessonLanguage)
+            var line = "  \(file.number). \(lesson.title)"
+            if let step = remembered["\(lessonLanguage)/\(file.number)"], step > 0 {
+                line +=
+                    zh
+                    ? "（停在第 \(step + 1)/\(lesson.steps.count) 步）"
+                    : " (left at step \(step + 1) of \(lesson.steps.count))"
+            }
+            return line
+        }.joined(separator: "\n") + (zh ? "\n%lesson N 打开一课。" : "\n%lesson N opens one.")
     }
-
-    /// The open lesson's current step as shown at the prompt, if a lesson is open.
-    public var currentLessonStep: String? { openLesson == nil ? nil : showStep() }
 
     /// The current step: progress, prose, and the cell to type or `run`.
     func showStep() -> String {
@@ -95,16 +163,19 @@ extension Notebook {
     func runLessonCell() -> Cell {
         guard let lesson = openLesson else { return run("") }
         let step = lesson.steps[lessonStep]
+        // Steps skipped with `next` run first, quietly, so that this cell finds what they made.
+        let replayed = replay(before: lessonStep)
+        ranSteps.insert(lessonStep)
         let cell = run(step.cell, shouldCancel: interpreter.library.shouldCancel)
-        guard let verdict = check(cell, against: step.expected) else { return cell }
-        // The verdict follows what the cell showed; a failed cell stays failed.
-        var checked = Cell(number: cell.number, source: cell.source, printed: cell.output + "\n" + verdict)
-        if cell.isError {
-            checked = Cell(
-                number: cell.number, source: cell.source, printed: cell.printed, error: cell.error! + "\n" + verdict,
-                errorLine: cell.errorLine)
-        }
-        return checked
+        let verdict = check(cell, against: step.expected)
+        guard replayed != nil || verdict != nil else { return cell }
+        // The replay note before what the cell showed, the verdict after; a failed cell stays failed.
+        let shown = [replayed, cell.isError ? cell.printed : cell.output, cell.isError ? nil : verdict]
+        return Cell(
+            number: cell.number, source: cell.source,
+            printed: shown.compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
+            error: cell.error.map { error in [error, verdict].compactMap { $0 }.joined(separator: "\n") },
+            errorLine: cell.errorLine)
     }
 
     /// `nil` when the cell did what the lesson expects, else what differs.

@@ -53,6 +53,8 @@ public final class Notebook {
     public var progress: LessonProgress?
     var openLesson: Lesson?
     var lessonStep = 0
+    /// The open lesson's steps whose cells have run in this session.
+    var ranSteps = Set<Int>()
     /// When set, `ResNet50()` without trained weights gets seeded random weights (lessons run in CI).
     public var randomWeightsFallbackSeed: UInt64? {
         get { interpreter.library.randomWeightsFallbackSeed }

@@ -82,11 +82,11 @@ struct Session {
     }
 
     let input: Input
-    /// Runs before the first prompt (e.g. opens a lesson).
-    let prepare: (Notebook) throws -> Void
+    /// Runs before the first prompt (e.g. opens a lesson); what it returns is shown first.
+    let prepare: (Notebook) throws -> String?
     var interactive: Bool { if case .terminal = input { true } else { false } }
 
-    init(input: Input, prepare: @escaping (Notebook) throws -> Void = { _ in }) {
+    init(input: Input, prepare: @escaping (Notebook) throws -> String? = { _ in nil }) {
         self.input = input
         self.prepare = prepare
     }
@@ -105,8 +105,7 @@ struct Session {
         notebook.color = interactive && Terminal.colorsStandardOutput
         notebook.progress = LessonProgress.standard()
         if interactive { print(banner(weightsFound: fileExists(cached), cached: cached)) }
-        try prepare(notebook)
-        if let step = notebook.currentLessonStep { print(step + "\n") }
+        if let opening = try prepare(notebook) { print(opening + "\n") }
         switch input {
         case .terminal(let reader): prompt(reader, notebook)
         case .script(let text, let name): try runScript(text, name: name, notebook)

@@ -137,3 +137,86 @@ import Testing
         }
     }
 }
+
+/// Stepping the shipped lessons as a learner does: resuming, jumping, skipping, the end.
+@Suite struct SteppingTests {
+    private func notebook(progressAt directory: String? = nil) -> Notebook {
+        let notebook = Notebook()
+        if let directory { notebook.progress = LessonProgress(path: directory + "/lessons.json") }
+        return notebook
+    }
+
+    private func temporaryDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("reslab-stepping-\(UUID().uuidString)")
+            .path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func aResumedLessonReplaysTheStepsBeforeAndItsNextRunWorks() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = notebook(progressAt: directory)
+        _ = first.run("%lesson 2 en")
+        for _ in 0..<5 { _ = first.run("next") }
+        let second = notebook(progressAt: directory)
+        let opening = second.run("%lesson 2 en").output
+        #expect(opening.hasPrefix("(replayed steps 1–5)\n[Lesson 2 · 6/"), "\(opening)")
+        let cell = second.run("run")
+        #expect(!cell.isError && !cell.output.contains("the lesson expects"), "\(cell.output)")
+    }
+
+    @Test func gotoForwardReplaysAndBackDoesNot() {
+        let n = notebook()
+        _ = n.run("%lesson 2 en")
+        _ = n.run("run")
+        #expect(n.run("goto 8").output.hasPrefix("(replayed steps 2–7)"))
+        #expect(!n.run("back").output.contains("replayed"))
+        #expect(!n.run("run").isError)
+    }
+
+    @Test func runAfterSkippingWithNextRunsTheSkippedStepsFirst() {
+        let n = notebook()
+        _ = n.run("%lesson 2 en")
+        _ = n.run("next")
+        _ = n.run("next")
+        let cell = n.run("run")
+        #expect(cell.output.hasPrefix("(replayed steps 1–2)") && !cell.isError, "\(cell.output)")
+    }
+
+    @Test func theEndOfALessonOffersTheNextOne() {
+        let n = notebook()
+        _ = n.run("%lesson 1 en")
+        let steps = n.openLesson?.steps.count ?? 0
+        _ = n.run("goto \(steps)")
+        #expect(n.run("next").output.contains("Next: %lesson 2 ("))
+    }
+
+    @Test func theLessonListSaysWhereEachWasLeft() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let n = notebook(progressAt: directory)
+        _ = n.run("%lesson 3 en")
+        _ = n.run("next")
+        let list = n.run("%lessons").output
+        #expect(list.contains("3. ") && list.contains("(left at step 2 of"), "\(list)")
+    }
+
+    @Test func classifyUsesTheWeightsOfTheSessionsModel() throws {
+        let n = notebook()
+        let chelsea = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Lessons/images/chelsea.png").path
+        _ = n.run("model = ResNet50()")
+        #expect(n.run("%classify '\(chelsea)'").error?.contains("no trained weights") == true)
+        _ = n.run("%random_weights model 3")
+        let cell = n.run("%classify '\(chelsea)'")
+        #expect(!cell.isError && cell.output.contains("[RANDOM weights"), "\(cell.output)")
+    }
+
+    @Test func aLessonWithoutTrainedWeightsGivesResNet50RandomWeightsAndSaysSo() {
+        let n = notebook()
+        _ = n.run("%lesson 6 en")
+        let cell = n.run("run")
+        #expect(cell.output.contains("seeded RANDOM weights"), "\(cell.output)")
+    }
+}

@@ -13,7 +13,9 @@ LESSONS = sorted(int(p.name.split("-")[0]) for p in (pathlib.Path(__file__).reso
 
 def run(reslab, args, tmp_path, stdin=""):
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"))
-    return subprocess.run([str(reslab), *args], input=stdin, capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        [str(reslab), *args], input=stdin, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -43,3 +45,17 @@ def test_stepping_through_a_lesson_at_the_prompt_is_remembered(reslab, tmp_path)
 def test_unknown_lesson_is_a_one_line_error(reslab, tmp_path):
     proc = run(reslab, ["lesson", "42", "--non-interactive"], tmp_path)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1 and "42" in proc.stderr
+
+
+def test_a_saved_lesson_session_is_a_valid_notebook_with_the_prose(reslab, tmp_path):
+    import nbformat
+
+    proc = run(reslab, ["lesson", "2", "--lang", "zh"], tmp_path, stdin="run\nnext\nrun\nsave s.ipynb\nsave s.md\n")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notebook = nbformat.read(str(tmp_path / "s.ipynb"), as_version=4)
+    nbformat.validate(notebook)
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds.count("markdown") == 2 and kinds.count("code") == 2, kinds
+    for name in ("s.ipynb", "s.md"):
+        assert "\x1b" not in (tmp_path / name).read_text() and "\\u001b" not in (tmp_path / name).read_text()
+    assert "[第2课 · 1/" in (tmp_path / "s.md").read_text()

@@ -55,6 +55,7 @@ extension Notebook {
             replayed = replay(before: lessonStep)
         }
         rememberProgress()
+        recordStepProse()
         return [replayed, showStep()].compactMap { $0 }.joined(separator: "\n")
     }
 
@@ -122,7 +123,16 @@ extension Notebook {
         }
         let remembered = progress?.load()["\(language)/\(number)"] ?? 0
         lessonStep = min(max(0, step ?? remembered), max(0, lesson.steps.count - 1))
-        return [replay(before: lessonStep), showStep()].compactMap { $0 }.joined(separator: "\n")
+        let replayed = replay(before: lessonStep)
+        recordStepProse()
+        return [replayed, showStep()].compactMap { $0 }.joined(separator: "\n")
+    }
+
+    /// The current step's title and prose, for a saved notebook.
+    private func recordStepProse() {
+        guard let lesson = openLesson, lesson.steps.indices.contains(lessonStep) else { return }
+        let step = lesson.steps[lessonStep]
+        recordProse("**\(lesson.progress(step: lessonStep + 1)) \(lesson.title)**\n\n" + step.prose)
     }
 
     /// `%lessons`: every lesson's title, and where the learner left it.

@@ -37,7 +37,17 @@ struct Shown {
 /// Cells are the tutorial's Keras lines, or commands (`%path x`, `%compare`, `save NAME.ipynb`, `help`;
 /// see ``CommandSpec``).
 public final class Notebook {
-    public private(set) var cells: [Cell] = []
+    /// The session as a notebook shows it: code cells, and the prose of the lesson steps shown between them.
+    public private(set) var entries: [Entry] = []
+    /// The code cells, in order.
+    public var cells: [Cell] { entries.compactMap { if case .code(let cell) = $0 { cell } else { nil } } }
+
+    /// One entry of the session.
+    public enum Entry: Sendable {
+        case code(Cell)
+        /// Markdown: a lesson step's title and prose.
+        case markdown(String)
+    }
     let interpreter = Interpreter()
     /// Whether output may carry ANSI colour (tables and bars).
     public var color = false
@@ -67,7 +77,8 @@ public final class Notebook {
     }
 
     /// The number the next cell will get.
-    public var nextNumber: Int { cells.count + 1 }
+    public var nextNumber: Int { codeCellCount + 1 }
+    private var codeCellCount = 0
 
     /// Runs one cell and records it. Errors become the cell's output; nothing is thrown.
     ///
@@ -101,7 +112,10 @@ public final class Notebook {
                 error: "\(error)",
                 errorLine: (error as? StatementError)?.line ?? (error as? SyntaxError)?.line ?? firstLine)
         }
-        if !trimmed.isEmpty { cells.append(cell) }
+        if !trimmed.isEmpty {
+            entries.append(.code(cell))
+            codeCellCount += 1
+        }
         return cell
     }
 
@@ -133,6 +147,12 @@ public final class Notebook {
             break
         }
         return shown
+    }
+
+    /// Records a lesson step's prose as a markdown entry (once, when it is shown again).
+    func recordProse(_ markdown: String) {
+        if case .markdown(markdown)? = entries.last { return }
+        entries.append(.markdown(markdown))
     }
 
     /// A lesson word with no lesson open is Python when a variable has that name (`next = 3; next`).

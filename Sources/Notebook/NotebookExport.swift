@@ -22,23 +22,32 @@ extension Notebook {
         return "saved \(cells.count) cells to \(path)"
     }
 
-    /// nbformat 4.5: one code cell per cell, with its output as a stream (or an error).
+    /// nbformat 4.5: one code cell per cell, with its output as a stream (or an error), and a markdown cell
+    /// for each lesson step's prose. No terminal escape codes.
     public func ipynb() -> String {
-        let cellsJSON = cells.enumerated().map { (position, cell) -> [String: Any] in
+        let cellsJSON = entries.enumerated().map { (position, entry) -> [String: Any] in
+            guard case .code(let cell) = entry else {
+                guard case .markdown(let text) = entry else { return [:] }
+                return [
+                    "cell_type": "markdown", "id": "cell-\(position + 1)", "metadata": [String: Any](),
+                    "source": lines(text.withoutEscapeSequences),
+                ]
+            }
             var outputs = [[String: Any]]()
             if cell.isError {
-                outputs.append([
-                    "output_type": "error", "ename": "ReslabError", "evalue": cell.output, "traceback": [cell.output],
-                ])
+                let text = cell.output.withoutEscapeSequences
+                outputs.append(["output_type": "error", "ename": "ReslabError", "evalue": text, "traceback": [text]])
             } else {
                 // Printed text as a stream; a bare expression's value as the cell's result, as Jupyter does.
                 if !cell.printed.isEmpty {
-                    outputs.append(["output_type": "stream", "name": "stdout", "text": lines(cell.printed)])
+                    outputs.append([
+                        "output_type": "stream", "name": "stdout", "text": lines(cell.printed.withoutEscapeSequences),
+                    ])
                 }
                 if let result = cell.result {
                     outputs.append([
                         "output_type": "execute_result", "execution_count": cell.number, "metadata": [String: Any](),
-                        "data": ["text/plain": lines(result)],
+                        "data": ["text/plain": lines(result.withoutEscapeSequences)],
                     ])
                 }
             }
@@ -57,16 +66,22 @@ extension Notebook {
             "cells": cellsJSON,
         ]
         let data =
-            (try? JSONSerialization.data(withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+            (try? JSONSerialization.data(
+                withJSONObject: notebook, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// Each cell as a fenced Python block, its output as a plain block below it.
+    /// Each cell as a fenced Python block, its output as a plain block below it; lesson prose as it is.
     public func markdown() -> String {
         var text = "# reslab session\n"
-        for cell in cells {
-            text += "\n**In [\(cell.number)]:**\n\n```python\n\(cell.source)\n```\n"
-            if !cell.output.isEmpty { text += "\n```\n\(cell.output)\n```\n" }
+        for entry in entries {
+            switch entry {
+            case .markdown(let prose):
+                text += "\n" + prose.withoutEscapeSequences + "\n"
+            case .code(let cell):
+                text += "\n**In [\(cell.number)]:**\n\n```python\n\(cell.source)\n```\n"
+                if !cell.output.isEmpty { text += "\n```\n\(cell.output.withoutEscapeSequences)\n```\n" }
+            }
         }
         return text
     }

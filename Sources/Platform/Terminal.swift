@@ -71,3 +71,22 @@ public enum TextStyle: Sendable {
 public func styled(_ text: String, _ style: TextStyle, enabled: Bool) -> String {
     enabled ? style.escapeSequence + text + TextStyle.resetSequence : text
 }
+
+extension String {
+    /// The text without terminal escape sequences (`ESC [ … m` colours and the like), for files.
+    public var withoutEscapeSequences: String {
+        guard contains("\u{1B}") else { return self }
+        var result = String.UnicodeScalarView()
+        var scalars = unicodeScalars.makeIterator()
+        while let scalar = scalars.next() {
+            guard scalar == "\u{1B}" else {
+                result.append(scalar)
+                continue
+            }
+            // CSI: ESC [ parameters… final byte (0x40–0x7E); other escapes: ESC and one more character.
+            guard let next = scalars.next(), next == "[" else { continue }
+            while let byte = scalars.next(), !(0x40...0x7E).contains(byte.value) {}
+        }
+        return String(result)
+    }
+}

@@ -220,3 +220,25 @@ import Testing
         #expect(cell.output.contains("seeded RANDOM weights"), "\(cell.output)")
     }
 }
+
+@Suite struct SavedLessonTests {
+    @Test func savedNotebookHasTheLessonsProseAsMarkdownAndNoEscapeCodes() throws {
+        let n = Notebook()
+        n.color = true
+        _ = n.run("%lesson 2 en")
+        _ = n.run("run")
+        _ = n.run("next")
+        _ = n.run("run")
+        let chelsea = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Lessons/images/chelsea.png").path
+        _ = n.run("m = ResNet50()")
+        _ = n.run("%random_weights m")
+        #expect(n.run("%classify '\(chelsea)'").output.contains("\u{1B}["), "coloured on the screen")
+        let ipynb = n.ipynb()
+        #expect(!ipynb.contains("\\u001b") && !ipynb.contains("\u{1B}"))
+        #expect(ipynb.components(separatedBy: "\"cell_type\" : \"markdown\"").count == 3, "two steps shown")
+        #expect(ipynb.contains("[Lesson 2 · 1/"))
+        let markdown = n.markdown()
+        #expect(!markdown.contains("\u{1B}") && markdown.contains("**[Lesson 2 · 2/"))
+    }
+}

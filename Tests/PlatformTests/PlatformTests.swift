@@ -169,3 +169,11 @@ struct TemporaryDirectory {
 private func bytes(at path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
+
+@Suite struct EscapeSequenceTests {
+    @Test func escapeSequencesAreRemovedAndTheTextKept() {
+        #expect(styled("cat", .bold, enabled: true).withoutEscapeSequences == "cat")
+        #expect("a\u{1B}[38;2;1;2;3mb\u{1B}[0mc\u{1B}[K".withoutEscapeSequences == "abc")
+        #expect("第2课 · 3/9".withoutEscapeSequences == "第2课 · 3/9")
+    }
+}

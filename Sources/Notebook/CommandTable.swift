@@ -22,7 +22,7 @@ public enum Command: Equatable, Sendable {
     /// `%check identity_block`: the learner's function against the tutorial's.
     case check(String)
     case compare(input: Shape, filters: [Int], stride: Int)
-    case classify(image: PathArgument, weights: ClassifyWeights?)
+    case classify(image: PathArgument, weights: ClassifyWeights?, top: Int)
     case randomWeights(model: String, seed: UInt64)
     case time(String)
     case sleep(seconds: Double)
@@ -90,7 +90,7 @@ enum CommandArgument: Sendable {
 
 /// The value an option takes.
 enum CommandArgumentValue: String, Sendable {
-    case FILE
+    case FILE, N
 }
 
 /// An argument and whether it may be left out.
@@ -187,6 +187,7 @@ extension CommandSpec {
             name: "classify", form: .magic,
             parameters: [
                 .required(.path("IMAGE")), .optional(.option("weights", value: .FILE)), .optional(.flag("random")),
+                .optional(.option("top", value: .N)),
             ],
             summary: "load_img, preprocess_input, predict, decode_predictions in one", lesson: 6,
             make: Self.makeClassify),
@@ -275,7 +276,12 @@ extension CommandSpec {
         let file = a.optionalPath(1)
         let random = a.has(2)
         if file != nil && random { throw .usage(a.spec) }
-        return .classify(image: image, weights: file.map { .file($0) } ?? (random ? .random : nil))
+        var top = 5
+        if case .word(let word)? = a.optionalPath(3) {
+            guard let number = Int(word), (1...1000).contains(number) else { throw .usage(a.spec) }
+            top = number
+        }
+        return .classify(image: image, weights: file.map { .file($0) } ?? (random ? .random : nil), top: top)
     }
 }
 

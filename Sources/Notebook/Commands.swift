@@ -73,8 +73,8 @@ extension Notebook {
             }.joined(separator: "\n")
         case .compare(let input, let filters, let stride):
             return try Comparison.render(input: input, filters: filters, stride: stride)
-        case .classify(let image, let weights):
-            return try classify(image, weights: weights)
+        case .classify(let image, let weights, let top):
+            return try classify(image, weights: weights, top: top)
         case .randomWeights(let name, let seed):
             guard case .model(let handle) = try interpreter.lookup(name) else {
                 throw NotebookError.typeMismatch("%random_weights takes a model, e.g. model = ResNet50()")
@@ -129,7 +129,7 @@ extension Notebook {
     }
 
     /// `%classify IMAGE [--weights FILE] [--random]`: the tutorial's prediction steps in one command.
-    private func classify(_ image: PathArgument, weights: ClassifyWeights?) throws -> String {
+    private func classify(_ image: PathArgument, weights: ClassifyWeights?, top count: Int) throws -> String {
         let path = resolve(image)
         let input = preprocessInput(try loadImage(path: path, targetSize: (224, 224)))
         let handle = try classifier(
@@ -145,7 +145,7 @@ extension Notebook {
         } catch is ForwardPassCancelled {
             throw NotebookError.interrupted
         }
-        let top = try ImageNetLabels.bundled().decodePredictions(probabilities, top: 5)
+        let top = try ImageNetLabels.bundled().decodePredictions(probabilities, top: count)
         var lines = [
             predictionTable(title: path, predictions: top[0], color: color), "Predicted: " + predictedList(top),
         ]

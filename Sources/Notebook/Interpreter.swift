@@ -442,7 +442,16 @@ final class Interpreter {
         case .model:
             throw NotebookError.notCallable("a Model (use model.predict(x) to run it on data)")
         default:
-            throw NotebookError.notCallable("\(function.typeName) \(function.representation.prefix(40))")
+            switch function {
+            case .integer, .float, .string, .tuple, .list:
+                // `Conv2D(64 (1, 1))`: a value followed by brackets is a call in Python.
+                throw NotebookError.teaching(
+                    "\(function.representation.prefix(40)) is \(function.typeName == "int" ? "an" : "a") \(function.typeName), "
+                        + "not a function, yet brackets follow it: is a comma missing before the '('? "
+                        + "As in Conv2D(64, (1, 1))")
+            default:
+                throw NotebookError.notCallable("\(function.typeName) \(function.representation.prefix(40))")
+            }
         }
     }
 

@@ -19,6 +19,9 @@ public enum NotebookError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownName(let name, let suggestions):
+            if kerasWords.contains(name) {
+                return "name '\(name)' is not defined: Keras takes it as a string, in quotes: '\(name)'"
+            }
             return "name '\(shortened(name))' is not defined" + didYouMean(suggestions)
         case .unknownAttribute(let name, let owner, let suggestions):
             return "\(owner) has no attribute '\(shortened(name))'" + didYouMean(suggestions)
@@ -51,6 +54,11 @@ extension Error {
         return self
     }
 }
+
+/// Words Keras takes as strings (`Activation('relu')`, `padding='same'`); typed bare they are undefined names.
+private let kerasWords: Set<String> = [
+    "relu", "softmax", "linear", "sigmoid", "tanh", "same", "valid", "channels_last",
+]
 
 /// A name cut to 40 characters for messages (a pasted megabyte should not come back whole).
 private func shortened(_ name: String) -> String { name.count > 40 ? name.prefix(40) + "…" : name }

@@ -23,12 +23,16 @@ import Testing
         Case(
             line: "%compare 55 55 64 64 64 256 1",
             command: .compare(input: [55, 55, 64], filters: [64, 64, 256], stride: 1)),
-        Case(line: "%classify img_path", command: .classify(image: .word("img_path"), weights: nil)),
+        Case(line: "%classify img_path", command: .classify(image: .word("img_path"), weights: nil, top: 5)),
         Case(
-            line: "%classify 'my cat.png' --random", command: .classify(image: .quoted("my cat.png"), weights: .random)),
+            line: "%classify img.png --random --top 2",
+            command: .classify(image: .word("img.png"), weights: .random, top: 2)),
+        Case(
+            line: "%classify 'my cat.png' --random",
+            command: .classify(image: .quoted("my cat.png"), weights: .random, top: 5)),
         Case(
             line: "%classify --weights w.h5 cat.png",
-            command: .classify(image: .word("cat.png"), weights: .file(.word("w.h5")))),
+            command: .classify(image: .word("cat.png"), weights: .file(.word("w.h5")), top: 5)),
         Case(line: "%random_weights model", command: .randomWeights(model: "model", seed: 1)),
         Case(line: "%random_weights model 7", command: .randomWeights(model: "model", seed: 7)),
         Case(line: "%time x = Input(shape=(4, 4, 3))", command: .time("x = Input(shape=(4, 4, 3))")),
@@ -56,8 +60,9 @@ import Testing
         ("%path x y", "usage: %path x"),
         ("%compare 1 2", "usage: %compare [H W C] [F1 F2 F3] [STRIDE]"),
         ("%compare 55 55 0", "usage: %compare [H W C] [F1 F2 F3] [STRIDE]"),
-        ("%classify a.png --weights w.h5 --random", "usage: %classify IMAGE [--weights FILE] [--random]"),
-        ("%classify a.png --top 2", "usage: %classify IMAGE [--weights FILE] [--random]"),
+        ("%classify a.png --weights w.h5 --random", "usage: %classify IMAGE [--weights FILE] [--random] [--top N]"),
+        ("%classify a.png --top two", "usage: %classify IMAGE [--weights FILE] [--random] [--top N]"),
+        ("%classify a.png --depth 2", "usage: %classify IMAGE [--weights FILE] [--random] [--top N]"),
         ("%lesson two", "usage: %lesson N [zh|en]"),
         ("%lesson 2 fr", "usage: %lesson N [zh|en]"),
         ("save notes.txt", "usage: save NAME.ipynb|NAME.md"),
@@ -119,7 +124,7 @@ import Testing
         #expect(n.completions(line: "%layers ", word: "") == ["model", "x"])
         #expect(n.completions(line: "%random_weights ", word: "") == ["model"])
         #expect(n.completions(line: "%classify ", word: "") == ["s"])
-        #expect(n.completions(line: "%classify s --", word: "--") == ["--random", "--weights"])
+        #expect(n.completions(line: "%classify s --", word: "--") == ["--random", "--top", "--weights"])
         #expect(n.completions(line: "%lesson 2 ", word: "") == ["en", "zh"])
         #expect(n.completions(line: "%lesson ", word: "").contains("7"))
         #expect(n.completions(line: "%time mo", word: "mo") == ["model"])

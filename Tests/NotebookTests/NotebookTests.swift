@@ -113,6 +113,16 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         #expect(cell.output.contains("%random_weights model"))
     }
 
+    @Test func aMissingCommaBeforeABracketIsNamed() {
+        #expect(run(["x = Conv2D(64 (1, 1))"]).error?.contains("is a comma missing before the '('?") == true)
+    }
+
+    @Test func aKerasWordTypedBareIsToBeQuoted() {
+        #expect(
+            run(["a = Activation(relu)"]).error
+                == "name 'relu' is not defined: Keras takes it as a string, in quotes: 'relu'")
+    }
+
     @Test func unknownCommandSuggests() {
         #expect(run(["%pth x"]).output.contains("did you mean %path?"))
     }

@@ -146,7 +146,7 @@ extension CommandSpec {
         CommandSpec(
             name: "shape", form: .magic,
             parameters: [.required(.variable("x", kinds: [.tensor, .array, .model, .image]))],
-            summary: "the shape of a tensor, array, model or image", lesson: 1
+            summary: "the shape of a tensor, array, model or image", lesson: nil
         ) { a throws(CommandError) in .shape(try a.word(0)) },
         CommandSpec(
             name: "path", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor]))],
@@ -162,7 +162,7 @@ extension CommandSpec {
             lesson: 4, make: Self.makeCompare),
         CommandSpec(
             name: "params", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor, .model]))],
-            summary: "the parameters of a model, or of everything that leads to x", lesson: 2
+            summary: "the parameters of a model, or of everything that leads to x", lesson: 1
         ) { a throws(CommandError) in .params(try a.word(0)) },
         CommandSpec(
             name: "flops", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor, .model]))],
@@ -194,13 +194,13 @@ extension CommandSpec {
         CommandSpec(
             name: "random_weights", form: .magic,
             parameters: [.required(.variable("model", kinds: [.model])), .optional(.integer("SEED"))],
-            summary: "give a model seeded random weights (every output then says so)", lesson: 6
+            summary: "give a model seeded random weights (every output then says so)", lesson: nil
         ) { a throws(CommandError) in
             .randomWeights(model: try a.word(0), seed: UInt64(a.optionalNumbers(1)?.first ?? 1))
         },
         CommandSpec(
             name: "time", form: .magic, parameters: [.required(.line("LINE"))],
-            summary: "run LINE and say how long it took", lesson: 6
+            summary: "run LINE and say how long it took", lesson: nil
         ) { a throws(CommandError) in .time(try a.word(0)) },
         CommandSpec(
             name: "sleep", form: .magic, parameters: [.required(.word("SECONDS"))],
@@ -340,6 +340,16 @@ extension Command {
     /// `save = 1` or `help(Conv2D)` stay Python.
     public static func parse(_ source: String) throws(CommandError) -> Command? {
         let line = source.trimmingWhitespace()
+        // `Conv2D?`, `model.predict?`, `%path?`: IPython's way of asking for help.
+        if line.hasSuffix("?"), line.count > 1 {
+            let name = line.dropLast()
+            let body = name.hasPrefix("%") ? name.dropFirst() : name
+            if body.first?.isLetter == true || body.first == "_",
+                body.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." })
+            {
+                return .help(topic: String(name))
+            }
+        }
         let isMagic = line.hasPrefix("%")
         let body = isMagic ? String(line.dropFirst()) : line
         let name = String(body.prefix { !$0.isWhitespace })

@@ -10,8 +10,9 @@ extension Notebook {
         switch command {
         case .help(let topic):
             guard let topic else { return CommandSpec.helpText }
-            guard let text = CommandSpec.help(for: topic) else {
-                throw NotebookError.unsupported("no help for '\(topic)'; help lists the commands")
+            guard let text = CommandSpec.help(for: topic) ?? Documentation.entry(for: topic)?.text else {
+                throw NotebookError.unsupported(
+                    "no help for '\(topic)'; help lists the commands, help NAME tells a command or a Keras name")
             }
             return text
         case .save(let path):

@@ -373,6 +373,10 @@ extension Library {
             if case .string(let s) = value, let number = Double(s.trimmingWhitespace()) { return .float(number) }
             throw Convert.wrong(value, "a number or a string of digits", a.function, "x")
         }
+        define("help", ["object"], required: 1) { [unowned self] a in
+            self.printed.append(Self.help(for: try a.value("object")))
+            return .none
+        }
         names["None"] = Value.none
         names["True"] = .bool(true)
         names["False"] = .bool(false)
@@ -396,6 +400,30 @@ extension Library {
                 randomWeights: random)
         }
         return names
+    }
+}
+
+extension Library {
+    /// `help(x)`: the documentation of a built-in, the parameters of the learner's own function, or what
+    /// a value is.
+    static func help(for value: Value) -> String {
+        switch value {
+        case .function(let builtin):
+            return Documentation.entry(for: builtin.name)?.text
+                ?? "\(builtin.name)(\(builtin.parameters.joined(separator: ", ")))"
+        case .userFunction(let function):
+            let parameters = function.definition.parameters.map { $0.name + ($0.defaultValue == nil ? "" : "=…") }
+            return
+                "\(function.name)(\(parameters.joined(separator: ", "))): your function, defined at line \(function.definition.line)"
+        case .layer(let layer):
+            let kind = type(of: layer).kerasClassName
+            return Documentation.entry(for: kind)?.text ?? value.representation
+        case .module(let name):
+            let members = Documentation.entries.keys.filter { $0.hasPrefix(name + ".") }.sorted()
+            return "module \(name): " + members.joined(separator: ", ")
+        default:
+            return "\(value.typeName): \(value.representation.prefix(200))"
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 import Testing
 
 @testable import Notebook
+@testable import ResNetCore
 
 @Suite struct CommandParsingTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -144,5 +145,73 @@ import Testing
         let n = notebook(["model = ResNet50()"])
         #expect(n.run("model.summry()").output.contains("did you mean summary?"))
         #expect(n.run("model.input_shap").output.contains("did you mean input_shape?"))
+    }
+}
+
+@Suite struct HelpTests {
+    @Test(arguments: ["help Conv2D", "Conv2D?", "help(Conv2D)", "help model.predict", "%path?", "help(layers.add)"])
+    func helpForANameGivesSignatureSentenceExampleAndLesson(_ line: String) {
+        let notebook = Notebook()
+        _ = notebook.run("model = ResNet50()")
+        let output = notebook.run(line).output
+        #expect(output.contains("example: ") || output.hasPrefix("usage: "), "\(output)")
+        #expect(output.contains("used in lesson"), "\(output)")
+    }
+
+    @Test func everyBuiltInFunctionAndMethodIsDocumentedAndEveryEntryIsDefined() throws {
+        let library = Library()
+        let functions = library.globals.filter { if case .function = $0.value { true } else { false } }.map(\.key)
+        let input = try Input(shape: [4, 4, 3], in: library.graph)
+        let model = ModelHandle(
+            model: try Model(inputs: input, outputs: try library.graph.apply(Flatten(), to: [input])))
+        var members = [String]()
+        for (name, owner) in [
+            ("model", Value.model(model)), ("layers", .module("layers")), ("image", .module("image")),
+            ("np", .module("np")),
+        ] {
+            let table = try #require(library.members(of: owner))
+            // A model's attributes (name, layers, …) are values, not functions: help documents its methods.
+            members += table.names.filter { name != "model" || table.methods.contains($0) }.map { name + "." + $0 }
+        }
+        let documented = Set(Documentation.entries.keys)
+        for name in functions + members where name != "layers.Add" {
+            #expect(documented.contains(name), "\(name) has no help entry")
+        }
+        for name in documented {
+            #expect(functions.contains(name) || members.contains(name), "help for \(name), which is not defined")
+        }
+    }
+
+    /// The lesson a help entry names is the first lesson whose cells use the name.
+    @Test func theLessonNamedIsTheFirstThatUsesIt() throws {
+        let library = LessonLibrary.standard()
+        let lessons = try library.files(language: "en").map { try library.lesson($0.number, language: "en") }
+        /// Whether `text` uses `word` as a whole name (`int(` is not in `print(`).
+        func uses(_ text: String, _ word: String) -> Bool {
+            var rest = Substring(text)
+            while let range = rest.range(of: word) {
+                let before = range.lowerBound > text.startIndex ? text[text.index(before: range.lowerBound)] : " "
+                if word.first == "." || !(before.isLetter || before.isNumber || before == "_" || before == ".") {
+                    return true
+                }
+                rest = rest[range.upperBound...]
+            }
+            return false
+        }
+        func firstLesson(using word: String) -> Int? {
+            lessons.first { lesson in lesson.steps.contains { uses($0.cell, word) } }?.number
+        }
+        for (name, entry) in Documentation.entries {
+            let word = name.hasPrefix("model.") ? String(name.dropFirst("model".count)) : name + "("
+            #expect(
+                entry.lesson == firstLesson(using: word),
+                "\(name): help says lesson \(entry.lesson ?? 0), first used in \(firstLesson(using: word) ?? 0)")
+        }
+        for spec in CommandSpec.all where spec.form == .magic && !spec.isHidden {
+            guard let lesson = spec.lesson else { continue }
+            #expect(
+                lesson == firstLesson(using: "%" + spec.name),
+                "%\(spec.name): help says lesson \(lesson), first used in \(firstLesson(using: "%" + spec.name) ?? 0)")
+        }
     }
 }

@@ -20,7 +20,7 @@ public struct Lesson: Sendable {
     /// The prose after the last cell.
     public let closing: String
 
-    /// `[第2课 · 3/9]` or `[Lesson 2 · 3/9]`.
+    /// `[第2课 · 3/19]` or `[Lesson 2 · 3/19]`.
     public func progress(step: Int) -> String {
         (language == "zh" ? "[第\(number)课 · " : "[Lesson \(number) · ") + "\(step)/\(steps.count)]"
     }

@@ -162,11 +162,13 @@ extension Notebook {
         let cell = step.cell.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         // The progress tag already names the lesson: `[第1课 · 1/10] 什么是残差网络`.
         let title = lesson.title.components(separatedBy: " · ").dropFirst().joined(separator: " · ")
-        return [
+        let text = [
             lesson.progress(step: lessonStep + 1) + " " + (title.isEmpty ? lesson.title : title), step.prose, cell,
             hint,
         ]
         .filter { !$0.isEmpty }.joined(separator: "\n\n")
+        // The cell's lines start with four spaces: they stay as typed.
+        return wrap(text, width: TextWidth.prose(columns: width))
     }
 
     /// Runs the current step's cell as if typed, and says whether it printed what the lesson expects.

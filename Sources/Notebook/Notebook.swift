@@ -51,6 +51,9 @@ public final class Notebook {
     let interpreter = Interpreter()
     /// Whether output may carry ANSI colour (tables and bars).
     public var color = false
+    /// The terminal's width in columns (80 without one): lesson prose wraps to it (at most 100 columns,
+    /// see ``TextWidth``), and `%path` and `%compare` choose a layout that fits it.
+    public var width = TextWidth.standard
     /// The network `%classify` keeps between cells.
     var classifierCache: ModelHandle?
 
@@ -102,7 +105,7 @@ public final class Notebook {
         interpreter.library.printed = []
         let cell: Cell
         do {
-            let shown = try execute(trimmed, firstLine: firstLine)
+            let shown = try TextWidth.$current.withValue(width) { try execute(trimmed, firstLine: firstLine) }
             cell = Cell(
                 number: nextNumber, source: source, printed: shown.printed.joined(separator: "\n"),
                 result: shown.result)

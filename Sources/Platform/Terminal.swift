@@ -6,6 +6,17 @@ public enum Terminal {
     public static var standardOutputIsTerminal: Bool { isTerminal(STDOUT_FILENO) }
     public static var standardErrorIsTerminal: Bool { isTerminal(STDERR_FILENO) }
 
+    /// The size of the terminal standard output goes to, in character cells; `nil` when it is not a
+    /// terminal. It changes when the window is resized: ask again rather than keep it.
+    public static var size: (columns: Int, rows: Int)? {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return (Int(size.ws_col), Int(size.ws_row))
+    }
+
+    /// The width of the terminal standard output goes to, in columns; `nil` when it is not a terminal.
+    public static var columns: Int? { size?.columns }
+
     /// Whether output may carry ANSI colour: it goes to a terminal, `NO_COLOR` is unset and `TERM` is
     /// not `dumb`. `environment` needs only those two variables.
     public static func mayColor(isTerminal: Bool, environment: [String: String]) -> Bool {

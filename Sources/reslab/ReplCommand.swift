@@ -103,6 +103,7 @@ struct Session {
         let cached = WeightsCache.defaultWeightsPath
         let notebook = Notebook(cachedWeightsPath: cached)
         notebook.color = interactive && Terminal.colorsStandardOutput
+        notebook.width = (interactive ? Terminal.columns : nil) ?? notebook.width
         notebook.progress = LessonProgress.standard()
         if interactive { print(banner(weightsFound: fileExists(cached), cached: cached)) }
         if let opening = try prepare(notebook) { print(opening + "\n") }
@@ -162,6 +163,7 @@ struct Session {
             }
             guard !cancelled, !source.trimmingWhitespace().isEmpty else { continue }
             reader.addToHistory(source)
+            notebook.width = Terminal.columns ?? notebook.width  // the window may have been resized
             // A paste may hold several statements: each is a cell of its own.
             let (cells, note) = notebook.cells(of: source)
             if let note { print(note) }

@@ -1,8 +1,9 @@
 import ResNetCore
 
-/// `%path x`: the residual block that made `x`, its main path and its shortcut side by side.
+/// `%path x`: the residual block that made `x`, its main path and its shortcut side by side, or (when that
+/// is wider than the terminal) the shortcut above the main path.
 enum BlockDiagram {
-    static func draw(_ tensor: KerasTensor) throws -> String {
+    static func draw(_ tensor: KerasTensor, width: Int = TextWidth.current) throws -> String {
         let nodes = tensor.graph.nodes
         guard let addIndex = nearestAdd(from: tensor.node, in: nodes) else {
             throw NotebookError.teaching(
@@ -22,9 +23,13 @@ enum BlockDiagram {
         let (main, shortcut) =
             branches[0].count >= branches[1].count ? (branches[0], branches[1]) : (branches[1], branches[0])
 
-        func row(_ index: Int) -> String {
-            let node = nodes[index]
-            return "\(node.name)  \(describe(node.layer))  \(kerasShape(node.outputShape))"
+        /// A layer in one line, or (`split`) its name above its kind and shape.
+        func rows(_ path: [Int], split: Bool) -> [String] {
+            path.flatMap { index in
+                let node = nodes[index]
+                let kind = "\(describe(node.layer))  \(kerasShape(node.outputShape))"
+                return split ? [node.name, "  " + kind] : ["\(node.name)  \(kind)"]
+            }
         }
         let shortcutKind: String
         if shortcut.isEmpty {
@@ -34,27 +39,43 @@ enum BlockDiagram {
         } else {
             shortcutKind = "shortcut"
         }
-        let leftRows = ["main path"] + main.map(row)
-        let rightRows = [shortcutKind] + (shortcut.isEmpty ? ["(no layers)"] : shortcut.map(row))
-        let width = (leftRows.map(\.count).max() ?? 0) + 2
-        var lines = [String]()
+        var before = [String]()
         if let blockInput {
-            lines.append("input: \(nodes[blockInput].name) \(kerasShape(nodes[blockInput].outputShape))")
+            before.append("input: \(nodes[blockInput].name) \(kerasShape(nodes[blockInput].outputShape))")
         }
-        lines.append("├" + String(repeating: "─", count: width + 1) + "┐")
-        for i in 0..<max(leftRows.count, rightRows.count) {
-            let left = i < leftRows.count ? leftRows[i] : ""
-            let right = i < rightRows.count ? rightRows[i] : ""
-            lines.append("│ " + left.padded(width) + "│ " + right)
-        }
-        lines.append("├" + String(repeating: "─", count: width + 1) + "┘")
-        lines.append("\(add.name) (Add): main path + shortcut → \(kerasShape(add.outputShape))")
-        if let after = nodes.indices.first(where: {
+        var after = ["\(add.name) (Add): main path + shortcut → \(kerasShape(add.outputShape))"]
+        if let relu = nodes.indices.first(where: {
             nodes[$0].inputs == [addIndex] && (nodes[$0].layer as? Activation)?.function == .relu
         }) {
-            lines.append("\(nodes[after].name) (Activation relu) \(kerasShape(nodes[after].outputShape))")
+            after.append("\(nodes[relu].name) (Activation relu) \(kerasShape(nodes[relu].outputShape))")
         }
-        return lines.joined(separator: "\n")
+        let layouts = [false, true].flatMap { split in
+            let left = ["main path"] + rows(main, split: split)
+            let right = [shortcutKind] + (shortcut.isEmpty ? ["(no layers)"] : rows(shortcut, split: split))
+            return [sideBySide(left, right), shortcutAbove(left, right)]
+        }
+        let drawings = layouts.map {
+            (before.map { wrap($0, width: width) } + $0 + after.map { wrap($0, width: width) }).joined(separator: "\n")
+        }
+        return drawings.first { fits($0, in: width) } ?? drawings.last!
+    }
+
+    /// The main path on the left, the shortcut on the right, joined at the top and at the bottom.
+    private static func sideBySide(_ left: [String], _ right: [String]) -> [String] {
+        let width = (left.map(displayWidth).max() ?? 0) + 2
+        var lines = ["├" + String(repeating: "─", count: width + 1) + "┐"]
+        for i in 0..<max(left.count, right.count) {
+            let row = i < left.count ? left[i] : ""
+            lines.append("│ " + row.padded(width) + "│ " + (i < right.count ? right[i] : ""))
+        }
+        return lines + ["├" + String(repeating: "─", count: width + 1) + "┘"]
+    }
+
+    /// The shortcut first, on its own line down the left, which then runs down the right of the main path.
+    private static func shortcutAbove(_ left: [String], _ right: [String]) -> [String] {
+        let width = (left.map(displayWidth).max() ?? 0) + 2
+        return ["├─┐"] + right.map { "│ │ " + $0 } + ["│ └" + String(repeating: "─", count: width - 1) + "┐"]
+            + left.map { "│ " + $0.padded(width) + "│" } + ["├" + String(repeating: "─", count: width + 1) + "┘"]
     }
 
     /// The add at or just before `index` (the ReLU after a block's add leads back to it).
@@ -91,50 +112,107 @@ enum BlockDiagram {
 
 /// `%compare`: a conv block and an identity block on the same input, layer by layer.
 enum Comparison {
-    /// Both blocks on an input of shape `input` (H, W, C), with `filters` and the conv block's `stride`.
-    static func render(input: Shape, filters: [Int], stride: Int) throws -> String {
+    /// Both blocks on an input of shape `input` (H, W, C), with `filters` and the conv block's `stride`,
+    /// fitted to `width` columns.
+    static func render(input: Shape, filters: [Int], stride: Int, width: Int = TextWidth.current) throws -> String {
+        let prose = TextWidth.prose(columns: width)
         var sections = [String]()
         let graph = LayerGraph()
         let x = try Input(shape: input, in: graph)
         let conv = try convBlock(x, kernelSize: 3, filters: filters, stage: 0, block: "c", strides: (stride, stride))
-        sections.append(try table("conv_block(x, 3, \(filters), strides=(\(stride), \(stride)))", x, conv))
+        sections.append(
+            try table("conv_block(x, 3, \(filters), strides=(\(stride), \(stride)))", x, conv, width: width))
         if input[2] == filters[2] {
             let identity = try identityBlock(x, kernelSize: 3, filters: filters, stage: 0, block: "i")
-            sections.append(try table("identity_block(x, 3, \(filters))", x, identity))
+            sections.append(try table("identity_block(x, 3, \(filters))", x, identity, width: width))
         } else {
             sections.append(
-                "identity_block(x, 3, \(filters)): not possible here.\n"
-                    + Teaching.identityBlockMismatch(input: input, filters: filters))
+                wrap(
+                    "identity_block(x, 3, \(filters)): not possible here.\n"
+                        + Teaching.identityBlockMismatch(input: input, filters: filters), width: prose))
         }
         sections.append(
-            """
-            Why: the identity block adds its input unchanged to the main path, so its output must have the input's shape: \
-            it cannot change the number of channels or the image size, and identity blocks can be chained any number of times. \
-            The conv block puts a 1x1 convolution with a stride on the shortcut, so the two paths can change the shape together; \
-            its output no longer matches its input, which is why it starts each stage and is not chained like the identity block.
-            """)
+            wrap(
+                """
+                Why: the identity block adds its input unchanged to the main path, so its output must have the input's shape: \
+                it cannot change the number of channels or the image size, and identity blocks can be chained any number of times. \
+                The conv block puts a 1x1 convolution with a stride on the shortcut, so the two paths can change the shape together; \
+                its output no longer matches its input, which is why it starts each stage and is not chained like the identity block.
+                """, width: prose))
         return sections.joined(separator: "\n\n")
     }
 
-    private static func table(_ title: String, _ input: KerasTensor, _ output: KerasTensor) throws -> String {
-        let model = try Model(inputs: input, outputs: output, name: title)
-        var lines = [
-            title,
-            "  " + "layer".padded(18) + " " + "type".padded(19) + " " + "output".padded(22) + " "
-                + "params".leftPadded(9) + " " + "mult-adds".leftPadded(12),
-        ]
-        for index in model.nodes.indices where !(model.nodes[index].layer is InputLayer) {
-            let node = model.nodes[index]
-            let own = model.multiplyAdds(ofNode: index)
-            lines.append(
-                "  " + node.name.padded(18) + " " + BlockDiagram.describe(node.layer).padded(19) + " "
-                    + kerasShape(node.outputShape).padded(22)
-                    + " " + model.parameterCount(ofNode: index).formatted(thousandsSeparator: ",").leftPadded(9) + " "
-                    + own.formatted(thousandsSeparator: ",").leftPadded(12))
+    /// One row of a table: a layer, or the column names.
+    private struct Row {
+        var name, kind, shortKind, shape, parameters, multiplyAdds: String
+
+        /// The columns of the wide table, each as wide as it always was.
+        var wide: String {
+            "  " + name.padded(18) + " " + kind.padded(19) + " " + shape.padded(22) + " " + parameters.leftPadded(9)
+                + " " + multiplyAdds.leftPadded(12)
         }
-        lines.append(
-            "  total: \(kerasShape(input.shape)) → \(kerasShape(output.shape)), \(model.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
-                + "\(model.multiplyAdds.formatted(thousandsSeparator: ",")) multiply-adds")
-        return lines.joined(separator: "\n")
+    }
+
+    /// A block's layers with their output shapes, parameters and multiply-adds, then its totals: in the
+    /// wide columns when they fit `width`, else in columns only as wide as their text, with short layer
+    /// kinds (`BatchNorm`, `relu`) if need be, else each layer on two lines.
+    private static func table(_ title: String, _ input: KerasTensor, _ output: KerasTensor, width: Int) throws
+        -> String
+    {
+        let model = try Model(inputs: input, outputs: output, name: title)
+        let header = Row(
+            name: "layer", kind: "type", shortKind: "type", shape: "output", parameters: "params",
+            multiplyAdds: "mult-adds")
+        let rows =
+            [header]
+            + model.nodes.indices.filter { !(model.nodes[$0].layer is InputLayer) }.map { index in
+                let node = model.nodes[index]
+                return Row(
+                    name: node.name, kind: BlockDiagram.describe(node.layer), shortKind: shortDescription(node.layer),
+                    shape: kerasShape(node.outputShape),
+                    parameters: model.parameterCount(ofNode: index).formatted(thousandsSeparator: ","),
+                    multiplyAdds: model.multiplyAdds(ofNode: index).formatted(thousandsSeparator: ","))
+            }
+        let layouts = [
+            rows.map(\.wide),
+            aligned(rows.map { [$0.name, $0.kind, $0.shape, $0.parameters, $0.multiplyAdds] }, indent: 2, numbers: 2),
+            aligned(
+                rows.map { [$0.name, $0.shortKind, $0.shape, $0.parameters, $0.multiplyAdds] }, indent: 2, numbers: 2),
+            Array(
+                zip(
+                    aligned(rows.map { [$0.name, $0.kind] }, indent: 2, numbers: 0),
+                    aligned(rows.map { [$0.shape, $0.parameters, $0.multiplyAdds] }, indent: 4, numbers: 2)
+                ).map { [$0, $1] }.joined()),
+        ]
+        let lines = layouts.first { fits($0.joined(separator: "\n"), in: width) } ?? layouts.last!
+        let shapes = "  total: \(kerasShape(input.shape)) → \(kerasShape(output.shape)),"
+        let counts =
+            "\(model.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
+            + "\(model.multiplyAdds.formatted(thousandsSeparator: ",")) multiply-adds"
+        let total =
+            displayWidth(shapes + " " + counts) <= width ? [shapes + " " + counts] : [shapes, "         " + counts]
+        return ([title] + lines + total).joined(separator: "\n")
+    }
+
+    /// Columns as wide as their widest text, two spaces apart; the last `numbers` columns to the right.
+    private static func aligned(_ rows: [[String]], indent: Int, numbers: Int) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { displayWidth($0[column]) }.max() ?? 0 }
+        return rows.map { row in
+            var line =
+                String(repeating: " ", count: indent)
+                + row.indices.map { column in
+                    column >= row.count - numbers
+                        ? row[column].leftPadded(widths[column]) : row[column].padded(widths[column])
+                }.joined(separator: "  ")
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line
+        }
+    }
+
+    /// A layer's kind in a few letters: `BatchNorm`, `relu`, `Conv2D 3x3/1`.
+    private static func shortDescription(_ layer: any Layer) -> String {
+        if layer is BatchNormalization { return "BatchNorm" }
+        if let activation = layer as? Activation { return activation.function.rawValue }
+        return BlockDiagram.describe(layer)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Notebook
 import Platform
 import ResNetCore
 import ResNetIO
@@ -19,14 +20,31 @@ struct ImageCommand: ParsableCommand {
         let original = try readImage(path: image)
         let resized = original.resized(width: 224, height: 224)
         if let rawOut { try resized.writeRaw(to: rawOut) }
+        let terminal = Terminal.size
+        let width = terminal?.columns ?? TextWidth.standard
+        let prose = TextWidth.prose(columns: width)
         let name = styled(image, .bold, enabled: Terminal.colorsStandardOutput)
-        print("\(name): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)")
-        if Terminal.colorsStandardOutput { print(Self.preview(resized, columns: 56)) }
+        print(
+            wrap(
+                "\(name): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)",
+                width: prose))
+        if Terminal.colorsStandardOutput {
+            print(Self.preview(resized, columns: Self.pictureColumns(width: width, height: terminal?.rows)))
+        }
         let input = preprocessInput(resized)
         let (low, high) = (input.data.min() ?? 0, input.data.max() ?? 0)
         print(
-            "preprocess_input (caffe): RGB → BGR, minus the ImageNet means → shape \(weightShape(input.shape)), values \(fixed(Double(low), 1)) … \(fixed(Double(high), 1))"
-        )
+            wrap(
+                "preprocess_input (caffe): RGB → BGR, minus the ImageNet means → shape \(weightShape(input.shape)), values \(fixed(Double(low), 1)) … \(fixed(Double(high), 1))",
+                width: prose))
+    }
+
+    /// How many columns the 224x224 picture takes on a terminal `width` columns wide and `height` rows
+    /// high: all of the width, unless the picture (half as many rows as columns) would not fit on the screen
+    /// with the lines around it; at most one column per pixel.
+    static func pictureColumns(width: Int, height: Int?) -> Int {
+        let onScreen = height.map { 2 * max(8, $0 - 4) } ?? width
+        return max(1, min(width, onScreen, 224))
     }
 
     /// The image drawn with upper-half blocks: each character shows two pixels (24-bit colour).

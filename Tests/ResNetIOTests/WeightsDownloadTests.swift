@@ -323,14 +323,16 @@ final class LockedBox<Value>: @unchecked Sendable {
         let destination = dir.file("w.h5")
         let received = LockedBox<Int64>(0)
         let routes: [String: TinyHTTPServer.Reply] = [
-            "/w.h5": .trickle(Self.payload, chunk: 2_000, pauseMilliseconds: 20)
+            // 30 s in all, so that the download is still going when the cancel lands, however busy the machine.
+            "/w.h5": .trickle(Self.payload, chunk: 2_000, pauseMilliseconds: 200)
         ]
         let result = try await withServer(routes) { server in
             let downloader = WeightsDownloader(
                 url: server.url("/w.h5"), expectedMD5: Self.payloadMD5, destination: destination)
             let task = Task { try await downloader.download { bytes, _ in received.mutate { $0 = bytes } } }
             let clock = ContinuousClock()
-            let deadline = clock.now + .seconds(20)
+            // Generous: on a loaded machine the first bytes can wait for a thread to run on.
+            let deadline = clock.now + .seconds(120)
             while received.value == 0 && clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(received.value > 0, "no data arrived before the deadline")
             #expect(dir.contents.count == 1, "the partial file should exist while downloading")

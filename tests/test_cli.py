@@ -1,13 +1,17 @@
 """The `reslab` command line as a learner meets it: summary, missing weights, the weights cache and
-download (from a local HTTP server the test starts), and one-line errors for bad input."""
+download (from a local HTTP server the test starts), one-line errors for bad input, and `weights
+verify` telling another valid ResNet50 file (written by tf-keras) from a damaged one."""
 import hashlib
 import http.server
 import os
 import pathlib
 import subprocess
+import sys
 import threading
 
 import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def run(reslab, *args, env=None, timeout=120):
@@ -134,3 +138,42 @@ def test_verify_reports_a_damaged_file(reslab, tmp_path):
     damaged.write_bytes(b"not the tutorial's weights")
     line = assert_one_line_error(run(reslab, "weights", "verify", damaged))
     assert "md5" in line and "w.h5" in line
+
+
+def test_weights_path_exits_1_when_no_file_is_there_and_0_when_one_is(reslab, cache_env, tmp_path):
+    expected = tmp_path / "cache" / "reslab" / "resnet50_weights_tf_dim_ordering_tf_kernels.h5"
+    absent = run(reslab, "weights", "path", env=cache_env)
+    assert absent.returncode == 1 and absent.stdout.strip() == str(expected), absent
+    expected.parent.mkdir(parents=True)
+    expected.write_bytes(b"anything")
+    present = run(reslab, "weights", "path", env=cache_env)
+    assert present.returncode == 0 and present.stdout.strip() == str(expected), present
+
+
+# ---------------------------------------------------------------- weights verify: another file or damage
+@pytest.fixture(scope="module")
+def seeded_tutorial_weights(tmp_path_factory):
+    """A whole weight file of the tutorial's ResNet50 with seeded random values, written by tf-keras."""
+    path = tmp_path_factory.mktemp("verify") / "seeded.h5"
+    proc = subprocess.run(
+        [sys.executable, "-m", "reslab_oracle.make_weights", "--variant", "tutorial", "--seed", "27", "--out", path],
+        cwd=ROOT / "python", capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return path
+
+
+def test_verify_names_a_valid_resnet50_file_that_is_not_the_tutorials(reslab, seeded_tutorial_weights):
+    line = assert_one_line_error(run(reslab, "weights", "verify", seeded_tutorial_weights))
+    md5 = hashlib.md5(seeded_tutorial_weights.read_bytes()).hexdigest()
+    assert "is a valid ResNet50 weight file (variant tutorial), but not the tutorial's file" in line
+    assert f"md5 is {md5}" in line and "damaged" not in line
+
+
+def test_verify_calls_a_truncated_weight_file_damaged_with_the_readers_reason(reslab, seeded_tutorial_weights, tmp_path):
+    whole = seeded_tutorial_weights.read_bytes()
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    line = assert_one_line_error(run(reslab, "weights", "verify", truncated))
+    assert "truncated.h5" in line and "are damaged or not a ResNet50 weight file" in line
+    assert "truncated or corrupt HDF5 file" in line and "valid" not in line

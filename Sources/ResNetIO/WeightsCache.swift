@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import ResNetCore
 
 /// Where the tutorial's ResNet50 weights live on this machine, and how to check them.
 ///
@@ -60,5 +61,32 @@ public enum WeightsCache {
             throw .checksumMismatch(path: path, actual: actual, expected: expectedMD5.lowercased())
         }
         return actual
+    }
+
+    /// Checks the file at `path` as `reslab weights verify` does: its md5 first and, when that differs,
+    /// whether it is still a whole ResNet50 weight file (every weight of the variant its layer names tell
+    /// reads, with the shape that network needs). That tells a valid file of another origin (retrained,
+    /// converted, keras.applications') from a damaged one; damage that leaves every weight readable counts
+    /// as another file, which is still not the expected one.
+    /// - Returns: the md5, when it is `expectedMD5` (any letter case).
+    /// - Throws: `.otherResNet50File` naming the variant and both digests when the file loads as a ResNet50;
+    ///   `.checksumMismatch` with the reader's reason when it does not; `.fileNotFound`, `.unreadableFile`.
+    ///   A `ShapeError` would mean the built-in network itself does not build.
+    @discardableResult
+    public static func verifyResNet50(path: String, expectedMD5: String = tutorialMD5) throws -> String {
+        let expected = expectedMD5.lowercased()
+        let actual = try md5(ofFileAt: path)
+        guard actual != expected else { return actual }
+        func damaged(_ reason: String) -> WeightsError {
+            .checksumMismatch(path: path, actual: actual, expected: expected, reason: reason)
+        }
+        let file: KerasWeightsFile
+        do { file = try KerasWeightsFile(path: path) } catch { throw damaged(error.readingReason ?? "\(error)") }
+        guard let variant = file.resNet50Variant else {
+            throw damaged("no layer named res2a_branch2a or conv2_block1_1_conv")
+        }
+        let model = try variant.build()
+        do { _ = try file.weights(for: model) } catch { throw damaged(error.readingReason ?? "\(error)") }
+        throw WeightsError.otherResNet50File(path: path, variant: variant, actual: actual, expected: expected)
     }
 }

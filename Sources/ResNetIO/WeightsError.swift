@@ -32,8 +32,12 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
 
     // MARK: Verifying and downloading
 
-    /// An existing file's md5 is `actual`, not `expected`.
-    case checksumMismatch(path: String, actual: String, expected: String)
+    /// An existing file's md5 is `actual`, not `expected`; `reason`, when known, is why it does not read as
+    /// a ResNet50 weight file (e.g. "truncated or corrupt HDF5 file").
+    case checksumMismatch(path: String, actual: String, expected: String, reason: String? = nil)
+    /// The md5 is `actual`, not `expected`, but every weight of the `variant` ResNet50 reads with the right
+    /// shapes: a whole weight file, just not the one expected.
+    case otherResNet50File(path: String, variant: ResNet50Variant, actual: String, expected: String)
     /// A downloaded file's md5 is `actual`, not `expected`; nothing was saved.
     case downloadChecksumMismatch(url: String, actual: String, expected: String)
     /// The server answered with a non-2xx HTTP status.
@@ -54,37 +58,21 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     /// One line, naming the file or the URL.
     public var description: String {
         switch self {
-        case .fileNotFound(let path):
-            return "cannot read weights '\(path)': no such file"
-        case .unreadableFile(let path, let reason):
-            return "cannot read weights '\(path)': \(reason)"
-        case .notHDF5(let path):
-            return "cannot read weights '\(path)': not an HDF5 file"
-        case .corruptFile(let path, let detail):
-            return "cannot read weights '\(path)': truncated or corrupt HDF5 file"
-                + (detail.map { " (\($0))" } ?? "")
-        case .notKerasWeightsFile(let path):
-            return "cannot read weights '\(path)': not a Keras weight file (no 'layer_names' attribute)"
-        case .missingLayer(let path, let layer):
-            if Self.looksLikeNoTop(path: path, layer: layer) {
-                return "cannot read weights '\(path)': no layer '\(layer)' — this looks like a \"_notop\" file "
-                    + "without the classifier top; use the file with the top"
-            }
-            return "cannot read weights '\(path)': no layer '\(layer)'"
-        case .missingWeight(let path, let layer, let weightName):
-            return
-                "cannot read weights '\(path)': layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset"
-        case .unsupportedWeightType(let path, let layer, let weightName):
-            return "cannot read weights '\(path)': layer '\(layer)' weight '\(weightName)' is not numeric"
-        case .wrongWeightCount(let path, let layer, let found, let expected):
-            return
-                "cannot read weights '\(path)': layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)"
-        case .shapeMismatch(let path, let layer, let index, let found, let expected):
-            return "cannot read weights '\(path)': layer '\(layer)' weight \(index) has shape "
-                + "\(weightShape(found)), expected \(weightShape(expected))"
-        case .checksumMismatch(let path, let actual, let expected):
+        case .fileNotFound(let path), .unreadableFile(let path, _), .notHDF5(let path), .corruptFile(let path, _),
+            .notKerasWeightsFile(let path), .missingLayer(let path, _), .missingWeight(let path, _, _),
+            .unsupportedWeightType(let path, _, _), .wrongWeightCount(let path, _, _, _),
+            .shapeMismatch(let path, _, _, _, _):
+            return "cannot read weights '\(path)': " + (readingReason ?? "")
+        case .checksumMismatch(let path, let actual, let expected, nil):
             return
                 "weights '\(path)' are damaged: md5 is \(actual), expected \(expected); delete the file to download it again"
+        case .checksumMismatch(let path, let actual, let expected, let reason?):
+            return "weights '\(path)' are damaged or not a ResNet50 weight file: md5 is \(actual), expected "
+                + "\(expected), and the file does not load (\(reason)); delete the file to download it again"
+        case .otherResNet50File(let path, let variant, let actual, let expected):
+            let which = expected == WeightsCache.tutorialMD5 ? "the tutorial's file" : "the expected file"
+            return "'\(path)' is a valid ResNet50 weight file (variant \(variant.rawValue)), but not \(which): "
+                + "md5 is \(actual), expected \(expected); --weights can still use it"
         case .downloadChecksumMismatch(_, let actual, let expected):
             return "download failed: md5 of the downloaded file is \(actual), expected \(expected); nothing was saved"
         case .httpStatus(let url, let status):
@@ -102,6 +90,39 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
             return "download failed: cannot write '\(path)': \(reason); nothing was saved"
         case .md5Unavailable:
             return "cannot check the weight file: this system's libcrypto refuses MD5 (is it configured for FIPS only?)"
+        }
+    }
+
+    /// Why a weight file could not be read or does not fit the model, without the file's name
+    /// (`not an HDF5 file`); `nil` for the errors of verifying and downloading.
+    public var readingReason: String? {
+        switch self {
+        case .fileNotFound:
+            return "no such file"
+        case .unreadableFile(_, let reason):
+            return reason
+        case .notHDF5:
+            return "not an HDF5 file"
+        case .corruptFile(_, let detail):
+            return "truncated or corrupt HDF5 file" + (detail.map { " (\($0))" } ?? "")
+        case .notKerasWeightsFile:
+            return "not a Keras weight file (no 'layer_names' attribute)"
+        case .missingLayer(let path, let layer):
+            if Self.looksLikeNoTop(path: path, layer: layer) {
+                return "no layer '\(layer)' — this looks like a \"_notop\" file "
+                    + "without the classifier top; use the file with the top"
+            }
+            return "no layer '\(layer)'"
+        case .missingWeight(_, let layer, let weightName):
+            return "layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset"
+        case .unsupportedWeightType(_, let layer, let weightName):
+            return "layer '\(layer)' weight '\(weightName)' is not numeric"
+        case .wrongWeightCount(_, let layer, let found, let expected):
+            return "layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)"
+        case .shapeMismatch(_, let layer, let index, let found, let expected):
+            return "layer '\(layer)' weight \(index) has shape \(weightShape(found)), expected \(weightShape(expected))"
+        default:
+            return nil
         }
     }
 

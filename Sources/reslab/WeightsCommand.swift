@@ -40,13 +40,24 @@ struct WeightsCommand: ParsableCommand {
     }
 
     struct Path: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print where reslab keeps the tutorial's weights.")
-        func run() { print(WeightsCache.defaultWeightsPath) }
+        static let configuration = CommandConfiguration(
+            abstract: "Print where reslab keeps the tutorial's weights; the exit status is 1 if no file is there yet.")
+
+        func run() throws {
+            let path = WeightsCache.defaultWeightsPath
+            print(path)
+            guard fileExists(path) else { throw ExitCode(1) }
+        }
     }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a weight file's md5 against the tutorial's file.")
+            abstract: "Check a weight file's md5 against the tutorial's file.",
+            discussion: """
+                When the md5 differs, the file is read as a ResNet50 to tell a valid weight file of another \
+                origin (named with its variant and md5) from a damaged one (with the reason it does not load). \
+                Either way the exit status is 1: it is not the tutorial's file.
+                """)
 
         @Argument(help: "The file to check (default: the cached file).")
         var file: String?
@@ -56,7 +67,7 @@ struct WeightsCommand: ParsableCommand {
 
         func run() throws {
             let path = try LoadedNetwork.weightsPath(file)
-            let digest = try WeightsCache.verify(path: path, expectedMD5: md5)
+            let digest = try WeightsCache.verifyResNet50(path: path, expectedMD5: md5)
             print("\(path): md5 \(digest) OK")
         }
     }

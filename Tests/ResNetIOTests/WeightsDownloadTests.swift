@@ -389,6 +389,42 @@ final class LockedBox<Value>: @unchecked Sendable {
         }
     }
 
+    @Test func verifyResNet50GivesTheReaderReasonWhenAFileOfAnotherMD5DoesNotLoad() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let abc = dir.file("abc.h5")
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: abc))
+        #expect(try WeightsCache.verifyResNet50(path: abc, expectedMD5: "900150983cd24fb0d6963f7d28e17f72") != "")
+        // (file, what the reader says): not HDF5, HDF5 but not Keras, Keras with the tutorial's layer names
+        // but few of its layers.
+        let cases = [
+            (abc, "not an HDF5 file"), (Fixtures.path("not_keras.h5"), "no 'layer_names' attribute"),
+            (Fixtures.path("legacy_fixed.h5"), "layer '"),
+        ]
+        for (path, reason) in cases {
+            let error = #expect(throws: WeightsError.self) { try WeightsCache.verifyResNet50(path: path) }
+            guard case .checksumMismatch(path, _, WeightsCache.tutorialMD5, let found?)? = error else {
+                Issue.record("\(path): expected .checksumMismatch with a reason, got \(String(describing: error))")
+                continue
+            }
+            #expect(found.contains(reason), "\(found)")
+            #expect(
+                error?.description.hasPrefix("weights '\(path)' are damaged or not a ResNet50 weight file: md5 is ")
+                    == true)
+        }
+    }
+
+    @Test func anotherValidResNet50FileIsNamedWithItsVariantNotCalledDamaged() {
+        let tutorial = WeightsError.otherResNet50File(
+            path: "w.h5", variant: .kerasApplications, actual: "0123", expected: WeightsCache.tutorialMD5)
+        #expect(
+            tutorial.description
+                == "'w.h5' is a valid ResNet50 weight file (variant keras-applications), but not the tutorial's file: "
+                + "md5 is 0123, expected \(WeightsCache.tutorialMD5); --weights can still use it")
+        let other = WeightsError.otherResNet50File(path: "w.h5", variant: .tutorial, actual: "0123", expected: "4567")
+        #expect(other.description.contains("(variant tutorial), but not the expected file: md5 is 0123, expected 4567"))
+    }
+
     @Test func md5KnownAnswers() throws {
         // RFC 1321's test suite.
         #expect(try MD5.hex(of: [UInt8]()) == "d41d8cd98f00b204e9800998ecf8427e")

@@ -1,8 +1,10 @@
 """The `reslab` command line as a learner meets it: summary, missing weights, the weights cache and
-download (from a local HTTP server the test starts), one-line errors for bad input, and `weights
-verify` telling another valid ResNet50 file (written by tf-keras) from a damaged one."""
+download (from a local HTTP server the test starts), one-line errors for bad input, classify with
+seeded random weights and with some unreadable images among good ones, and `weights verify` telling
+another valid ResNet50 file (written by tf-keras) from a damaged one."""
 import hashlib
 import http.server
+import json
 import os
 import pathlib
 import subprocess
@@ -12,6 +14,7 @@ import threading
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+RANDOM_LINE = "[RANDOM weights: these classes mean nothing]"
 
 
 def run(reslab, *args, env=None, timeout=120):
@@ -148,6 +151,66 @@ def test_weights_path_exits_1_when_no_file_is_there_and_0_when_one_is(reslab, ca
     expected.write_bytes(b"anything")
     present = run(reslab, "weights", "path", env=cache_env)
     assert present.returncode == 0 and present.stdout.strip() == str(expected), present
+
+
+# ---------------------------------------------------------------- classify --random-weights, bad images
+def test_random_weights_need_no_file_and_every_output_says_random(reslab, cache_env, sample_images):
+    image = sample_images["chelsea.png"]
+    proc = run(reslab, "classify", image, "--random-weights", env=cache_env)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith(str(image)) and "RANDOM" in lines[0], "the table's title says RANDOM"
+    predicted = [i for i, line in enumerate(lines) if line.startswith("Predicted: [[(")]
+    assert len(predicted) == 1 and lines[predicted[0] + 1] == RANDOM_LINE, proc.stdout
+
+    proc = run(reslab, "classify", image, image, "--random-weights", "--json", "--top", 2, env=cache_env)
+    assert proc.returncode == 0, proc.stderr
+    entries = json.loads(proc.stdout)
+    assert len(entries) == 2
+    for entry in entries:
+        assert entry["random_weights"] is True
+        assert entry["image"] == str(image) and len(entry["top"]) == 2
+        assert set(entry["top"][0]) == {"index", "wnid", "label", "prob"}
+
+
+def test_random_weights_and_a_weight_file_are_one_or_the_other(reslab, sample_images, tmp_path):
+    proc = run(reslab, "classify", sample_images["chelsea.png"], "--random-weights", "--weights", tmp_path / "w.h5")
+    assert proc.returncode != 0 and "--random-weights" in proc.stderr and proc.stdout == ""
+
+
+@pytest.fixture
+def good_corrupt_missing(tmp_path, sample_images):
+    """A readable image, a corrupt JPEG and a path with no file, in that order."""
+    corrupt = tmp_path / "broken.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(300))
+    return sample_images["chelsea.png"], corrupt, tmp_path / "missing.png"
+
+
+def assert_an_error_line_for_each(proc, *paths):
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == len(paths), proc.stderr
+    for line, path in zip(lines, paths):
+        assert line.startswith("error: ") and path.name in line, proc.stderr
+
+
+def test_a_bad_image_among_several_gets_its_error_line_and_the_good_one_still_prints(reslab, good_corrupt_missing):
+    good, corrupt, missing = good_corrupt_missing
+    proc = run(reslab, "classify", good, corrupt, missing, "--random-weights")
+    assert proc.returncode == 1, proc
+    assert_an_error_line_for_each(proc, corrupt, missing)
+    assert proc.stdout.startswith(str(good)), proc.stdout
+    predicted = [line for line in proc.stdout.splitlines() if line.startswith("Predicted: ")]
+    assert len(predicted) == 1 and predicted[0].count("), (") == 4, "the good image's top 5, nothing for the others"
+    assert str(corrupt) not in proc.stdout and str(missing) not in proc.stdout
+
+
+def test_json_with_a_bad_image_is_still_one_valid_array_of_the_good_results(reslab, good_corrupt_missing):
+    good, corrupt, missing = good_corrupt_missing
+    proc = run(reslab, "classify", corrupt, good, missing, "--random-weights", "--json")
+    assert proc.returncode == 1, proc
+    assert_an_error_line_for_each(proc, corrupt, missing)
+    entries = json.loads(proc.stdout)
+    assert [entry["image"] for entry in entries] == [str(good)]
 
 
 # ---------------------------------------------------------------- weights verify: another file or damage

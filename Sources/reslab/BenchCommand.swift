@@ -9,12 +9,10 @@ import ResNetIO
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the forward pass of one 224x224 image (weights loaded once, one warm-up run first).")
+        abstract: "Time the forward pass of one 224x224 image (weights loaded once, one warm-up run first).",
+        discussion: "The time does not depend on the weights' values, so --random-weights needs no weight file.")
 
     @OptionGroup var network: NetworkOptions
-
-    @Flag(help: "Use seeded random weights instead of a file (the timing does not depend on the values).")
-    var randomWeights = false
 
     @Option(help: "Timed runs.")
     var runs: Int = 20
@@ -31,25 +29,18 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard runs > 0 else { throw ValidationError("--runs must be positive") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
-        guard !(randomWeights && compareOnnxruntime) else {
+        guard !(network.randomWeights && compareOnnxruntime) else {
             throw ValidationError("--compare-onnxruntime needs a weight file (--weights), not --random-weights")
         }
     }
 
     func run() throws {
         let blas = try BLAS.info()
-        var engine: InferenceEngine
         let clock = ContinuousClock()
         let loadStart = clock.now
-        var weightsPath: String?
-        if randomWeights {
-            let model = try (network.variant ?? .tutorial).build()
-            engine = try InferenceEngine(model: model, weights: .random(for: model, seed: 1))
-        } else {
-            let loaded = try LoadedNetwork(network)
-            engine = loaded.engine
-            weightsPath = loaded.weightsPath
-        }
+        let loaded = try LoadedNetwork(network)
+        let engine = loaded.engine
+        let weightsPath = loaded.weightsPath
         let loadSeconds = (clock.now - loadStart).seconds
         engine.threadCount = threads
 
@@ -72,7 +63,7 @@ struct BenchCommand: ParsableCommand {
 
         print("\(blas), \(threads) thread\(threads == 1 ? "" : "s")")
         print(
-            "weights: \(weightsPath ?? "seeded random") (\(randomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)"
+            "weights: \(weightsPath ?? "seeded random") (\(loaded.hasRandomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)"
         )
         print("forward pass: 1 image 224x224, \(runs) runs after 1 warm-up, \(engine.stepCount) fused steps")
         print("median_ms=\(fixed(median(ours), 2)) min_ms=\(fixed(ours.min()!, 2)) max_ms=\(fixed(ours.max()!, 2))")

@@ -9,7 +9,11 @@ import ResNetIO
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Classify JPEG or PNG images and print the top classes, as the tutorial's decode_predictions does.")
+        abstract: "Classify JPEG or PNG images and print the top classes, as the tutorial's decode_predictions does.",
+        discussion: """
+            An image that cannot be read gets its own error line on stderr and the others are still \
+            classified; the exit status is then 1. With --random-weights every output says RANDOM.
+            """)
 
     @Argument(help: "JPEG or PNG images.")
     var images: [String]
@@ -32,34 +36,54 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Every image is read before the network runs, so a bad file stops us before any output.
-        let inputs = try images.map { try preprocessInput(loadImage(path: $0, targetSize: (224, 224))) }
         let labels = try ImageNetLabels.bundled()
+        // Every image is read before the network loads: one that cannot be read gets its error line,
+        // the others are still classified, and the exit status says that something failed.
+        var inputs = [(image: String, input: Tensor)]()
+        for path in images {
+            do {
+                inputs.append((path, preprocessInput(try loadImage(path: path, targetSize: (224, 224)))))
+            } catch {
+                Terminal.printError(error.description)
+            }
+        }
+        let anyFailed = inputs.count < images.count
+        guard !inputs.isEmpty else {
+            if json { print("[]") }
+            throw ExitCode(1)
+        }
         let loaded = try LoadedNetwork(network)
+        let random = loaded.hasRandomWeights
 
         var results = [(image: String, top: [Prediction], probabilities: [Float])]()
-        for (path, input) in zip(images, inputs) {
+        for (path, input) in inputs {
             let probabilities = try loaded.engine.predict(input)
             results.append((path, try labels.decodePredictions(probabilities, top: top)[0], probabilities.data))
         }
         if json {
             let printed = results.map {
-                ClassifyResult(image: $0.image, top: $0.top, probabilities: allProbs ? $0.probabilities : nil)
+                ClassifyResult(
+                    image: $0.image, top: $0.top, probabilities: allProbs ? $0.probabilities : nil,
+                    randomWeights: random)
             }
             print(try ClassifyResult.json(printed))
-            return
+        } else {
+            for (index, result) in results.enumerated() {
+                if index > 0 { print() }
+                let title = result.image + (random ? "  [RANDOM weights]" : "")
+                print(predictionTable(title: title, predictions: result.top, color: Terminal.colorsStandardOutput))
+            }
+            print()
+            print("Predicted: " + predictedList(results.map(\.top)))
+            if random { print("[RANDOM weights: these classes mean nothing]") }
         }
-        for (index, result) in results.enumerated() {
-            if index > 0 { print() }
-            print(predictionTable(title: result.image, predictions: result.top, color: Terminal.colorsStandardOutput))
-        }
-        print()
-        print("Predicted: " + predictedList(results.map(\.top)))
+        if anyFailed { throw ExitCode(1) }
     }
 }
 
 /// One image's result as `classify --json` prints it:
-/// `{"image": PATH, "probs": [...], "top": [{"index": 386, "label": "African_elephant", "prob": 0.39, "wnid": "n02504458"}]}`.
+/// `{"image": PATH, "probs": [...], "top": [{"index": 386, "label": "African_elephant", "prob": 0.39, "wnid": "n02504458"}]}`,
+/// with `"random_weights": true` when the weights were seeded random ones.
 struct ClassifyResult: Codable, Equatable {
     /// One of the top classes, most probable first.
     struct TopClass: Codable, Equatable {
@@ -73,8 +97,15 @@ struct ClassifyResult: Codable, Equatable {
     let top: [TopClass]
     /// All 1000 probabilities, with `--all-probs` only (left out of the JSON otherwise).
     let probs: [Float]?
+    /// `true` with `--random-weights` (left out of the JSON otherwise): these classes mean nothing.
+    let randomWeights: Bool?
 
-    init(image: String, top: [Prediction], probabilities: [Float]?) {
+    enum CodingKeys: String, CodingKey {
+        case image, top, probs
+        case randomWeights = "random_weights"
+    }
+
+    init(image: String, top: [Prediction], probabilities: [Float]?, randomWeights: Bool = false) {
         self.image = image
         self.top = top.map {
             TopClass(
@@ -82,6 +113,7 @@ struct ClassifyResult: Codable, Equatable {
                 prob: $0.probability)
         }
         probs = probabilities
+        self.randomWeights = randomWeights ? true : nil
     }
 
     /// `results` as one JSON array, keys sorted, on one line.

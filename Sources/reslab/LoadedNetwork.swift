@@ -8,18 +8,43 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Keras HDF5 weight file (default: the tutorial's file in the reslab cache).")
     var weights: String?
 
-    @Option(help: "Which ResNet50: tutorial or keras-applications (default: told from the weight file).")
+    @Option(help: "Which ResNet50: tutorial or keras-applications (default: told from the weight file, else tutorial).")
     var variant: ResNet50Variant?
+
+    @Flag(help: "Use seeded random weights instead of a weight file (what they predict means nothing).")
+    var randomWeights = false
+
+    func validate() throws {
+        guard !(randomWeights && weights != nil) else {
+            throw ValidationError("--weights and --random-weights: give one or the other")
+        }
+    }
 }
 
 /// A ResNet50 with its weights, ready to predict.
 struct LoadedNetwork {
+    /// The seed of `--random-weights`, the one the prompt's `%classify IMAGE --random` uses too.
+    static let randomWeightsSeed: UInt64 = 1
+
     let variant: ResNet50Variant
-    let weightsPath: String
+    /// The weight file, or `nil` for seeded random weights.
+    let weightsPath: String?
     let engine: InferenceEngine
 
-    /// Opens the weight file, builds the matching network and checks every weight's shape.
+    /// Whether the weights are seeded random ones, whose predictions mean nothing.
+    var hasRandomWeights: Bool { weightsPath == nil }
+
+    /// Opens the weight file, builds the matching network and checks every weight's shape; with
+    /// `--random-weights`, builds the network (the tutorial's unless `--variant` says otherwise) with seeded
+    /// random weights instead.
     init(_ options: NetworkOptions) throws {
+        if options.randomWeights {
+            variant = options.variant ?? .tutorial
+            let model = try variant.build()
+            engine = try InferenceEngine(model: model, weights: .random(for: model, seed: Self.randomWeightsSeed))
+            weightsPath = nil
+            return
+        }
         let path = try Self.weightsPath(options.weights)
         let file = try KerasWeightsFile(path: path)
         let detected = file.resNet50Variant

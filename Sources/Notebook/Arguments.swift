@@ -17,7 +17,7 @@ struct Arguments {
 
     func value(_ name: String) throws -> Value {
         guard let value = values[name] else {
-            throw NotebookError.wrongArgument(function: function, message: "missing argument '\(name)'")
+            throw NotebookError.wrongArgument(function: function, message: Message.missingArgument(name).localized)
         }
         return value
     }
@@ -58,14 +58,14 @@ struct Arguments {
         switch optional(name) {
         case nil: return fallback
         case .bool(let b)?: return b
-        case let other?: throw Convert.wrong(other, "True or False", function, name)
+        case let other?: throw Convert.wrong(other, .trueOrFalse, function, name)
         }
     }
     /// A number greater than zero (`epsilon`).
     func positive(_ name: String, default fallback: Double) throws -> Double {
         guard let value = optional(name) else { return fallback }
         guard let number = value.asDouble, number > 0 else {
-            throw Convert.wrong(value, "a positive number", function, name)
+            throw Convert.wrong(value, .aPositiveNumber, function, name)
         }
         return number
     }
@@ -90,43 +90,46 @@ struct Arguments {
 
 /// Turning prompt values into the Swift types the engine takes, with errors that name the parameter.
 enum Convert {
-    static func wrong(_ value: Value, _ expected: String, _ function: String, _ parameter: String) -> NotebookError {
+    static func wrong(_ value: Value, _ expected: Message, _ function: String, _ parameter: String) -> NotebookError {
         .wrongArgument(
             function: function,
-            message: "'\(parameter)' must be \(expected), got \(value.typeName) \(value.representation.prefix(60))")
+            message: Message.mustBe(
+                parameter: parameter, expected: expected,
+                got: "\(value.typeName) \(value.representation.prefix(60))"
+            ).localized)
     }
     static func int(_ value: Value, function: String, parameter: String) throws -> Int {
         if case .integer(let i) = value { return i }
-        throw wrong(value, "an integer", function, parameter)
+        throw wrong(value, .anInteger, function, parameter)
     }
     static func string(_ value: Value, function: String, parameter: String) throws -> String {
         if case .string(let s) = value { return s }
-        throw wrong(value, "a string", function, parameter)
+        throw wrong(value, .aString, function, parameter)
     }
     static func ints(_ value: Value, function: String, parameter: String) throws -> [Int] {
         switch value {
         case .tuple(let items), .list(let items):
             return try items.map { try int($0, function: function, parameter: parameter) }
-        default: throw wrong(value, "a list of integers", function, parameter)
+        default: throw wrong(value, .aListOfIntegers, function, parameter)
         }
     }
     /// `3` or `(3, 3)` or `[3, 3]`.
     static func pair(_ value: Value, function: String, parameter: String) throws -> (Int, Int) {
         if case .integer(let i) = value { return (i, i) }
         let items = try ints(value, function: function, parameter: parameter)
-        guard items.count == 2 else { throw wrong(value, "an integer or a pair of integers", function, parameter) }
+        guard items.count == 2 else { throw wrong(value, .anIntegerOrAPair, function, parameter) }
         return (items[0], items[1])
     }
     static func tensor(_ value: Value, function: String, parameter: String) throws -> KerasTensor {
         if case .tensor(let t) = value { return t }
-        throw wrong(value, "a tensor (the output of Input(...) or of a layer)", function, parameter)
+        throw wrong(value, .aTensor, function, parameter)
     }
     static func activation(_ value: Value?, function: String) throws -> ActivationFunction {
         guard let value else { return .linear }
         let name = try string(value, function: function, parameter: "activation")
         guard let activation = ActivationFunction(rawValue: name) else {
             throw NotebookError.wrongArgument(
-                function: function, message: "activation '\(name)' is not supported; use 'relu', 'softmax' or 'linear'")
+                function: function, message: Message.activationNotSupported(name).localized)
         }
         return activation
     }
@@ -135,7 +138,7 @@ enum Convert {
         let name = try string(value, function: function, parameter: "padding")
         guard let padding = Padding(rawValue: name) else {
             throw NotebookError.wrongArgument(
-                function: function, message: "padding must be 'valid' or 'same', got '\(name)'")
+                function: function, message: Message.paddingMustBe(name).localized)
         }
         return padding
     }

@@ -168,7 +168,8 @@ extension Parser {
             let statements = try suite(lines, &index, indent: first.indent)
             if index < lines.count {
                 throw SyntaxError(
-                    message: "unexpected indent", column: lines[index].indent, line: lines[index].firstLine)
+                    message: Message.unexpectedIndent.localized, column: lines[index].indent,
+                    line: lines[index].firstLine)
             }
             return statements
         } catch {
@@ -185,7 +186,8 @@ extension Parser {
         while index < lines.count, lines[index].indent >= indent {
             guard lines[index].indent == indent else {
                 throw SyntaxError(
-                    message: "unexpected indent", column: lines[index].indent, line: lines[index].firstLine)
+                    message: Message.unexpectedIndent.localized, column: lines[index].indent,
+                    line: lines[index].firstLine)
             }
             statements.append(try statement(lines, &index))
         }
@@ -198,7 +200,7 @@ extension Parser {
         index += 1
         let text = line.text.trimmingWhitespace()
         if line.isUnclosed {
-            throw SyntaxError(message: "a bracket opened here is never closed", column: nil, line: line.firstLine)
+            throw SyntaxError(message: Message.bracketNeverClosed.localized, column: nil, line: line.firstLine)
         }
         guard let (keyword, colon) = blockOpening(text) else {
             return Located(
@@ -218,7 +220,8 @@ extension Parser {
                 _ = try? body(after: lines[index - 1], inline: "", lines, &index)
             }
             throw SyntaxError(
-                message: Parser.outside("'\(keyword)'", column: nil).message, column: line.indent, line: line.firstLine)
+                message: Parser.outside(.quoted(keyword), column: nil).message, column: line.indent,
+                line: line.firstLine)
         }
         let header = try located(line) { () throws(SyntaxError) in try Parser.header(headerText) }
         let statements = try body(after: line, inline: inline, lines, &index)

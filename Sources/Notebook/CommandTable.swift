@@ -298,10 +298,9 @@ public enum CommandError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .usage(let usage): return "usage: \(usage)"
+        case .usage(let usage): return Message.usage(usage).localized
         case .unknown(let name, let suggestions):
-            return "unknown command %\(name)" + (suggestions.isEmpty ? "" : " (did you mean %\(suggestions[0])?)")
-                + "; type help for the list"
+            return Message.unknownCommand(name, suggestion: suggestions.first).localized
         }
     }
 }

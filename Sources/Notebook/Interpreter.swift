@@ -89,8 +89,8 @@ final class Interpreter {
     private func expectNextFlow(_ flow: Flow) throws {
         switch flow {
         case .next: return
-        case .returned: throw NotebookError.typeMismatch("'return' outside a function")
-        case .breakLoop, .continueLoop: throw NotebookError.typeMismatch("'break' or 'continue' outside a loop")
+        case .returned: throw NotebookError.typeMismatch(Message.returnOutsideFunction.localized)
+        case .breakLoop, .continueLoop: throw NotebookError.typeMismatch(Message.breakOutsideLoop.localized)
         }
     }
 
@@ -120,7 +120,7 @@ final class Interpreter {
         case .importStatement, .pass:
             break
         case .returnStatement(let expression):
-            guard !frames.isEmpty else { throw NotebookError.typeMismatch("'return' outside a function") }
+            guard !frames.isEmpty else { throw NotebookError.typeMismatch(Message.returnOutsideFunction.localized) }
             return .returned(try expression.map(evaluate) ?? .none)
         case .breakStatement:
             return .breakLoop
@@ -156,7 +156,8 @@ final class Interpreter {
             return
         }
         guard case .tuple(let items) = value.unpackable, items.count == targets.count else {
-            throw NotebookError.typeMismatch("cannot unpack \(value.typeName) into \(targets.count) names")
+            throw NotebookError.typeMismatch(
+                Message.cannotUnpack(type: value.typeName, count: targets.count).localized)
         }
         for (name, item) in zip(targets, items) { assign(name, item) }
     }
@@ -167,8 +168,7 @@ final class Interpreter {
         case .list(let items), .tuple(let items): return items
         case .string(let text): return text.map { .string(String($0)) }
         default:
-            throw NotebookError.typeMismatch(
-                "a for loop goes through a list, a tuple, a string or range(…), not \(value.typeName)")
+            throw NotebookError.typeMismatch(Message.forNeedsSequence(value.typeName).localized)
         }
     }
 
@@ -181,9 +181,7 @@ final class Interpreter {
         assign(definition.name, .userFunction(UserFunction(definition: definition, defaults: defaults)))
         guard frames.isEmpty, library.globals[definition.name] != nil else { return }
         let checkable = ["identity_block", "conv_block", "ResNet50"].contains(definition.name)
-        library.printed.append(
-            "(your \(definition.name) replaces the built-in for this session; del \(definition.name) brings the tutorial's back"
-                + (checkable ? "; %check \(definition.name) compares them)" : ")"))
+        library.printed.append(Message.replacesBuiltIn(definition.name, checkable: checkable).localized)
     }
 
     /// `del name`: a learner's function that hid a built-in gives way to it again.
@@ -192,7 +190,7 @@ final class Interpreter {
             guard variables.removeValue(forKey: name) != nil else {
                 throw NotebookError.unknownName(name, suggestions: [])
             }
-            if library.globals[name] != nil { library.printed.append("(\(name) is the tutorial's built-in again)") }
+            if library.globals[name] != nil { library.printed.append(Message.builtInAgain(name).localized) }
         } else {
             guard frames[frames.count - 1].removeValue(forKey: name) != nil else {
                 throw NotebookError.unknownName(name, suggestions: [])
@@ -223,8 +221,8 @@ final class Interpreter {
         case .model(let handle): return .model(handle.model)
         default:
             throw NotebookError.typeMismatch(
-                "\(function.name) returned \(result.typeName), not "
-                    + (input == nil ? "a Model" : "a tensor: end it with return x"))
+                Message.returnedWrongType(function: function.name, type: result.typeName, wantsModel: input == nil)
+                    .localized)
         }
     }
 
@@ -232,8 +230,7 @@ final class Interpreter {
     func call(_ function: UserFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
         guard frames.count < Self.maximumCallDepth else {
             throw NotebookError.typeMismatch(
-                "\(function.name) called itself (or another function) more than \(Self.maximumCallDepth) levels deep: "
-                    + "is there a call that never stops?")
+                Message.tooDeep(function: function.name, depth: Self.maximumCallDepth).localized)
         }
         let parameters = function.definition.parameters.map(\.name)
         let required = function.definition.parameters.prefix { $0.defaultValue == nil }.count
@@ -247,7 +244,7 @@ final class Interpreter {
             switch try run(function.definition.body) {
             case .returned(let value): return value
             case .next: return .none
-            case .breakLoop, .continueLoop: throw NotebookError.typeMismatch("'break' or 'continue' outside a loop")
+            case .breakLoop, .continueLoop: throw NotebookError.typeMismatch(Message.breakOutsideLoop.localized)
             }
         } catch let error as StatementError {
             // A function that calls itself says where once, not once a call.
@@ -268,7 +265,7 @@ final class Interpreter {
             switch try evaluate(inner) {
             case .integer(let i): return .integer(0 &- i)
             case .float(let f): return .float(-f)
-            case let other: throw NotebookError.typeMismatch("cannot negate \(other.typeName)")
+            case let other: throw NotebookError.typeMismatch(Message.cannotNegate(other.typeName).localized)
             }
         case .binary(let op, let left, let right):
             return try binary(op, try evaluate(left), try evaluate(right))
@@ -305,7 +302,7 @@ final class Interpreter {
             switch (a, b) {
             case (.string(let part), .string(let whole)): found = whole.contains(part)
             case (_, .list(let items)), (_, .tuple(let items)): found = items.contains { a.equals($0) }
-            default: throw NotebookError.typeMismatch("'in' looks in a list, a tuple or a string, not in \(b.typeName)")
+            default: throw NotebookError.typeMismatch(Message.inNeedsSequence(b.typeName).localized)
             }
             return op == "in" ? found : !found
         default:
@@ -316,7 +313,7 @@ final class Interpreter {
             default:
                 guard let x = a.asNumber, let y = b.asNumber else {
                     throw NotebookError.typeMismatch(
-                        "'\(op)' compares numbers or strings, not \(a.typeName) and \(b.typeName)")
+                        Message.cannotCompare(op: op, left: a.typeName, right: b.typeName).localized)
                 }
                 order = op == "<" ? x < y : op == "<=" ? x <= y : op == ">" ? x > y : x >= y
             }
@@ -326,7 +323,7 @@ final class Interpreter {
 
     private func binary(_ op: String, _ a: Value, _ b: Value) throws -> Value {
         if ["/", "//", "%"].contains(op), a.asDouble != nil, b.asDouble == 0 {
-            throw NotebookError.typeMismatch("division by zero")
+            throw NotebookError.typeMismatch(Message.divisionByZero.localized)
         }
         switch (op, a, b) {
         case ("+", .string(let x), .string(let y)): return .string(x + y)
@@ -353,7 +350,7 @@ final class Interpreter {
                 return .integer(remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder)
             default: break
             }
-            throw NotebookError.typeMismatch("integer overflow in \(x) \(op) \(y)")
+            throw NotebookError.typeMismatch(Message.integerOverflow("\(x) \(op) \(y)").localized)
         case (_, .integer, .float), (_, .float, .integer), (_, .float, .float):
             let x = a.asDouble!
             let y = b.asDouble!
@@ -367,35 +364,38 @@ final class Interpreter {
             }
         case ("+", .string, _), ("+", _, .string):
             throw NotebookError.typeMismatch(
-                "cannot add \(a.typeName) and \(b.typeName): turn the number into text first, e.g. 'res' + str(stage)")
+                Message.cannotAddTextAndNumber(left: a.typeName, right: b.typeName).localized)
         case ("+", .tensor, .tensor):
             throw NotebookError.teaching(
-                "tensors are added with layers.add([a, b]), as the tutorial does at the end of each block")
+                Message.addTensorsWithAdd.localized)
         default:
-            throw NotebookError.typeMismatch("unsupported operation: \(a.typeName) \(op) \(b.typeName)")
+            throw NotebookError.typeMismatch(
+                Message.unsupportedOperation("\(a.typeName) \(op) \(b.typeName)").localized)
         }
     }
 
     private func subscripted(_ owner: Value, _ index: Value) throws -> Value {
-        guard case .integer(let i) = index else { throw NotebookError.typeMismatch("indices must be integers") }
+        guard case .integer(let i) = index else {
+            throw NotebookError.typeMismatch(Message.indicesMustBeIntegers.localized)
+        }
         switch owner {
         case .tuple(let items), .list(let items):
             let position = i < 0 ? items.count + i : i
             guard items.indices.contains(position) else {
-                throw NotebookError.typeMismatch("index \(i) out of range (length \(items.count))")
+                throw NotebookError.typeMismatch(Message.indexOutOfRange(i, length: items.count).localized)
             }
             return items[position]
         case .string(let s):
             let characters = Array(s)
             let position = i < 0 ? characters.count + i : i
             guard characters.indices.contains(position) else {
-                throw NotebookError.typeMismatch("index \(i) out of range")
+                throw NotebookError.typeMismatch(Message.indexOutOfRange(i, length: nil).localized)
             }
             return .string(String(characters[position]))
         case .predictions(let batches, _):
             let position = i < 0 ? batches.count + i : i
             guard batches.indices.contains(position) else {
-                throw NotebookError.typeMismatch("index \(i) out of range")
+                throw NotebookError.typeMismatch(Message.indexOutOfRange(i, length: nil).localized)
             }
             return .list(
                 batches[position].map {
@@ -405,7 +405,8 @@ final class Interpreter {
                 })
         case .array(let tensor, let random):
             guard tensor.shape.count > 1, (0..<tensor.shape[0]).contains(i < 0 ? tensor.shape[0] + i : i) else {
-                throw NotebookError.typeMismatch("index \(i) out of range for shape \(weightShape(tensor.shape))")
+                throw NotebookError.typeMismatch(
+                    Message.indexOutOfRangeForShape(i, shape: weightShape(tensor.shape)).localized)
             }
             let row = i < 0 ? tensor.shape[0] + i : i
             let size = tensor.count / tensor.shape[0]
@@ -414,7 +415,7 @@ final class Interpreter {
                     shape: Array(tensor.shape.dropFirst()), data: Array(tensor.data[(row * size)..<((row + 1) * size)])),
                 randomWeights: random)
         default:
-            throw NotebookError.typeMismatch("\(owner.typeName) cannot be indexed")
+            throw NotebookError.typeMismatch(Message.cannotBeIndexed(owner.typeName).localized)
         }
     }
 
@@ -430,7 +431,7 @@ final class Interpreter {
         case .layer(let layer):
             guard keywords.isEmpty, positional.count == 1 else {
                 throw NotebookError.wrongArgument(
-                    function: type(of: layer).kerasClassName, message: "a layer is called on one tensor: layer(x)")
+                    function: type(of: layer).kerasClassName, message: Message.layerTakesOneTensor.localized)
             }
             if case .list(let items) = positional[0], layer is Add {
                 return .tensor(
@@ -440,15 +441,16 @@ final class Interpreter {
             let input = try Convert.tensor(positional[0], function: type(of: layer).kerasClassName, parameter: "input")
             return .tensor(try input.graph.apply(layer, to: [input]))
         case .model:
-            throw NotebookError.notCallable("a Model (use model.predict(x) to run it on data)")
+            throw NotebookError.notCallable(Message.modelNotCallable.localized)
         default:
             switch function {
             case .integer, .float, .string, .tuple, .list:
                 // `Conv2D(64 (1, 1))`: a value followed by brackets is a call in Python.
                 throw NotebookError.teaching(
-                    "\(function.representation.prefix(40)) is \(function.typeName == "int" ? "an" : "a") \(function.typeName), "
-                        + "not a function, yet brackets follow it: is a comma missing before the '('? "
-                        + "As in Conv2D(64, (1, 1))")
+                    Message.missingComma(
+                        value: String(function.representation.prefix(40)),
+                        article: function.typeName == "int" ? "an" : "a", type: function.typeName
+                    ).localized)
             default:
                 throw NotebookError.notCallable("\(function.typeName) \(function.representation.prefix(40))")
             }
@@ -472,9 +474,9 @@ final class Interpreter {
             } else {
                 throw NotebookError.wrongArgument(
                     function: function,
-                    message:
-                        "takes at most \(named.count) positional argument\(named.count == 1 ? "" : "s") (\(named.joined(separator: ", "))), got \(positional.count)"
-                )
+                    message: Message.tooManyPositional(
+                        count: named.count, names: named.joined(separator: ", "), got: positional.count
+                    ).localized)
             }
         }
         for (name, value) in keywords {
@@ -482,17 +484,17 @@ final class Interpreter {
                 let hint = closest(to: name, among: named)
                 throw NotebookError.wrongArgument(
                     function: function,
-                    message: "unexpected keyword argument '\(name)'"
-                        + (hint.isEmpty ? "" : " (did you mean \(hint[0])?)")
-                        + "; its parameters are " + named.joined(separator: ", "))
+                    message: Message.unexpectedKeyword(
+                        name, suggestion: hint.first, parameters: named.joined(separator: ", ")
+                    ).localized)
             }
             guard values[name] == nil else {
-                throw NotebookError.wrongArgument(function: function, message: "got two values for '\(name)'")
+                throw NotebookError.wrongArgument(function: function, message: Message.twoValues(name).localized)
             }
             values[name] = value
         }
         for name in named.prefix(required) where values[name] == nil {
-            throw NotebookError.wrongArgument(function: function, message: "missing argument '\(name)'")
+            throw NotebookError.wrongArgument(function: function, message: Message.missingArgument(name).localized)
         }
         return Arguments(function: function, values: values, rest: rest)
     }

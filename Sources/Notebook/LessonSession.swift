@@ -33,7 +33,7 @@ extension Notebook {
     /// `next`, `back`, `goto N`, `again` (and `run`, which `run(_:)` handles as a cell).
     func moveInLesson(_ move: LessonMove) throws -> String {
         guard let lesson = openLesson else {
-            throw NotebookError.unsupported("no lesson is open: %lessons lists them, %lesson N opens one")
+            throw NotebookError.unsupported(Message.noLessonOpen.localized)
         }
         var replayed: String?
         switch move {
@@ -48,7 +48,7 @@ extension Notebook {
             break
         case .goto(let n):
             guard (1...lesson.steps.count).contains(n) else {
-                throw NotebookError.unsupported("goto takes a step from 1 to \(lesson.steps.count)")
+                throw NotebookError.unsupported(Message.gotoRange(lesson.steps.count).localized)
             }
             lessonStep = n - 1
             // Jumping forward runs the steps in between, so that this step's cell finds their variables.
@@ -194,14 +194,14 @@ extension Notebook {
     func check(_ cell: Cell, against expected: String?) -> String? {
         let expectsError = expected?.trimmingWhitespace().hasPrefix("error:") ?? false
         if cell.isError && !expectsError {
-            let skipped =
-                cell.output.contains("is not defined")
-                ? " (a step before it may have been skipped: back, or goto N)" : ""
-            return "this cell failed, but the lesson expects it to work" + skipped
+            // "name 'x' is not defined" (in the learner's language): a step before may have been skipped.
+            let undefined = Message.nameNotDefined("").localized.components(separatedBy: "''").last ?? ""
+            let skipped = cell.output.contains(undefined)
+            return Message.cellFailedButExpectedToWork(skipped: skipped).localized
         }
         guard let expected else { return nil }
         if outputMatches(cell.output, expected: expected) { return nil }
-        return "the lesson expects:\n" + expected
+        return Message.lessonExpects(expected).localized
     }
 
     private func rememberProgress() {

@@ -120,12 +120,6 @@ public struct LessonLibrary: Sendable {
 
     public init(directory: String) { self.directory = directory }
 
-    /// The language lessons default to: Chinese when `LANG` (or `LC_ALL`) says so, else English.
-    public static func defaultLanguage(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
-        return locale.hasPrefix("zh") ? "zh" : "en"
-    }
-
     /// Lesson numbers and file names for a language, in order.
     public func files(language: String) throws -> [(number: Int, path: String)] {
         let folder = directory + "/" + language

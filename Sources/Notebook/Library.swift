@@ -364,14 +364,14 @@ extension Library {
             case .bool(let b): return .integer(b ? 1 : 0)
             case .float(let f) where f.isFinite && abs(f) < 9e18: return .integer(Int(f))
             case .string(let s) where Int(s.trimmingWhitespace()) != nil: return .integer(Int(s.trimmingWhitespace())!)
-            case let other: throw Convert.wrong(other, "a number or a string of digits", a.function, "x")
+            case let other: throw Convert.wrong(other, .aNumberOrDigits, a.function, "x")
             }
         }
         define("float", ["x"], required: 1) { a in
             let value = try a.value("x")
             if let number = value.asNumber { return .float(number) }
             if case .string(let s) = value, let number = Double(s.trimmingWhitespace()) { return .float(number) }
-            throw Convert.wrong(value, "a number or a string of digits", a.function, "x")
+            throw Convert.wrong(value, .aNumberOrDigits, a.function, "x")
         }
         define("help", ["object"], required: 1) { [unowned self] a in
             self.printed.append(Self.help(for: try a.value("object")))

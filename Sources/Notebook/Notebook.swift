@@ -61,7 +61,7 @@ public final class Notebook {
     /// Where the lessons are.
     public var lessons = LessonLibrary.standard()
     /// The language `%lesson N` opens (default from `LANG`).
-    public var lessonLanguage = LessonLibrary.defaultLanguage()
+    public var lessonLanguage = Language.current.rawValue
     /// Where lesson progress is remembered; `nil` remembers nothing.
     public var progress: LessonProgress?
     var openLesson: Lesson?

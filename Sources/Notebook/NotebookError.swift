@@ -19,29 +19,25 @@ public enum NotebookError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownName(let name, let suggestions):
-            if kerasWords.contains(name) {
-                return "name '\(name)' is not defined: Keras takes it as a string, in quotes: '\(name)'"
-            }
-            return "name '\(shortened(name))' is not defined" + didYouMean(suggestions)
+            if kerasWords.contains(name) { return Message.kerasWordUnquoted(name).localized }
+            return Message.nameNotDefined(shortened(name)).localized + Message.didYouMean(suggestions).localized
         case .unknownAttribute(let name, let owner, let suggestions):
-            return "\(owner) has no attribute '\(shortened(name))'" + didYouMean(suggestions)
+            return Message.noAttribute(owner: owner, name: shortened(name)).localized
+                + Message.didYouMean(suggestions).localized
         case .notCallable(let what):
-            return "\(what) cannot be called"
+            return Message.cannotBeCalled(what).localized
         case .wrongArgument(let function, let message):
             return "\(function)(): \(message)"
         case .typeMismatch(let message), .unsupported(let message), .teaching(let message):
             return message
         case .noWeights(let model):
-            return
-                "model '\(model)' has no weights yet: run `reslab weights download` in a shell for the tutorial's file, "
-                + "or model.load_weights('file.h5'), or %random_weights model for seeded random weights (outputs then say so)"
+            return Message.noWeights(model: model).localized
         case .unknownCommand(let name, let suggestions):
-            return "unknown command %\(name)" + (suggestions.isEmpty ? "" : " (did you mean %\(suggestions[0])?)")
-                + "; type help for the list"
+            return Message.unknownCommand(name, suggestion: suggestions.first).localized
         case .interrupted:
-            return "interrupted"
+            return Message.interrupted.localized
         case .inFunction(let name, let line, let underlying):
-            return "in \(name), line \(line): \(underlying)"
+            return Message.inFunction(name, line: line).localized + "\(underlying)"
         }
     }
 }
@@ -62,14 +58,6 @@ private let kerasWords: Set<String> = [
 
 /// A name cut to 40 characters for messages (a pasted megabyte should not come back whole).
 private func shortened(_ name: String) -> String { name.count > 40 ? name.prefix(40) + "…" : name }
-
-private func didYouMean(_ suggestions: [String]) -> String {
-    switch suggestions.count {
-    case 0: return ""
-    case 1: return "; did you mean \(suggestions[0])?"
-    default: return "; did you mean " + suggestions.dropLast().joined(separator: ", ") + " or \(suggestions.last!)?"
-    }
-}
 
 /// The candidates closest to `name` by edit distance (at most three), for "did you mean".
 func closest(to name: String, among candidates: [String]) -> [String] {

@@ -18,8 +18,8 @@ public struct SyntaxError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let place = [line.map { "line \($0)" }, column.map { "column \($0 + 1)" }].compactMap { $0 }
-        return "syntax error" + (place.isEmpty ? "" : " at " + place.joined(separator: ", ")) + ": " + message
+        let place = line == nil && column == nil ? nil : Message.lineColumn(line: line, column: column.map { $0 + 1 })
+        return Message.syntaxError(place: place?.localized, message: message).localized
     }
 }
 
@@ -75,13 +75,13 @@ struct Lexer {
                 let text = String(String.UnicodeScalarView(characters[start..<i])).replacingUnderscores()
                 if isFloat {
                     guard let value = Double(text) else {
-                        throw SyntaxError(message: "'\(text)' is not a number", column: start)
+                        throw SyntaxError(message: Message.notANumber(text).localized, column: start)
                     }
                     result.append((.float(value), start))
                 } else {
                     guard let value = Int(text) else {
                         throw SyntaxError(
-                            message: "the number \(text.prefix(30))\(text.count > 30 ? "…" : "") is too large",
+                            message: Message.numberTooLarge(text.prefix(30) + (text.count > 30 ? "…" : "")).localized,
                             column: start)
                     }
                     result.append((.integer(value), start))
@@ -99,7 +99,7 @@ struct Lexer {
                     i += 1
                 }
                 guard i < characters.count else {
-                    throw SyntaxError(message: "the string is not closed: add \(c)\(c)\(c)", column: start)
+                    throw SyntaxError(message: Message.stringNotClosed("\(c)\(c)\(c)").localized, column: start)
                 }
                 i += 3
                 result.append((.string(String(text)), start))
@@ -129,24 +129,26 @@ struct Lexer {
                     text.append(d)
                     i += 1
                 }
-                guard closed else { throw SyntaxError(message: "the string is not closed: add \(c)", column: start) }
+                guard closed else {
+                    throw SyntaxError(message: Message.stringNotClosed("\(c)").localized, column: start)
+                }
                 result.append((.string(String(text)), start))
             } else if i + 1 < characters.count,
                 let pair = ["==", "!=", "<=", ">=", "//", "**"].first(where: {
                     $0.unicodeScalars.elementsEqual([c, characters[i + 1]])
                 })
             {
-                if pair == "**" { throw SyntaxError(message: "'**' is not supported", column: i) }
+                if pair == "**" { throw SyntaxError(message: Message.powerNotSupported.localized, column: i) }
                 result.append((.symbol(pair), i))
                 i += 2
             } else if "()[],=+-*/.:%{}<>".unicodeScalars.contains(c) {
                 if c == "{" || c == "}" {
-                    throw SyntaxError(message: "dictionaries and sets are not supported", column: i)
+                    throw SyntaxError(message: Message.dictionariesNotSupported.localized, column: i)
                 }
                 result.append((.symbol(String(c)), i))
                 i += 1
             } else {
-                throw SyntaxError(message: "unexpected character '\(Character(c))'", column: i)
+                throw SyntaxError(message: Message.unexpectedCharacter(String(Character(c))).localized, column: i)
             }
         }
         result.append((.end, characters.count))
@@ -264,21 +266,23 @@ struct Parser {
 
     private mutating func advance() { if position < tokens.count - 1 { position += 1 } }
 
-    private mutating func expect(_ symbol: String, _ context: String) throws(SyntaxError) {
+    private mutating func expect(_ symbol: String, _ context: Message) throws(SyntaxError) {
         guard current == .symbol(symbol) else {
-            throw SyntaxError(message: "expected '\(symbol)' \(context), found \(describe(current))", column: column)
+            throw SyntaxError(
+                message: Message.expectedSymbol(symbol, context: context, found: describe(current)).localized,
+                column: column)
         }
         advance()
     }
 
-    private func describe(_ token: Token) -> String {
+    private func describe(_ token: Token) -> Message {
         switch token {
-        case .name(let n): return "'\(n)'"
-        case .integer(let v): return "\(v)"
-        case .float(let v): return "\(v)"
-        case .string: return "a string"
-        case .symbol(let s): return "'\(s)'"
-        case .end: return "the end of the line"
+        case .name(let n): return .token("'\(n)'")
+        case .integer(let v): return .token("\(v)")
+        case .float(let v): return .token("\(v)")
+        case .string: return .aStringToken
+        case .symbol(let s): return .token("'\(s)'")
+        case .end: return .endOfLine
         }
     }
 
@@ -291,11 +295,8 @@ struct Parser {
     /// The modules an `import` may name: the tutorial's; the rest are outside what reslab runs.
     static let importableModules: Set<String> = ["__future__", "numpy", "keras", "tensorflow", "tf_keras"]
 
-    static func outside(_ what: String, column: Int?) -> SyntaxError {
-        SyntaxError(
-            message: "\(what) is outside what reslab runs: it runs the tutorial's Python (assignments, calls, "
-                + "def, return, if, for); classes, while, lambda, try, with and comprehensions are not part of it",
-            column: column)
+    static func outside(_ what: Message, column: Int?) -> SyntaxError {
+        SyntaxError(message: Message.outsideReslab(what).localized, column: column)
     }
 
     /// One simple statement: an assignment, an expression, `return`, `pass`, `del`, an import.
@@ -322,13 +323,15 @@ struct Parser {
                     advance()
                     if current == .symbol(",") { advance() } else { break }
                 }
-                guard !names.isEmpty else { throw SyntaxError(message: "del takes names: del x", column: column) }
+                guard !names.isEmpty else {
+                    throw SyntaxError(message: Message.delTakesNames.localized, column: column)
+                }
                 try expectEnd()
                 return .delete(names)
             case "def", "if", "elif", "else", "for":
-                throw SyntaxError(message: "'\(keyword)' opens a block: its line ends with ':'", column: column)
+                throw SyntaxError(message: Message.opensBlock(keyword).localized, column: column)
             case let word where Self.refusedKeywords.contains(word):
-                throw Self.outside("'\(word)'", column: column)
+                throw Self.outside(.quoted(word), column: column)
             default:
                 break
             }
@@ -354,7 +357,7 @@ struct Parser {
         position = start
         let expression = try parseExpressionList()
         if current == .symbol("=") {
-            throw SyntaxError(message: "only names can be assigned to (x = …, or a, b = …)", column: column)
+            throw SyntaxError(message: Message.onlyNamesAssigned.localized, column: column)
         }
         try expectEnd()
         return .expression(expression)
@@ -365,10 +368,10 @@ struct Parser {
         let start = column
         advance()
         guard case .name(let module) = current else {
-            throw SyntaxError(message: "expected a module name", column: column)
+            throw SyntaxError(message: Message.expectedModuleName.localized, column: column)
         }
         guard Self.importableModules.contains(module) else {
-            throw Self.outside("importing '\(module)'", column: start)
+            throw Self.outside(.importing(module), column: start)
         }
         // The rest of the line names what is imported; reslab has it all built in.
         while current != .end { advance() }
@@ -392,7 +395,7 @@ struct Parser {
 
     private mutating func parseHeader() throws(SyntaxError) -> Header {
         guard case .name(let keyword) = current else {
-            throw SyntaxError(message: "expected def, if, elif, else or for before ':'", column: column)
+            throw SyntaxError(message: Message.expectedBlockKeyword.localized, column: column)
         }
         let keywordColumn = column
         advance()
@@ -400,10 +403,10 @@ struct Parser {
         switch keyword {
         case "def":
             guard case .name(let name) = current else {
-                throw SyntaxError(message: "expected the function's name after def", column: column)
+                throw SyntaxError(message: Message.expectedFunctionName.localized, column: column)
             }
             advance()
-            try expect("(", "after the function's name")
+            try expect("(", .afterFunctionName)
             var parameters = [FunctionDefinition.Parameter]()
             while case .name(let parameter) = current {
                 advance()
@@ -413,16 +416,16 @@ struct Parser {
                     defaultValue = try parseExpression()
                 } else if parameters.last?.defaultValue != nil {
                     throw SyntaxError(
-                        message: "a parameter without a default follows one with a default", column: column)
+                        message: Message.parameterAfterDefault.localized, column: column)
                 }
                 guard !parameters.contains(where: { $0.name == parameter }) else {
-                    throw SyntaxError(message: "parameter '\(parameter)' appears twice", column: column)
+                    throw SyntaxError(message: Message.parameterTwice(parameter).localized, column: column)
                 }
                 parameters.append(.init(name: parameter, defaultValue: defaultValue))
                 if current == .symbol(",") { advance() } else { break }
             }
-            if current == .symbol("*") { throw Self.outside("'*args'", column: column) }
-            try expect(")", "to close the parameters")
+            if current == .symbol("*") { throw Self.outside(.starArgs, column: column) }
+            try expect(")", .toCloseParameters)
             header = .function(name: name, parameters: parameters)
         case "if": header = .ifBranch(try parseExpression())
         case "elif": header = .elifBranch(try parseExpression())
@@ -435,13 +438,13 @@ struct Parser {
                 if current == .symbol(",") { advance() } else { break }
             }
             guard !targets.isEmpty, current == .name("in") else {
-                throw SyntaxError(message: "expected 'for NAME in …'", column: column)
+                throw SyntaxError(message: Message.expectedForIn.localized, column: column)
             }
             advance()
             header = .forLoop(targets: targets, iterable: try parseExpressionList())
         default:
-            if Self.refusedKeywords.contains(keyword) { throw Self.outside("'\(keyword)'", column: keywordColumn) }
-            throw SyntaxError(message: "'\(keyword)' does not open a block", column: keywordColumn)
+            if Self.refusedKeywords.contains(keyword) { throw Self.outside(.quoted(keyword), column: keywordColumn) }
+            throw SyntaxError(message: Message.doesNotOpenBlock(keyword).localized, column: keywordColumn)
         }
         try expectEnd()
         return header
@@ -449,7 +452,7 @@ struct Parser {
 
     private mutating func expectEnd() throws(SyntaxError) {
         guard current == .end else {
-            throw SyntaxError(message: "unexpected \(describe(current)); one statement per cell", column: column)
+            throw SyntaxError(message: Message.oneStatementPerCell(describe(current)).localized, column: column)
         }
     }
 
@@ -472,7 +475,7 @@ struct Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else {
-            throw SyntaxError(message: "nested more than \(Self.maximumDepth) levels deep", column: column)
+            throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
         }
         var left = try parseAnd()
         while current == .name("or") {
@@ -480,7 +483,7 @@ struct Parser {
             left = .logical("or", left, try parseAnd())
         }
         if current == .name("if") {
-            throw Self.outside("a conditional expression (x if c else y)", column: column)
+            throw Self.outside(.conditionalExpression, column: column)
         }
         return left
     }
@@ -500,7 +503,7 @@ struct Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else {
-            throw SyntaxError(message: "nested more than \(Self.maximumDepth) levels deep", column: column)
+            throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
         }
         return .not(try parseNot())
     }
@@ -511,7 +514,7 @@ struct Parser {
         guard let op = comparisonOperator() else { return left }
         let expression = Expression.comparison(op, left, try parseArithmetic())
         if comparisonOperator() != nil {
-            throw Self.outside("a chained comparison (a < b < c)", column: column)
+            throw Self.outside(.chainedComparison, column: column)
         }
         return expression
     }
@@ -565,7 +568,7 @@ struct Parser {
             depth += 1
             defer { depth -= 1 }
             guard depth <= Self.maximumDepth else {
-                throw SyntaxError(message: "nested more than \(Self.maximumDepth) levels deep", column: column)
+                throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
             }
             return .negative(try parseUnary())
         }
@@ -588,31 +591,33 @@ struct Parser {
                         advance()
                         advance()
                         guard !keywords.contains(where: { $0.name == name }) else {
-                            throw SyntaxError(message: "keyword argument '\(name)' given twice", column: column)
+                            throw SyntaxError(message: Message.keywordTwice(name).localized, column: column)
                         }
                         keywords.append(KeywordArgument(name: name, value: try parseExpression()))
                     } else {
                         guard keywords.isEmpty else {
-                            throw SyntaxError(message: "positional argument after keyword arguments", column: column)
+                            throw SyntaxError(message: Message.positionalAfterKeyword.localized, column: column)
                         }
                         arguments.append(try parseExpression())
                     }
                     if current == .symbol(",") { advance() } else { break }
                 }
-                try expect(")", "to close the call")
+                try expect(")", .toCloseCall)
                 expression = .call(expression, arguments: arguments, keywords: keywords)
             } else if current == .symbol(".") {
                 advance()
                 guard case .name(let name) = current else {
-                    throw SyntaxError(message: "expected a name after '.'", column: column)
+                    throw SyntaxError(message: Message.expectedNameAfterDot.localized, column: column)
                 }
                 advance()
                 expression = .attribute(expression, name)
             } else if current == .symbol("[") {
                 advance()
                 let index = try parseExpression()
-                if current == .symbol(":") { throw SyntaxError(message: "slices are not supported", column: column) }
-                try expect("]", "to close the subscript")
+                if current == .symbol(":") {
+                    throw SyntaxError(message: Message.slicesNotSupported.localized, column: column)
+                }
+                try expect("]", .toCloseSubscript)
                 expression = .subscripted(expression, index)
             } else {
                 return expression
@@ -624,7 +629,7 @@ struct Parser {
         let token = current
         switch token {
         case .name(let name):
-            if Self.refusedKeywords.contains(name) { throw Self.outside("'\(name)'", column: column) }
+            if Self.refusedKeywords.contains(name) { throw Self.outside(.quoted(name), column: column) }
             advance()
             return .name(name)
         case .integer(let value):
@@ -657,20 +662,20 @@ struct Parser {
                 if current == .symbol(")") { break }
                 items.append(try parseExpression())
             }
-            try expect(")", "to close the tuple")
+            try expect(")", .toCloseTuple)
             return .tuple(items)
         case .symbol("["):
             advance()
             var items = [Expression]()
             while current != .symbol("]") {
                 items.append(try parseExpression())
-                if current == .name("for") { throw Self.outside("a list comprehension", column: column) }
+                if current == .name("for") { throw Self.outside(.listComprehension, column: column) }
                 if current == .symbol(",") { advance() } else { break }
             }
-            try expect("]", "to close the list")
+            try expect("]", .toCloseList)
             return .list(items)
         default:
-            throw SyntaxError(message: "unexpected \(describe(token))", column: column)
+            throw SyntaxError(message: Message.unexpected(describe(token)).localized, column: column)
         }
     }
 }

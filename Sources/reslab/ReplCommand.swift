@@ -8,7 +8,10 @@ struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl", abstract: "The notebook prompt (what `reslab` starts with no command).")
 
+    @OptionGroup var language: LanguageOption
+
     func run() throws {
+        language.apply()
         try Session(input: Session.standardInput()).run()
     }
 }
@@ -23,7 +26,10 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "A file of Python for the prompt.")
     var file: String
 
+    @OptionGroup var language: LanguageOption
+
     func run() throws {
+        language.apply()
         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw UsageError("cannot read '\(file)': \(errnoDescription())") }
         defer { close(descriptor) }
@@ -40,17 +46,14 @@ struct LessonCommand: ParsableCommand {
     @Argument(help: "The lesson's number (`%lessons` at the prompt lists them).")
     var number: Int
 
-    @Option(help: "zh or en (default: from LANG).")
-    var lang: String = LessonLibrary.defaultLanguage()
+    @OptionGroup var language: LanguageOption
 
     @Flag(help: "Print the lesson with every cell run; exit 1 if a cell fails or prints something else.")
     var nonInteractive = false
 
-    func validate() throws {
-        guard ["zh", "en"].contains(lang) else { throw ValidationError("--lang takes zh or en") }
-    }
-
     func run() throws {
+        language.apply()
+        let lang = Language.current.rawValue
         if nonInteractive {
             let cached = WeightsCache.defaultWeightsPath
             let notebook = Notebook(cachedWeightsPath: fileExists(cached) ? cached : nil)
@@ -71,6 +74,17 @@ struct LessonCommand: ParsableCommand {
         }.run()
     }
 }
+
+/// `--lang zh|en`: the language reslab speaks to the learner in (lessons, help, errors); default from
+/// `LC_ALL`/`LANG`. A command applies it first thing.
+struct LanguageOption: ParsableArguments {
+    @Option(help: "zh or en: the language of lessons, help and errors (default: from LC_ALL, then LANG).")
+    var lang: Language?
+
+    func apply() { Language.current = lang ?? Language.fromEnvironment() }
+}
+
+extension Language: ExpressibleByArgument {}
 
 /// One prompt session: reads cells, runs them in a `Notebook`, prints what they show.
 struct Session {
@@ -182,7 +196,7 @@ struct Session {
         }
         if let error = cell.error {
             // After Ctrl-C the terminal shows ^C with no newline.
-            let interrupted = error.hasSuffix("interrupted")
+            let interrupted = error.hasSuffix(Message.interrupted.localized)
             print((interrupted ? "\n" : "") + styled("error: " + error, .red, enabled: notebook.color))
         }
         print()
@@ -207,10 +221,8 @@ struct Session {
     }
 
     private func banner(weightsFound: Bool, cached: String) -> String {
-        """
-        reslab: the tutorial's ResNet50, piece by piece. Type its Keras lines; help lists the commands; Ctrl-D leaves.
-        \(weightsFound ? "Weights: \(cached)" : "No trained weights yet: `reslab weights download` fetches them (98 MB); shapes and summaries need none.")
-        """
+        Message.banner.localized + "\n"
+            + (weightsFound ? Message.weightsFound(cached) : Message.noWeightsYet).localized
     }
 }
 

@@ -117,9 +117,10 @@ import Testing
     }
 
     @Test func defaultLanguageFollowsLANG() {
-        #expect(LessonLibrary.defaultLanguage(environment: ["LANG": "zh_CN.UTF-8"]) == "zh")
-        #expect(LessonLibrary.defaultLanguage(environment: ["LANG": "en_US.UTF-8"]) == "en")
-        #expect(LessonLibrary.defaultLanguage(environment: [:]) == "en")
+        #expect(Language.fromEnvironment(["LANG": "zh_CN.UTF-8"]) == .zh)
+        #expect(Language.fromEnvironment(["LANG": "en_US.UTF-8"]) == .en)
+        #expect(Language.fromEnvironment(["LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"]) == .zh)
+        #expect(Language.fromEnvironment([:]) == .en)
     }
 }
 

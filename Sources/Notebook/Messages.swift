@@ -1,0 +1,389 @@
+// The learner's language, and every message reslab prints to a learner in both of its languages.
+// One case per message; one switch gives its English and its Chinese together, so a message cannot
+// exist in one language only. Keras's own words (class names, `padding='same'`, shapes, code) stay as
+// Keras prints them inside the Chinese text.
+import Foundation
+import Synchronization
+
+/// The language reslab speaks to the learner in: lessons, help, errors and their teaching.
+public enum Language: String, Sendable, CaseIterable {
+    case en, zh
+
+    private static let storage = Mutex(Language.en)
+
+    /// A language for one task and what it calls (`Language.$scoped.withValue(.zh) { … }`), leaving the
+    /// process's alone: tests that run side by side speak each their own.
+    @TaskLocal public static var scoped: Language?
+
+    /// The language of this process: set once by the program (`--lang`, else the environment); English by default.
+    public static var current: Language {
+        get { scoped ?? storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+
+    /// Chinese when `LC_ALL` (else `LANG`) names a `zh` locale, else English.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> Language
+    {
+        let locale = environment["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["LANG"] ?? ""
+        return locale.hasPrefix("zh") ? .zh : .en
+    }
+}
+
+/// A message to the learner; `localized` says it in `Language.current`.
+public indirect enum Message: Sendable {
+    // MARK: Names, calls and values
+    case nameNotDefined(String)
+    case kerasWordUnquoted(String)
+    case noAttribute(owner: String, name: String)
+    case didYouMean([String])
+    case cannotBeCalled(String)
+    case noWeights(model: String)
+    case unknownCommand(String, suggestion: String?)
+    case interrupted
+    case inFunction(String, line: Int)
+    case usage(String)
+    case modelNotCallable
+    case missingComma(value: String, article: String, type: String)
+    case missingArgument(String)
+    case tooManyPositional(count: Int, names: String, got: Int)
+    case unexpectedKeyword(String, suggestion: String?, parameters: String)
+    case twoValues(String)
+    case mustBe(parameter: String, expected: Message, got: String)
+    case anInteger, aString, aNumberOrDigits, trueOrFalse, aPositiveNumber, aListOfIntegers, anIntegerOrAPair, aTensor
+    case activationNotSupported(String)
+    case paddingMustBe(String)
+    case layerTakesOneTensor
+    // MARK: Running statements
+    case returnOutsideFunction
+    case breakOutsideLoop
+    case cannotUnpack(type: String, count: Int)
+    case forNeedsSequence(String)
+    case replacesBuiltIn(String, checkable: Bool)
+    case builtInAgain(String)
+    case returnedWrongType(function: String, type: String, wantsModel: Bool)
+    case tooDeep(function: String, depth: Int)
+    case cannotNegate(String)
+    case inNeedsSequence(String)
+    case cannotCompare(op: String, left: String, right: String)
+    case divisionByZero
+    case integerOverflow(String)
+    case cannotAddTextAndNumber(left: String, right: String)
+    case addTensorsWithAdd
+    case unsupportedOperation(String)
+    case indicesMustBeIntegers
+    case indexOutOfRange(Int, length: Int?)
+    case indexOutOfRangeForShape(Int, shape: String)
+    case cannotBeIndexed(String)
+    // MARK: Syntax
+    case syntaxError(place: String?, message: String)
+    case lineColumn(line: Int?, column: Int?)
+    case notANumber(String)
+    case numberTooLarge(String)
+    case stringNotClosed(String)
+    case powerNotSupported
+    case dictionariesNotSupported
+    case unexpectedCharacter(String)
+    case expectedSymbol(String, context: Message, found: Message)
+    case afterFunctionName, toCloseParameters, toCloseCall, toCloseSubscript, toCloseTuple, toCloseList
+    case token(String)
+    case aStringToken
+    case endOfLine
+    case outsideReslab(Message)
+    case quoted(String)
+    case importing(String)
+    case starArgs
+    case listComprehension
+    case conditionalExpression
+    case chainedComparison
+    case delTakesNames
+    case opensBlock(String)
+    case onlyNamesAssigned
+    case expectedModuleName
+    case expectedBlockKeyword
+    case expectedFunctionName
+    case parameterAfterDefault
+    case parameterTwice(String)
+    case expectedForIn
+    case doesNotOpenBlock(String)
+    case oneStatementPerCell(Message)
+    case nestedTooDeep(Int)
+    case keywordTwice(String)
+    case positionalAfterKeyword
+    case expectedNameAfterDot
+    case slicesNotSupported
+    case unexpected(Message)
+    case unexpectedIndent
+    case bracketNeverClosed
+    // MARK: Lessons and the program
+    case noLessonOpen
+    case gotoRange(Int)
+    case cellFailedButExpectedToWork(skipped: Bool)
+    case lessonExpects(String)
+    case banner
+    case weightsFound(String)
+    case noWeightsYet
+
+    /// The message in English and in Chinese.
+    public var text: (en: String, zh: String) {
+        switch self {
+        case .nameNotDefined(let name):
+            return ("name '\(name)' is not defined", "名字 '\(name)' 还没有定义")
+        case .kerasWordUnquoted(let name):
+            return (
+                "name '\(name)' is not defined: Keras takes it as a string, in quotes: '\(name)'",
+                "名字 '\(name)' 还没有定义：Keras 要的是字符串，加上引号：'\(name)'"
+            )
+        case .noAttribute(let owner, let name):
+            return ("\(owner) has no attribute '\(name)'", "\(owner) 没有属性 '\(name)'")
+        case .didYouMean(let suggestions):
+            guard let last = suggestions.last else { return ("", "") }
+            let en = suggestions.count == 1 ? last : suggestions.dropLast().joined(separator: ", ") + " or \(last)"
+            let zh = suggestions.count == 1 ? last : suggestions.dropLast().joined(separator: "、") + " 还是 \(last)"
+            return ("; did you mean \(en)?", "；你是想写 \(zh) 吗？")
+        case .cannotBeCalled(let what):
+            return ("\(what) cannot be called", "\(what) 不能调用")
+        case .noWeights(let model):
+            return (
+                "model '\(model)' has no weights yet: run `reslab weights download` in a shell for the tutorial's file, "
+                    + "or model.load_weights('file.h5'), or %random_weights model for seeded random weights "
+                    + "(outputs then say so)",
+                "模型 '\(model)' 还没有权重：在 shell 里运行 `reslab weights download` 下载教程的权重文件，"
+                    + "或者 model.load_weights('file.h5')，或者 %random_weights model 换上固定种子的随机权重（输出会注明）"
+            )
+        case .unknownCommand(let name, let suggestion):
+            return (
+                "unknown command %\(name)" + (suggestion.map { " (did you mean %\($0)?)" } ?? "")
+                    + "; type help for the list",
+                "没有 %\(name) 这个命令" + (suggestion.map { "（你是想写 %\($0) 吗？）" } ?? "") + "；输入 help 查看命令列表"
+            )
+        case .interrupted:
+            return ("interrupted", "已中断")
+        case .inFunction(let name, let line):
+            return ("in \(name), line \(line): ", "在 \(name) 的第 \(line) 行：")
+        case .usage(let usage):
+            return ("usage: \(usage)", "用法：\(usage)")
+        case .modelNotCallable:
+            return ("a Model (use model.predict(x) to run it on data)", "Model（要在数据上运行它，用 model.predict(x)）")
+        case .missingComma(let value, let article, let type):
+            return (
+                "\(value) is \(article) \(type), not a function, yet brackets follow it: is a comma missing before "
+                    + "the '('? As in Conv2D(64, (1, 1))",
+                "\(value) 是 \(type)，不是函数，后面却跟着括号：'(' 前面是不是少了一个逗号？比如 Conv2D(64, (1, 1))"
+            )
+        case .missingArgument(let name):
+            return ("missing argument '\(name)'", "缺少参数 '\(name)'")
+        case .tooManyPositional(let count, let names, let got):
+            return (
+                "takes at most \(count) positional argument\(count == 1 ? "" : "s") (\(names)), got \(got)",
+                "最多接受 \(count) 个位置参数（\(names)），却给了 \(got) 个"
+            )
+        case .unexpectedKeyword(let name, let suggestion, let parameters):
+            return (
+                "unexpected keyword argument '\(name)'" + (suggestion.map { " (did you mean \($0)?)" } ?? "")
+                    + "; its parameters are " + parameters,
+                "没有关键字参数 '\(name)'" + (suggestion.map { "（你是想写 \($0) 吗？）" } ?? "") + "；它的参数是 " + parameters
+            )
+        case .twoValues(let name):
+            return ("got two values for '\(name)'", "'\(name)' 得到了两个值")
+        case .mustBe(let parameter, let expected, let got):
+            let kind = expected.text
+            return ("'\(parameter)' must be \(kind.en), got \(got)", "'\(parameter)' 应该是\(kind.zh)，却是 \(got)")
+        case .anInteger: return ("an integer", "整数")
+        case .aString: return ("a string", "字符串")
+        case .aNumberOrDigits: return ("a number or a string of digits", "数字或由数字组成的字符串")
+        case .trueOrFalse: return ("True or False", " True 或 False")
+        case .aPositiveNumber: return ("a positive number", "正数")
+        case .aListOfIntegers: return ("a list of integers", "整数列表")
+        case .anIntegerOrAPair: return ("an integer or a pair of integers", "整数或一对整数")
+        case .aTensor:
+            return ("a tensor (the output of Input(...) or of a layer)", "张量（Input(...) 或某一层的输出）")
+        case .activationNotSupported(let name):
+            return (
+                "activation '\(name)' is not supported; use 'relu', 'softmax' or 'linear'",
+                "不支持激活函数 '\(name)'；请用 'relu'、'softmax' 或 'linear'"
+            )
+        case .paddingMustBe(let name):
+            return ("padding must be 'valid' or 'same', got '\(name)'", "padding 只能是 'valid' 或 'same'，却是 '\(name)'")
+        case .layerTakesOneTensor:
+            return ("a layer is called on one tensor: layer(x)", "一个层只作用在一个张量上：layer(x)")
+
+        case .returnOutsideFunction:
+            return ("'return' outside a function", "'return' 只能写在函数里")
+        case .breakOutsideLoop:
+            return ("'break' or 'continue' outside a loop", "'break' 和 'continue' 只能写在循环里")
+        case .cannotUnpack(let type, let count):
+            return ("cannot unpack \(type) into \(count) names", "无法把 \(type) 拆成 \(count) 个名字")
+        case .forNeedsSequence(let type):
+            return (
+                "a for loop goes through a list, a tuple, a string or range(…), not \(type)",
+                "for 循环遍历的是列表、元组、字符串或 range(…)，不是 \(type)"
+            )
+        case .replacesBuiltIn(let name, let checkable):
+            return (
+                "(your \(name) replaces the built-in for this session; del \(name) brings the tutorial's back"
+                    + (checkable ? "; %check \(name) compares them)" : ")"),
+                "（在这次会话里，你的 \(name) 取代了内置的版本；del \(name) 换回教程的版本"
+                    + (checkable ? "；%check \(name) 比较两者）" : "）")
+            )
+        case .builtInAgain(let name):
+            return ("(\(name) is the tutorial's built-in again)", "（\(name) 又是教程内置的版本了）")
+        case .returnedWrongType(let function, let type, let wantsModel):
+            return (
+                "\(function) returned \(type), not " + (wantsModel ? "a Model" : "a tensor: end it with return x"),
+                "\(function) 返回了 \(type)，而不是" + (wantsModel ? " Model" : "张量：最后写上 return x")
+            )
+        case .tooDeep(let function, let depth):
+            return (
+                "\(function) called itself (or another function) more than \(depth) levels deep: "
+                    + "is there a call that never stops?",
+                "\(function) 调用自己（或别的函数）超过了 \(depth) 层：是不是有一个永远不会停下的调用？"
+            )
+        case .cannotNegate(let type):
+            return ("cannot negate \(type)", "\(type) 不能取负")
+        case .inNeedsSequence(let type):
+            return (
+                "'in' looks in a list, a tuple or a string, not in \(type)", "'in' 在列表、元组或字符串里查找，不能在 \(type) 里查找"
+            )
+        case .cannotCompare(let op, let left, let right):
+            return (
+                "'\(op)' compares numbers or strings, not \(left) and \(right)",
+                "'\(op)' 比较的是数字或字符串，不能比较 \(left) 和 \(right)"
+            )
+        case .divisionByZero:
+            return ("division by zero", "除数为零")
+        case .integerOverflow(let expression):
+            return ("integer overflow in \(expression)", "\(expression) 整数溢出")
+        case .cannotAddTextAndNumber(let left, let right):
+            return (
+                "cannot add \(left) and \(right): turn the number into text first, e.g. 'res' + str(stage)",
+                "\(left) 和 \(right) 不能相加：先把数字变成文本，比如 'res' + str(stage)"
+            )
+        case .addTensorsWithAdd:
+            return (
+                "tensors are added with layers.add([a, b]), as the tutorial does at the end of each block",
+                "张量要用 layers.add([a, b]) 相加，就像教程在每个块的末尾那样"
+            )
+        case .unsupportedOperation(let operation):
+            return ("unsupported operation: \(operation)", "不支持的运算：\(operation)")
+        case .indicesMustBeIntegers:
+            return ("indices must be integers", "下标必须是整数")
+        case .indexOutOfRange(let index, let length):
+            return (
+                "index \(index) out of range" + (length.map { " (length \($0))" } ?? ""),
+                "下标 \(index) 超出范围" + (length.map { "（长度 \($0)）" } ?? "")
+            )
+        case .indexOutOfRangeForShape(let index, let shape):
+            return ("index \(index) out of range for shape \(shape)", "下标 \(index) 超出了形状 \(shape) 的范围")
+        case .cannotBeIndexed(let type):
+            return ("\(type) cannot be indexed", "\(type) 不能用下标访问")
+
+        case .syntaxError(let place, let message):
+            return (
+                "syntax error" + (place.map { " at \($0)" } ?? "") + ": " + message,
+                "语法错误" + (place.map { "（\($0)）" } ?? "") + "：" + message
+            )
+        case .lineColumn(let line, let column):
+            let en = [line.map { "line \($0)" }, column.map { "column \($0)" }].compactMap { $0 }
+            let zh = [line.map { "第 \($0) 行" }, column.map { "第 \($0) 列" }].compactMap { $0 }
+            return (en.joined(separator: ", "), zh.joined(separator: "，"))
+        case .notANumber(let text):
+            return ("'\(text)' is not a number", "'\(text)' 不是数字")
+        case .numberTooLarge(let text):
+            return ("the number \(text) is too large", "数字 \(text) 太大了")
+        case .stringNotClosed(let quote):
+            return ("the string is not closed: add \(quote)", "字符串没有结束：补上 \(quote)")
+        case .powerNotSupported:
+            return ("'**' is not supported", "不支持 '**'")
+        case .dictionariesNotSupported:
+            return ("dictionaries and sets are not supported", "不支持字典和集合")
+        case .unexpectedCharacter(let character):
+            return ("unexpected character '\(character)'", "意外的字符 '\(character)'")
+        case .expectedSymbol(let symbol, let context, let found):
+            return (
+                "expected '\(symbol)' \(context.text.en), found \(found.text.en)",
+                "\(context.text.zh)应该是 '\(symbol)'，这里却是\(found.text.zh)"
+            )
+        case .afterFunctionName: return ("after the function's name", "函数名后面")
+        case .toCloseParameters: return ("to close the parameters", "参数列表的结尾")
+        case .toCloseCall: return ("to close the call", "调用的结尾")
+        case .toCloseSubscript: return ("to close the subscript", "下标的结尾")
+        case .toCloseTuple: return ("to close the tuple", "元组的结尾")
+        case .toCloseList: return ("to close the list", "列表的结尾")
+        case .token(let token): return (token, " \(token)")
+        case .aStringToken: return ("a string", "一个字符串")
+        case .endOfLine: return ("the end of the line", "行尾")
+        case .outsideReslab(let what):
+            return (
+                "\(what.text.en) is outside what reslab runs: it runs the tutorial's Python (assignments, calls, "
+                    + "def, return, if, for); classes, while, lambda, try, with and comprehensions are not part of it",
+                "\(what.text.zh) 不在 reslab 能运行的范围内：它运行的是教程用到的 Python（赋值、调用、"
+                    + "def、return、if、for）；class、while、lambda、try、with 和推导式都不在其中"
+            )
+        case .quoted(let word): return ("'\(word)'", "'\(word)'")
+        case .importing(let module): return ("importing '\(module)'", "导入 '\(module)'")
+        case .starArgs: return ("'*args'", "'*args'")
+        case .listComprehension: return ("a list comprehension", "列表推导式")
+        case .conditionalExpression: return ("a conditional expression (x if c else y)", "条件表达式（x if c else y）")
+        case .chainedComparison: return ("a chained comparison (a < b < c)", "连续比较（a < b < c）")
+        case .delTakesNames: return ("del takes names: del x", "del 后面跟名字：del x")
+        case .opensBlock(let keyword):
+            return ("'\(keyword)' opens a block: its line ends with ':'", "'\(keyword)' 开启一个代码块：这一行要以 ':' 结尾")
+        case .onlyNamesAssigned:
+            return ("only names can be assigned to (x = …, or a, b = …)", "只能给名字赋值（x = …，或 a, b = …）")
+        case .expectedModuleName: return ("expected a module name", "这里应该是模块名")
+        case .expectedBlockKeyword:
+            return ("expected def, if, elif, else or for before ':'", "':' 前面应该是 def、if、elif、else 或 for")
+        case .expectedFunctionName: return ("expected the function's name after def", "def 后面应该是函数名")
+        case .parameterAfterDefault:
+            return ("a parameter without a default follows one with a default", "没有默认值的参数跟在了有默认值的参数后面")
+        case .parameterTwice(let name): return ("parameter '\(name)' appears twice", "参数 '\(name)' 出现了两次")
+        case .expectedForIn: return ("expected 'for NAME in …'", "这里应该是 'for NAME in …'")
+        case .doesNotOpenBlock(let keyword):
+            return ("'\(keyword)' does not open a block", "'\(keyword)' 不开启代码块")
+        case .oneStatementPerCell(let found):
+            return ("unexpected \(found.text.en); one statement per cell", "多出了\(found.text.zh)；一格只写一条语句")
+        case .nestedTooDeep(let depth): return ("nested more than \(depth) levels deep", "嵌套超过了 \(depth) 层")
+        case .keywordTwice(let name):
+            return ("keyword argument '\(name)' given twice", "关键字参数 '\(name)' 给了两次")
+        case .positionalAfterKeyword:
+            return ("positional argument after keyword arguments", "位置参数写在了关键字参数后面")
+        case .expectedNameAfterDot: return ("expected a name after '.'", "'.' 后面应该是名字")
+        case .slicesNotSupported: return ("slices are not supported", "不支持切片")
+        case .unexpected(let found): return ("unexpected \(found.text.en)", "意外的\(found.text.zh)")
+        case .unexpectedIndent: return ("unexpected indent", "意外的缩进")
+        case .bracketNeverClosed: return ("a bracket opened here is never closed", "这里打开的括号一直没有关闭")
+
+        case .noLessonOpen:
+            return (
+                "no lesson is open: %lessons lists them, %lesson N opens one", "还没有打开课程：%lessons 列出所有课程，%lesson N 打开一课"
+            )
+        case .gotoRange(let count): return ("goto takes a step from 1 to \(count)", "goto 后面跟 1 到 \(count) 之间的步数")
+        case .cellFailedButExpectedToWork(let skipped):
+            return (
+                "this cell failed, but the lesson expects it to work"
+                    + (skipped ? " (a step before it may have been skipped: back, or goto N)" : ""),
+                "这一格出错了，但课程期望它能运行" + (skipped ? "（可能跳过了前面的某一步：back，或 goto N）" : "")
+            )
+        case .lessonExpects(let expected): return ("the lesson expects:\n" + expected, "课程期望的输出：\n" + expected)
+        case .banner:
+            return (
+                "reslab: the tutorial's ResNet50, piece by piece. Type its Keras lines; help lists the commands; "
+                    + "Ctrl-D leaves.",
+                "reslab：一块一块地搭出教程里的 ResNet50。输入教程的 Keras 代码；help 列出命令；Ctrl-D 退出。"
+            )
+        case .weightsFound(let path): return ("Weights: \(path)", "权重：\(path)")
+        case .noWeightsYet:
+            return (
+                "No trained weights yet: `reslab weights download` fetches them (98 MB); shapes and summaries need none.",
+                "还没有训练好的权重：`reslab weights download` 会下载它们（98 MB）；看形状和摘要不需要权重。"
+            )
+        }
+    }
+
+    /// The message in the learner's language.
+    public var localized: String {
+        let text = self.text
+        return Language.current == .zh ? text.zh : text.en
+    }
+}

@@ -1,0 +1,110 @@
+// The message catalogue: every message in both languages, the Chinese in Chinese, and the language
+// that reslab speaks following --lang, then LC_ALL and LANG.
+import Foundation
+import Testing
+
+@testable import Notebook
+
+/// One value of every message (a test fails when a case is missing here).
+private let samples: [Message] = [
+    .nameNotDefined("x"), .kerasWordUnquoted("relu"), .noAttribute(owner: "Model", name: "sumary"),
+    .didYouMean(["a", "b"]), .cannotBeCalled("int 3"), .noWeights(model: "model"),
+    .unknownCommand("shap", suggestion: "shape"), .interrupted, .inFunction("f", line: 2), .usage("%shape x"),
+    .modelNotCallable, .missingComma(value: "64", article: "an", type: "int"), .missingArgument("filters"),
+    .tooManyPositional(count: 2, names: "a, b", got: 3),
+    .unexpectedKeyword("stride", suggestion: "strides", parameters: "filters, strides"), .twoValues("x"),
+    .mustBe(parameter: "filters", expected: .anInteger, got: "str 'a'"), .anInteger, .aString, .aNumberOrDigits,
+    .trueOrFalse, .aPositiveNumber, .aListOfIntegers, .anIntegerOrAPair, .aTensor,
+    .activationNotSupported("gelu"), .paddingMustBe("full"), .layerTakesOneTensor,
+    .returnOutsideFunction, .breakOutsideLoop, .cannotUnpack(type: "int", count: 2), .forNeedsSequence("int"),
+    .replacesBuiltIn("identity_block", checkable: true), .builtInAgain("identity_block"),
+    .returnedWrongType(function: "f", type: "None", wantsModel: false), .tooDeep(function: "f", depth: 100),
+    .cannotNegate("str"), .inNeedsSequence("int"), .cannotCompare(op: "<", left: "int", right: "str"),
+    .divisionByZero, .integerOverflow("1 * 2"), .cannotAddTextAndNumber(left: "str", right: "int"),
+    .addTensorsWithAdd, .unsupportedOperation("str - int"), .indicesMustBeIntegers,
+    .indexOutOfRange(3, length: 2), .indexOutOfRangeForShape(9, shape: "(1, 1, 64, 64)"), .cannotBeIndexed("int"),
+    .syntaxError(place: "line 1", message: "…"), .lineColumn(line: 1, column: 2), .notANumber("1e"),
+    .numberTooLarge("9999"), .stringNotClosed("'"), .powerNotSupported, .dictionariesNotSupported,
+    .unexpectedCharacter("$"), .expectedSymbol(")", context: .toCloseCall, found: .endOfLine),
+    .afterFunctionName, .toCloseParameters, .toCloseCall, .toCloseSubscript, .toCloseTuple, .toCloseList,
+    .token("'x'"), .aStringToken, .endOfLine, .outsideReslab(.quoted("while")), .quoted("while"),
+    .importing("os"), .starArgs, .listComprehension, .conditionalExpression, .chainedComparison, .delTakesNames,
+    .opensBlock("if"), .onlyNamesAssigned, .expectedModuleName, .expectedBlockKeyword, .expectedFunctionName,
+    .parameterAfterDefault, .parameterTwice("x"), .expectedForIn, .doesNotOpenBlock("else"),
+    .oneStatementPerCell(.token("'y'")), .nestedTooDeep(100), .keywordTwice("x"), .positionalAfterKeyword,
+    .expectedNameAfterDot, .slicesNotSupported, .unexpected(.token("')'")), .unexpectedIndent,
+    .bracketNeverClosed, .noLessonOpen, .gotoRange(19), .cellFailedButExpectedToWork(skipped: true),
+    .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
+]
+
+/// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.
+private func caseName(_ message: Message) -> String {
+    Mirror(reflecting: message).children.first?.label ?? String(describing: message)
+}
+
+/// The case names `Messages.swift` declares.
+private func declaredCases() throws -> Set<String> {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/Notebook/Messages.swift").path
+    let source = try String(contentsOfFile: path, encoding: .utf8)
+    let body = source.components(separatedBy: "enum Message")[1].components(separatedBy: "public var text")[0]
+    var names = Set<String>()
+    for line in body.split(separator: "\n") where line.hasPrefix("    case ") {
+        var depth = 0
+        var current = ""
+        for character in line.dropFirst("    case ".count) {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            if character == "," && depth == 0 {
+                names.insert(current)
+                current = ""
+            } else if depth == 0 && character != ")" && character != " " {
+                current.append(character)
+            }
+        }
+        names.insert(current)
+    }
+    return names
+}
+
+private func containsCJK(_ text: String) -> Bool {
+    text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) || (0x3000...0x303F).contains($0.value) }
+}
+
+@Suite struct MessageCatalogueTests {
+    @Test func everyMessageIsSampled() throws {
+        #expect(Set(samples.map(caseName)) == (try declaredCases()))
+    }
+
+    /// The compiler already asks for both languages in one switch: here neither may be empty, and the
+    /// Chinese must be Chinese (short fragments that are code, such as `'*args'`, excepted).
+    @Test func everyMessageSaysSomethingInBothLanguages() {
+        let code: Set<String> = ["token", "quoted", "starArgs", "trueOrFalse", "didYouMean"]
+        for message in samples {
+            let text = message.text
+            #expect(!text.en.isEmpty && !text.zh.isEmpty, "\(message)")
+            if !code.contains(caseName(message)) { #expect(containsCJK(text.zh), "\(message): \(text.zh)") }
+            #expect(!containsCJK(text.en), "\(message): \(text.en)")
+        }
+    }
+}
+
+/// A task-scoped language: the process's stays English for the tests running beside these.
+@Suite struct LearnerLanguageTests {
+    private func inChinese<T>(_ body: () throws -> T) rethrows -> T {
+        try Language.$scoped.withValue(.zh) { try body() }
+    }
+
+    @Test func errorsFollowTheLanguage() {
+        let notebook = Notebook()
+        let english = notebook.run("undefined_thing").error
+        let chinese = inChinese { notebook.run("undefined_thing").error }
+        #expect(english == "name 'undefined_thing' is not defined")
+        #expect(chinese == "名字 'undefined_thing' 还没有定义")
+    }
+
+    @Test func keraswordsStayInEnglishInsideChinese() {
+        let error = inChinese { Notebook().run("x = Conv2D(64 (1, 1))").error } ?? ""
+        #expect(error.contains("Conv2D(64, (1, 1))") && containsCJK(error), "\(error)")
+    }
+}

@@ -11,8 +11,7 @@ extension Notebook {
         case .help(let topic):
             guard let topic else { return CommandSpec.helpText }
             guard let text = CommandSpec.help(for: topic) ?? Documentation.entry(for: topic)?.text else {
-                throw NotebookError.unsupported(
-                    "no help for '\(topic)'; help lists the commands, help NAME tells a command or a Keras name")
+                throw NotebookError.unsupported(Message.noHelp(topic).localized)
             }
             return text
         case .save(let path):
@@ -20,45 +19,47 @@ extension Notebook {
         case .who:
             let names = interpreter.variables.keys.sorted()
             return names.isEmpty
-                ? "no variables yet"
+                ? Message.noVariables.localized
                 : names.map { "\($0): \(interpreter.variables[$0]!.typeName)" }.joined(separator: "\n")
         case .history:
             return cells.map { "In [\($0.number)]: \($0.source)" }.joined(separator: "\n")
         case .reset:
             interpreter.reset()
-            return "variables and layers cleared"
+            return Message.cleared.localized
         case .shape(let name):
             switch try interpreter.lookup(name) {
             case .tensor(let t): return kerasShape(t.shape)
             case .array(let a, _): return weightShape(a.shape)
             case .model(let m): return "\(kerasShape(m.model.inputShape)) → \(kerasShape(m.model.outputShape))"
             case .image(let img): return "\(img.width)x\(img.height) RGB"
-            case let value: throw NotebookError.typeMismatch("\(value.typeName) has no shape")
+            case let value: throw NotebookError.typeMismatch(Message.noShape(value.typeName).localized)
             }
         case .path(let name):
             guard case .tensor(let t) = try interpreter.lookup(name) else {
-                throw NotebookError.typeMismatch(
-                    "%path takes a tensor, e.g. the output of identity_block or conv_block")
+                throw NotebookError.typeMismatch(Message.pathTakesTensor.localized)
             }
             return try BlockDiagram.draw(t)
         case .params(let name):
             let model = try upstreamModel(try interpreter.lookup(name))
             let counts = model.parameterCount
-            return "\(model.name): \(counts.total.grouped) parameters "
-                + "(trainable \(counts.trainable.grouped), non-trainable \(counts.nonTrainable.grouped))"
+            return Message.parameters(
+                model: model.name, total: counts.total.grouped, trainable: counts.trainable.grouped,
+                nonTrainable: counts.nonTrainable.grouped
+            ).localized
         case .flops(let name):
             let model = try upstreamModel(try interpreter.lookup(name))
             let macs = model.multiplyAdds
-            return
-                "\(model.name): \(macs.grouped) multiply-adds (\(String(format1: Double(2 * macs) / 1e9)) GFLOP) per image"
+            return Message.multiplyAdds(
+                model: model.name, count: macs.grouped, gflop: String(format1: Double(2 * macs) / 1e9)
+            ).localized
         case .plan(let name):
             return FusionPlan(try upstreamModel(try interpreter.lookup(name))).render()
         case .check(let name):
-            guard let kind = BlockKind(function: name) else { throw NotebookError.unsupported("usage: %check NAME") }
+            guard let kind = BlockKind(function: name) else {
+                throw NotebookError.unsupported(Message.usage("%check NAME").localized)
+            }
             guard case .userFunction(let function)? = interpreter.variables[name] else {
-                throw NotebookError.teaching(
-                    "you have not written \(name) yet: def \(name)(…): with its body, then %check \(name) compares it with the tutorial's"
-                )
+                throw NotebookError.teaching(Message.notWrittenYet(name).localized)
             }
             let result = BlockCheck.check(kind) { call, graph in try self.interpreter.build(function, call, in: graph) }
             guard result.passed else { throw NotebookError.teaching(result.message) }
@@ -78,11 +79,10 @@ extension Notebook {
             return try classify(image, weights: weights, top: top)
         case .randomWeights(let name, let seed):
             guard case .model(let handle) = try interpreter.lookup(name) else {
-                throw NotebookError.typeMismatch("%random_weights takes a model, e.g. model = ResNet50()")
+                throw NotebookError.typeMismatch(Message.randomWeightsTakesModel.localized)
             }
             try handle.loadWeights(.random(seed: seed))
-            return
-                "\(name) now has RANDOM weights (seed \(seed)): its predictions mean nothing, every output will say so"
+            return Message.nowRandomWeights(name, seed: seed).localized
         case .time(let line):
             let clock = ContinuousClock()
             let start = clock.now
@@ -120,12 +120,12 @@ extension Notebook {
                 stack.append(contentsOf: t.graph.nodes[index].inputs)
             }
             guard inputs.count == 1 else {
-                throw NotebookError.typeMismatch("\(t.layerName) does not come from exactly one Input")
+                throw NotebookError.typeMismatch(Message.notOneInput(t.layerName).localized)
             }
             return try Model(
                 inputs: KerasTensor(graph: t.graph, node: inputs[0]), outputs: t, name: "up to \(t.layerName)")
         default:
-            throw NotebookError.typeMismatch("expected a model or a tensor, got \(value.typeName)")
+            throw NotebookError.typeMismatch(Message.expectedModelOrTensor(value.typeName).localized)
         }
     }
 
@@ -150,7 +150,7 @@ extension Notebook {
         var lines = [
             predictionTable(title: path, predictions: top[0], color: color), "Predicted: " + predictedList(top),
         ]
-        if handle.hasRandomWeights { lines.append("[RANDOM weights: these classes mean nothing]") }
+        if handle.hasRandomWeights { lines.append(Message.randomClassesMeanNothing.localized) }
         return lines.joined(separator: "\n")
     }
 
@@ -171,9 +171,7 @@ extension Notebook {
             source ?? interpreter.library.cachedWeights.map { .cachedTutorialFile($0) }
             ?? interpreter.library.randomWeightsFallbackSeed.map { .random(seed: $0) }
         guard let wanted else {
-            throw NotebookError.unsupported(
-                "no trained weights: run `reslab weights download` in a shell, or %classify IMAGE --weights FILE, "
-                    + "or %classify IMAGE --random for seeded random weights (the output then says so)")
+            throw NotebookError.unsupported(Message.noTrainedWeights.localized)
         }
         if let cached = classifierCache, cached.weightsSource == wanted { return cached }
         let handle = ModelHandle(model: try ResNet50(), weightsSource: wanted)

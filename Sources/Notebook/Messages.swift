@@ -115,6 +115,21 @@ public indirect enum Message: Sendable {
     case unexpected(Message)
     case unexpectedIndent
     case bracketNeverClosed
+    // MARK: Commands
+    case noHelp(String)
+    case noVariables
+    case cleared
+    case noShape(String)
+    case pathTakesTensor
+    case parameters(model: String, total: String, trainable: String, nonTrainable: String)
+    case multiplyAdds(model: String, count: String, gflop: String)
+    case notWrittenYet(String)
+    case randomWeightsTakesModel
+    case nowRandomWeights(String, seed: UInt64)
+    case notOneInput(String)
+    case expectedModelOrTensor(String)
+    case randomClassesMeanNothing
+    case noTrainedWeights
     // MARK: Lessons and the program
     case noLessonOpen
     case gotoRange(Int)
@@ -353,6 +368,59 @@ public indirect enum Message: Sendable {
         case .unexpected(let found): return ("unexpected \(found.text.en)", "意外的\(found.text.zh)")
         case .unexpectedIndent: return ("unexpected indent", "意外的缩进")
         case .bracketNeverClosed: return ("a bracket opened here is never closed", "这里打开的括号一直没有关闭")
+
+        case .noHelp(let topic):
+            return (
+                "no help for '\(topic)'; help lists the commands, help NAME tells a command or a Keras name",
+                "没有 '\(topic)' 的帮助；help 列出所有命令，help NAME 介绍一个命令或一个 Keras 名字"
+            )
+        case .noVariables: return ("no variables yet", "还没有变量")
+        case .cleared: return ("variables and layers cleared", "变量和层都已清空")
+        case .noShape(let type): return ("\(type) has no shape", "\(type) 没有形状")
+        case .pathTakesTensor:
+            return (
+                "%path takes a tensor, e.g. the output of identity_block or conv_block",
+                "%path 要的是一个张量，比如 identity_block 或 conv_block 的输出"
+            )
+        case .parameters(let model, let total, let trainable, let nonTrainable):
+            return (
+                "\(model): \(total) parameters (trainable \(trainable), non-trainable \(nonTrainable))",
+                "\(model)：\(total) 个参数（可训练 \(trainable)，不可训练 \(nonTrainable)）"
+            )
+        case .multiplyAdds(let model, let count, let gflop):
+            return (
+                "\(model): \(count) multiply-adds (\(gflop) GFLOP) per image",
+                "\(model)：每张图片 \(count) 次乘加（\(gflop) GFLOP）"
+            )
+        case .notWrittenYet(let name):
+            return (
+                "you have not written \(name) yet: def \(name)(…): with its body, then %check \(name) compares it "
+                    + "with the tutorial's",
+                "你还没有写 \(name)：先写 def \(name)(…): 和它的函数体，然后 %check \(name) 会把它和教程的版本比较"
+            )
+        case .randomWeightsTakesModel:
+            return (
+                "%random_weights takes a model, e.g. model = ResNet50()",
+                "%random_weights 要的是一个模型，比如 model = ResNet50()"
+            )
+        case .nowRandomWeights(let name, let seed):
+            return (
+                "\(name) now has RANDOM weights (seed \(seed)): its predictions mean nothing, every output will say so",
+                "\(name) 现在是随机权重（种子 \(seed)）：它的预测没有意义，每次输出都会注明"
+            )
+        case .notOneInput(let layer):
+            return ("\(layer) does not come from exactly one Input", "\(layer) 不是恰好来自一个 Input")
+        case .expectedModelOrTensor(let type):
+            return ("expected a model or a tensor, got \(type)", "这里要的是模型或张量，却是 \(type)")
+        case .randomClassesMeanNothing:
+            return ("[RANDOM weights: these classes mean nothing]", "[随机权重：这些类别没有意义]")
+        case .noTrainedWeights:
+            return (
+                "no trained weights: run `reslab weights download` in a shell, or %classify IMAGE --weights FILE, "
+                    + "or %classify IMAGE --random for seeded random weights (the output then says so)",
+                "没有训练好的权重：在 shell 里运行 `reslab weights download`，或者 %classify IMAGE --weights FILE，"
+                    + "或者 %classify IMAGE --random 换上固定种子的随机权重（输出会注明）"
+            )
 
         case .noLessonOpen:
             return (

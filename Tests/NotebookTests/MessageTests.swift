@@ -34,7 +34,11 @@ private let samples: [Message] = [
     .oneStatementPerCell(.token("'y'")), .nestedTooDeep(100), .keywordTwice("x"), .positionalAfterKeyword,
     .expectedNameAfterDot, .slicesNotSupported, .unexpected(.token("')'")), .unexpectedIndent,
     .bracketNeverClosed, .noLessonOpen, .gotoRange(19), .cellFailedButExpectedToWork(skipped: true),
-    .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
+    .noHelp("x"), .noVariables, .cleared, .noShape("int"), .pathTakesTensor,
+    .parameters(model: "m", total: "1", trainable: "1", nonTrainable: "0"),
+    .multiplyAdds(model: "m", count: "1", gflop: "0.1"), .notWrittenYet("identity_block"), .randomWeightsTakesModel,
+    .nowRandomWeights("model", seed: 1), .notOneInput("x"), .expectedModelOrTensor("int"), .randomClassesMeanNothing,
+    .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.

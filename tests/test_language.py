@@ -1,0 +1,77 @@
+"""The learner's language: with `--lang zh` (or a Chinese LANG) every error reslab prints is Chinese,
+with only Keras's own words (names, classes, parameters, code) left in English; `--lang en` is English."""
+import os
+import re
+import subprocess
+
+import pytest
+
+# A session of mistakes a learner makes, one per line.
+ERRORS = """\
+x = Input(shape=(55, 55, 256))
+undefined_thing
+y = Conv2D(64, (1, 1), stride=2)(x)
+z = Conv2D(64 (1, 1))(x)
+n = 3
+%path n
+a = (1, 2
+while True:
+    pass
+%check identity_block
+%shapee x
+y = Activation(relu)(x)
+next
+"""
+
+# Words an error may keep in English: Keras's and Python's own, and the code it quotes.
+KERAS_WORDS = {
+    "Input", "Conv2D", "Activation", "Model", "identity_block", "conv_block", "shape", "strides", "stride",
+    "filters", "kernel_size", "padding", "activation", "name", "use_bias", "kernel_initializer", "input_shape",
+    "relu", "same", "valid", "while", "def", "return", "if", "for", "class", "lambda", "try", "with",
+    "Python", "reslab", "Keras", "int", "tuple", "help", "next", "back", "goto", "run", "True", "pass",
+}
+
+
+def run(reslab, tmp_path, args, env_extra=None):
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"))
+    env.pop("LC_ALL", None)
+    env.pop("LANG", None)
+    env.update(env_extra or {})
+    proc = subprocess.run(
+        [str(reslab), *args], input=ERRORS.encode(), capture_output=True, timeout=120, env=env, cwd=tmp_path
+    )
+    errors = [line[len("error: "):] for line in proc.stdout.decode().splitlines() if line.startswith("error: ")]
+    assert proc.returncode == 1
+    assert len(errors) == 10, proc.stdout.decode()
+    return errors
+
+
+def english_words(message):
+    """The English words of a message outside quotes, backticks and code it names."""
+    unquoted = re.sub(r"'[^']*'|`[^`]*`|%\w+(?: N)?|\w+\([^)]*\)|\([^)]*\)", " ", message)
+    return [w for w in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", unquoted) if w not in KERAS_WORDS]
+
+
+def has_cjk(text):
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+@pytest.mark.parametrize(
+    "args,env", [(["--lang", "zh"], {}), ([], {"LANG": "zh_CN.UTF-8"}), ([], {"LC_ALL": "zh_TW.UTF-8"})]
+)
+def test_errors_in_chinese_keep_only_kerass_words(reslab, tmp_path, args, env):
+    for message in run(reslab, tmp_path, args, env):
+        assert has_cjk(message), message
+        assert english_words(message) == [], message
+
+
+def test_the_same_session_in_english(reslab, tmp_path):
+    errors = run(reslab, tmp_path, ["--lang", "en"], {"LANG": "zh_CN.UTF-8"})
+    assert not any(has_cjk(message) for message in errors), errors
+    assert errors[0] == "name 'undefined_thing' is not defined"
+
+
+def test_lang_takes_zh_or_en(reslab, tmp_path):
+    proc = subprocess.run([str(reslab), "--lang", "fr"], input=b"", capture_output=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "fr" in proc.stderr.decode()

@@ -134,7 +134,13 @@ import Testing
             let a = try library.lesson(number, language: "zh")
             let b = try library.lesson(number, language: "en")
             #expect(a.steps.map(\.cell) == b.steps.map(\.cell), "lesson \(number): cells differ")
-            #expect(a.steps.map(\.expected) == b.steps.map(\.expected), "lesson \(number): expected outputs differ")
+            // What reslab says itself is in the learner's language; everything else a cell prints is the same.
+            for (zhStep, enStep) in zip(a.steps, b.steps) {
+                #expect((zhStep.expected == nil) == (enStep.expected == nil), "lesson \(number): \(zhStep.cell)")
+                guard let expected = zhStep.expected, !expected.unicodeScalars.contains(where: { $0.value >= 0x3000 })
+                else { continue }
+                #expect(expected == enStep.expected, "lesson \(number): expected outputs differ")
+            }
         }
     }
 }

@@ -197,7 +197,10 @@ struct Session {
         if let error = cell.error {
             // After Ctrl-C the terminal shows ^C with no newline.
             let interrupted = error.hasSuffix(Message.interrupted.localized)
-            print((interrupted ? "\n" : "") + styled("error: " + error, .red, enabled: notebook.color))
+            // The message wraps at words like prose; what follows it (a lesson's expected output) is kept as it is.
+            var lines = ("error: " + error).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines[0] = wrap(lines[0], width: notebook.width)
+            print((interrupted ? "\n" : "") + styled(lines.joined(separator: "\n"), .red, enabled: notebook.color))
         }
         print()
     }

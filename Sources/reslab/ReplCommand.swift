@@ -119,7 +119,12 @@ struct Session {
         notebook.color = interactive && Terminal.colorsStandardOutput
         notebook.width = (interactive ? Terminal.columns : nil) ?? notebook.width
         notebook.progress = LessonProgress.standard()
-        if interactive { print(banner(weightsFound: fileExists(cached), cached: cached)) }
+        if interactive {
+            print(
+                wrap(
+                    banner(weightsFound: fileExists(cached), cached: cached),
+                    width: TextWidth.prose(columns: notebook.width)))
+        }
         if let opening = try prepare(notebook) { print(opening + "\n") }
         switch input {
         case .terminal(let reader): prompt(reader, notebook)

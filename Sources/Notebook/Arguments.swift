@@ -76,13 +76,15 @@ struct Arguments {
     /// `padding='same'`; none is Keras's `valid`.
     func padding() throws -> Padding { try Convert.padding(optional("padding"), function: function) }
     /// An array argument; otherwise the function "takes `expected`".
-    func array(_ name: String, expected: String) throws -> (Tensor, randomWeights: Bool) {
-        guard case .array(let tensor, let random) = try value(name) else { throw wrong("takes \(expected)") }
+    func array(_ name: String, expected: Message) throws -> (Tensor, randomWeights: Bool) {
+        guard case .array(let tensor, let random) = try value(name) else { throw wrong(.takes(expected)) }
         return (tensor, random)
     }
 
     /// An error about this call: `np.expand_dims(): axis 5 is out of range…`.
-    func wrong(_ message: String) -> NotebookError { .wrongArgument(function: function, message: message) }
+    func wrong(_ message: Message) -> NotebookError {
+        .wrongArgument(function: function, message: message.localized)
+    }
 
     /// No arguments (an attribute's read).
     static var none: Arguments { Arguments(function: "", values: [:], rest: []) }

@@ -104,7 +104,7 @@ extension Library {
                     return .none
                 },
                 .method("predict", ["x"], required: 1) { [unowned self] handle, a in
-                    let (input, _) = try a.array("x", expected: "an array like preprocess_input returns")
+                    let (input, _) = try a.array("x", expected: .anArrayLikePreprocessInputReturns)
                     do {
                         return .array(
                             try handle.inferenceEngine().predict(input, shouldCancel: self.shouldCancel),
@@ -158,7 +158,7 @@ extension Library {
                     },
                     .method("img_to_array", ["img"], required: 1) { _, a in
                         guard case .image(let img) = try a.value("img") else {
-                            throw a.wrong("takes the image image.load_img returns")
+                            throw a.wrong(.takes(.theImageLoadImgReturns))
                         }
                         return .array(
                             Tensor(shape: [img.height, img.width, 3], data: img.pixels.map(Float.init)),
@@ -169,10 +169,10 @@ extension Library {
                 ownerName: "np",
                 members: [
                     .method("expand_dims", ["a", "axis"], required: 1) { _, a in
-                        let (tensor, random) = try a.array("a", expected: "an array")
+                        let (tensor, random) = try a.array("a", expected: .anArray)
                         let axis = try a.int("axis", default: 0)
                         guard (-tensor.shape.count - 1...tensor.shape.count).contains(axis) else {
-                            throw a.wrong("axis \(axis) is out of range for shape \(weightShape(tensor.shape))")
+                            throw a.wrong(.axisOutOfRange(axis, shape: weightShape(tensor.shape)))
                         }
                         var shape = tensor.shape
                         shape.insert(1, at: axis < 0 ? shape.count + 1 + axis : axis)
@@ -192,24 +192,20 @@ extension Library {
             return try handle.loadWeights(.file(path))
         }
         if let cached = cachedWeights {
-            printed.append("(\(path) is not in this folder: using the verified copy in reslab's cache, \(cached))")
+            printed.append(Message.usingCachedWeights(path: path, cached: cached).localized)
             return try handle.loadWeights(.cachedTutorialFile(cached))
         }
         if let seed = randomWeightsFallbackSeed {
-            printed.append(
-                "(\(path) is not here: this run gives the model seeded RANDOM weights, seed \(seed); every prediction says so)"
-            )
+            printed.append(Message.weightsFileRandom(path: path, seed: seed).localized)
             return try handle.loadWeights(.random(seed: seed))
         }
-        printed.append(
-            "(\(path) is neither in this folder nor in reslab's cache: `reslab weights download` in a shell fetches it; "
-                + "meanwhile %random_weights model gives seeded random weights)")
+        printed.append(Message.weightsFileNowhere(path).localized)
     }
 
     /// `layers.add([x, shortcut])`, also reachable as `add` after `from keras.layers import add`.
     private func add(_ a: Arguments) throws -> Value {
         guard case .tuple(let items) = try a.value("inputs").unpackable else {
-            throw a.wrong("takes a list of tensors: layers.add([x, shortcut])")
+            throw a.wrong(.takes(.aListOfTensors))
         }
         return .tensor(
             try ResNetCore.add(
@@ -249,7 +245,7 @@ extension Library {
         define("BatchNormalization", ["axis", "epsilon", "name"]) { a in
             let axis = try a.int("axis", default: -1)
             guard axis == -1 || axis == 3 else {
-                throw a.wrong("axis must be -1 or 3 (channels last, as in the tutorial)")
+                throw a.wrong(.batchNormalizationAxis)
             }
             return .layer(
                 BatchNormalization(
@@ -319,9 +315,7 @@ extension Library {
                 return .model(ModelHandle(model: model, weightsSource: .cachedTutorialFile(path)))
             }
             if let seed = self.randomWeightsFallbackSeed {
-                self.printed.append(
-                    "(no trained weights here: this run gives ResNet50() seeded RANDOM weights, seed \(seed); every prediction says so)"
-                )
+                self.printed.append(Message.resNet50Random(seed: seed).localized)
                 let handle = ModelHandle(model: model)
                 try handle.loadWeights(.random(seed: seed))
                 return .model(handle)
@@ -346,16 +340,16 @@ extension Library {
             switch try a.value("object") {
             case .string(let s): return .integer(s.count)
             case .tuple(let items), .list(let items): return .integer(items.count)
-            case let other: throw NotebookError.typeMismatch("\(other.typeName) has no len()")
+            case let other: throw NotebookError.typeMismatch(Message.noLen(other.typeName).localized)
             }
         }
         define("range", ["start", "stop", "step"], required: 1) { a in
             var (start, stop) = (0, try a.int("start"))
             if a.optional("stop") != nil { (start, stop) = (stop, try a.int("stop")) }
             let step = try a.int("step", default: 1)
-            guard step != 0 else { throw a.wrong("step must not be zero") }
+            guard step != 0 else { throw a.wrong(.stepZero) }
             let count = step > 0 ? (stop - start + step - 1) / step : (start - stop - step - 1) / -step
-            guard count <= 1_000_000 else { throw a.wrong("reslab's range stops at a million numbers") }
+            guard count <= 1_000_000 else { throw a.wrong(.rangeTooLong) }
             return .list(stride(from: start, to: stop, by: step).map(Value.integer))
         }
         define("int", ["x"], required: 1) { a in
@@ -386,15 +380,14 @@ extension Library {
         // MARK: Modules and the prediction helpers
         for module in ["layers", "image", "np", "K"] { names[module] = .module(module) }
         define("preprocess_input", ["x"], required: 1) { a in
-            let (tensor, random) = try a.array(
-                "x", expected: "an array of RGB images, e.g. np.expand_dims(image.img_to_array(img), axis=0)")
+            let (tensor, random) = try a.array("x", expected: .anArrayOfRGBImages)
             guard tensor.shape.last == 3 else {
-                throw a.wrong("takes an array of RGB images, e.g. np.expand_dims(image.img_to_array(img), axis=0)")
+                throw a.wrong(.takes(.anArrayOfRGBImages))
             }
             return .array(preprocessInput(tensor), randomWeights: random)
         }
         define("decode_predictions", ["preds", "top"], required: 1) { a in
-            let (tensor, random) = try a.array("preds", expected: "the array model.predict returns")
+            let (tensor, random) = try a.array("preds", expected: .theArrayPredictReturns)
             return .predictions(
                 try ImageNetLabels.bundled().decodePredictions(tensor, top: try a.int("top", default: 5)),
                 randomWeights: random)
@@ -413,14 +406,15 @@ extension Library {
                 ?? "\(builtin.name)(\(builtin.parameters.joined(separator: ", ")))"
         case .userFunction(let function):
             let parameters = function.definition.parameters.map { $0.name + ($0.defaultValue == nil ? "" : "=…") }
-            return
-                "\(function.name)(\(parameters.joined(separator: ", "))): your function, defined at line \(function.definition.line)"
+            return Message.yourFunction(
+                "\(function.name)(\(parameters.joined(separator: ", ")))", line: function.definition.line
+            ).localized
         case .layer(let layer):
             let kind = type(of: layer).kerasClassName
             return Documentation.entry(for: kind)?.text ?? value.representation
         case .module(let name):
             let members = Documentation.entries.keys.filter { $0.hasPrefix(name + ".") }.sorted()
-            return "module \(name): " + members.joined(separator: ", ")
+            return Message.moduleMembers(name, members: members.joined(separator: ", ")).localized
         default:
             return "\(value.typeName): \(value.representation.prefix(200))"
         }
@@ -435,10 +429,8 @@ enum Teaching {
     static func identityBlockMismatch(input: Shape, filters: [Int]) -> String {
         var mainPath = input
         mainPath[mainPath.count - 1] = filters[2]
-        return """
-            identity_block cannot take this input: its shortcut adds the input unchanged to the main path, \
-            so the input needs filters[2] = \(filters[2]) channels. Input \(kerasShape(input)), main path output \(kerasShape(mainPath)). \
-            Use conv_block, whose 1x1 convolution on the shortcut changes the channels (and, with strides, the size).
-            """
+        return Message.identityBlockMismatch(
+            filters: filters[2], input: kerasShape(input), mainPath: kerasShape(mainPath)
+        ).localized
     }
 }

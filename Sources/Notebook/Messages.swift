@@ -54,6 +54,22 @@ public indirect enum Message: Sendable {
     case activationNotSupported(String)
     case paddingMustBe(String)
     case layerTakesOneTensor
+    // MARK: The tutorial's functions
+    case takes(Message)
+    case theImageLoadImgReturns, aListOfTensors, anArray, anArrayLikePreprocessInputReturns, anArrayOfRGBImages
+    case theArrayPredictReturns
+    case axisOutOfRange(Int, shape: String)
+    case batchNormalizationAxis
+    case stepZero
+    case rangeTooLong
+    case noLen(String)
+    case identityBlockMismatch(filters: Int, input: String, mainPath: String)
+    case usingCachedWeights(path: String, cached: String)
+    case weightsFileRandom(path: String, seed: UInt64)
+    case weightsFileNowhere(String)
+    case resNet50Random(seed: UInt64)
+    case yourFunction(String, line: Int)
+    case moduleMembers(String, members: String)
     // MARK: Running statements
     case returnOutsideFunction
     case breakOutsideLoop
@@ -222,6 +238,62 @@ public indirect enum Message: Sendable {
             return ("padding must be 'valid' or 'same', got '\(name)'", "padding 只能是 'valid' 或 'same'，却是 '\(name)'")
         case .layerTakesOneTensor:
             return ("a layer is called on one tensor: layer(x)", "一个层只作用在一个张量上：layer(x)")
+
+        case .takes(let expected):
+            let kind = expected.text
+            return ("takes \(kind.en)", "要的是\(kind.zh)")
+        case .theImageLoadImgReturns: return ("the image image.load_img returns", " image.load_img 返回的图片")
+        case .aListOfTensors: return ("a list of tensors: layers.add([x, shortcut])", "张量列表：layers.add([x, shortcut])")
+        case .anArray: return ("an array", "数组")
+        case .anArrayLikePreprocessInputReturns:
+            return ("an array like preprocess_input returns", "像 preprocess_input 返回的那种数组")
+        case .anArrayOfRGBImages:
+            return (
+                "an array of RGB images, e.g. np.expand_dims(image.img_to_array(img), axis=0)",
+                "由 RGB 图片组成的数组，比如 np.expand_dims(image.img_to_array(img), axis=0)"
+            )
+        case .theArrayPredictReturns: return ("the array model.predict returns", " model.predict 返回的数组")
+        case .axisOutOfRange(let axis, let shape):
+            return ("axis \(axis) is out of range for shape \(shape)", "axis \(axis) 超出了形状 \(shape) 的范围")
+        case .batchNormalizationAxis:
+            return ("axis must be -1 or 3 (channels last, as in the tutorial)", "axis 只能是 -1 或 3（通道在最后，和教程一样）")
+        case .stepZero: return ("step must not be zero", "step 不能是零")
+        case .rangeTooLong: return ("reslab's range stops at a million numbers", "reslab 的 range 最多只能有一百万个数")
+        case .noLen(let type): return ("\(type) has no len()", "\(type) 没有 len()")
+        case .identityBlockMismatch(let filters, let input, let mainPath):
+            return (
+                "identity_block cannot take this input: its shortcut adds the input unchanged to the main path, "
+                    + "so the input needs filters[2] = \(filters) channels. Input \(input), main path output \(mainPath). "
+                    + "Use conv_block, whose 1x1 convolution on the shortcut changes the channels (and, with strides, the size).",
+                "identity_block 不能接受这个输入：它的捷径把输入原样加到主路径上，"
+                    + "所以输入需要 filters[2] = \(filters) 个通道。输入 \(input)，主路径输出 \(mainPath)。"
+                    + "请改用 conv_block：它在捷径上用 1x1 卷积改变通道数（加上 strides 还能改变尺寸）。"
+            )
+        case .usingCachedWeights(let path, let cached):
+            return (
+                "(\(path) is not in this folder: using the verified copy in reslab's cache, \(cached))",
+                "（\(path) 不在这个文件夹里：改用 reslab 缓存里校验过的副本，\(cached)）"
+            )
+        case .weightsFileRandom(let path, let seed):
+            return (
+                "(\(path) is not here: this run gives the model seeded RANDOM weights, seed \(seed); every prediction says so)",
+                "（\(path) 不在这里：这次运行给模型一组固定种子的随机权重（RANDOM），种子 \(seed)；每次预测都会注明）"
+            )
+        case .weightsFileNowhere(let path):
+            return (
+                "(\(path) is neither in this folder nor in reslab's cache: `reslab weights download` in a shell fetches it; "
+                    + "meanwhile %random_weights model gives seeded random weights)",
+                "（\(path) 既不在这个文件夹里，也不在 reslab 的缓存里：在 shell 里运行 `reslab weights download` 下载它；"
+                    + "在那之前，%random_weights model 可以换上固定种子的随机权重）"
+            )
+        case .resNet50Random(let seed):
+            return (
+                "(no trained weights here: this run gives ResNet50() seeded RANDOM weights, seed \(seed); every prediction says so)",
+                "（这里没有训练好的权重：这次运行给 ResNet50() 一组固定种子的随机权重（RANDOM），种子 \(seed)；每次预测都会注明）"
+            )
+        case .yourFunction(let signature, let line):
+            return ("\(signature): your function, defined at line \(line)", "\(signature)：你自己的函数，定义在第 \(line) 行")
+        case .moduleMembers(let name, let members): return ("module \(name): \(members)", "模块 \(name)：\(members)")
 
         case .returnOutsideFunction:
             return ("'return' outside a function", "'return' 只能写在函数里")

@@ -122,7 +122,7 @@ struct CommandSpec: Sendable {
     let form: CommandForm
     let parameters: [CommandParameter]
     /// One line for `help`.
-    let summary: String
+    let summary: Message
     /// The lesson that first uses it.
     let lesson: Int?
     /// Left out of `help` and completion (test helpers).
@@ -146,11 +146,11 @@ extension CommandSpec {
         CommandSpec(
             name: "shape", form: .magic,
             parameters: [.required(.variable("x", kinds: [.tensor, .array, .model, .image]))],
-            summary: "the shape of a tensor, array, model or image", lesson: nil
+            summary: .summaryShape, lesson: nil
         ) { a throws(CommandError) in .shape(try a.word(0)) },
         CommandSpec(
             name: "path", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor]))],
-            summary: "the block that made x: main path and shortcut side by side", lesson: 1
+            summary: .summaryPath, lesson: 1
         ) { a throws(CommandError) in .path(try a.word(0)) },
         CommandSpec(
             name: "compare", form: .magic,
@@ -158,30 +158,30 @@ extension CommandSpec {
                 .optional(.integers(["H", "W", "C"])), .optional(.integers(["F1", "F2", "F3"])),
                 .optional(.integer("STRIDE")),
             ],
-            summary: "conv block vs identity block: layers, shapes, parameters, multiply-adds",
+            summary: .summaryCompare,
             lesson: 4, make: Self.makeCompare),
         CommandSpec(
             name: "params", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor, .model]))],
-            summary: "the parameters of a model, or of everything that leads to x", lesson: 1
+            summary: .summaryParams, lesson: 1
         ) { a throws(CommandError) in .params(try a.word(0)) },
         CommandSpec(
             name: "flops", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor, .model]))],
-            summary: "the multiply-adds of a model, or of everything that leads to x", lesson: 4
+            summary: .summaryFlops, lesson: 4
         ) { a throws(CommandError) in .flops(try a.word(0)) },
         CommandSpec(
             name: "layers", form: .magic,
             parameters: [.required(.variable("model", kinds: [.model, .tensor])), .optional(.word("TEXT"))],
-            summary: "the model's layers (those whose name contains TEXT)", lesson: 5
+            summary: .summaryLayers, lesson: 5
         ) { a throws(CommandError) in .layers(model: try a.word(0), filter: a.optionalWord(1)) },
         CommandSpec(
             name: "plan", form: .magic, parameters: [.required(.variable("model", kinds: [.model, .tensor]))],
-            summary: "what the engine runs: which layers fuse into one step, and why batch norm disappears",
+            summary: .summaryPlan,
             lesson: 5
         ) { a throws(CommandError) in .plan(try a.word(0)) },
         CommandSpec(
             name: "check", form: .magic,
             parameters: [.required(.choice(["identity_block", "conv_block", "ResNet50"]))],
-            summary: "your function against the tutorial's: layers, names, shapes, parameters, outputs", lesson: 2
+            summary: .summaryCheck, lesson: 2
         ) { a throws(CommandError) in .check(try a.word(0)) },
         CommandSpec(
             name: "classify", form: .magic,
@@ -189,22 +189,22 @@ extension CommandSpec {
                 .required(.path("IMAGE")), .optional(.option("weights", value: .FILE)), .optional(.flag("random")),
                 .optional(.option("top", value: .N)),
             ],
-            summary: "load_img, preprocess_input, predict, decode_predictions in one", lesson: 6,
+            summary: .summaryClassify, lesson: 6,
             make: Self.makeClassify),
         CommandSpec(
             name: "random_weights", form: .magic,
             parameters: [.required(.variable("model", kinds: [.model])), .optional(.integer("SEED"))],
-            summary: "give a model seeded random weights (every output then says so)", lesson: nil
+            summary: .summaryRandomWeights, lesson: nil
         ) { a throws(CommandError) in
             .randomWeights(model: try a.word(0), seed: UInt64(a.optionalNumbers(1)?.first ?? 1))
         },
         CommandSpec(
             name: "time", form: .magic, parameters: [.required(.line("LINE"))],
-            summary: "run LINE and say how long it took", lesson: nil
+            summary: .summaryTime, lesson: nil
         ) { a throws(CommandError) in .time(try a.word(0)) },
         CommandSpec(
             name: "sleep", form: .magic, parameters: [.required(.word("SECONDS"))],
-            summary: "wait (for testing Ctrl-C)", lesson: nil, isHidden: true
+            summary: .summarySleep, lesson: nil, isHidden: true
         ) { a throws(CommandError) in
             guard let seconds = Double(try a.word(0)), seconds >= 0, seconds <= 3600 else {
                 throw .usage(a.spec)
@@ -212,41 +212,41 @@ extension CommandSpec {
             return .sleep(seconds: seconds)
         },
         CommandSpec(
-            name: "who", form: .magic, parameters: [], summary: "the variables and what they hold", lesson: nil
+            name: "who", form: .magic, parameters: [], summary: .summaryWho, lesson: nil
         ) { _ throws(CommandError) in .who },
         CommandSpec(
-            name: "history", form: .magic, parameters: [], summary: "the cells so far", lesson: nil
+            name: "history", form: .magic, parameters: [], summary: .summaryHistory, lesson: nil
         ) { _ throws(CommandError) in .history },
         CommandSpec(
-            name: "reset", form: .magic, parameters: [], summary: "forget every variable and layer", lesson: nil
+            name: "reset", form: .magic, parameters: [], summary: .summaryReset, lesson: nil
         ) { _ throws(CommandError) in .reset },
         CommandSpec(
-            name: "lessons", form: .magic, parameters: [], summary: "the lessons", lesson: nil
+            name: "lessons", form: .magic, parameters: [], summary: .summaryLessons, lesson: nil
         ) { _ throws(CommandError) in .lessons },
         CommandSpec(
             name: "lesson", form: .magic, parameters: [.required(.lessonNumber), .optional(.choice(["zh", "en"]))],
-            summary: "open lesson N where it was left", lesson: nil
+            summary: .summaryLesson, lesson: nil
         ) { a throws(CommandError) in .lesson(try a.number(0), language: a.optionalWord(1)) },
         CommandSpec(
-            name: "run", form: .lessonStep, parameters: [], summary: "in a lesson: run this step's cell", lesson: nil
+            name: "run", form: .lessonStep, parameters: [], summary: .summaryRun, lesson: nil
         ) { _ throws(CommandError) in .lessonStep(.run) },
         CommandSpec(
-            name: "next", form: .lessonStep, parameters: [], summary: "in a lesson: the next step", lesson: nil
+            name: "next", form: .lessonStep, parameters: [], summary: .summaryNext, lesson: nil
         ) { _ throws(CommandError) in .lessonStep(.next) },
         CommandSpec(
-            name: "back", form: .lessonStep, parameters: [], summary: "in a lesson: the step before", lesson: nil
+            name: "back", form: .lessonStep, parameters: [], summary: .summaryBack, lesson: nil
         ) { _ throws(CommandError) in .lessonStep(.back) },
         CommandSpec(
             name: "goto", form: .lessonStep, parameters: [.required(.integer("N"))],
-            summary: "in a lesson: step N", lesson: nil
+            summary: .summaryGoto, lesson: nil
         ) { a throws(CommandError) in .lessonStep(.goto(try a.number(0))) },
         CommandSpec(
-            name: "again", form: .lessonStep, parameters: [], summary: "in a lesson: show this step again",
+            name: "again", form: .lessonStep, parameters: [], summary: .summaryAgain,
             lesson: nil
         ) { _ throws(CommandError) in .lessonStep(.again) },
         CommandSpec(
             name: "save", form: .word, parameters: [.required(.word("NAME.ipynb|NAME.md"))],
-            summary: "the session as a Jupyter notebook or as Markdown", lesson: nil
+            summary: .summarySave, lesson: nil
         ) { a throws(CommandError) in
             let path = try a.word(0)
             guard path.hasSuffix(".ipynb") || path.hasSuffix(".md") else { throw .usage(a.spec) }
@@ -254,7 +254,7 @@ extension CommandSpec {
         },
         CommandSpec(
             name: "help", form: .word, parameters: [.optional(.word("NAME"))],
-            summary: "this list, or one command's usage", lesson: nil
+            summary: .summaryHelp, lesson: nil
         ) { a throws(CommandError) in .help(topic: a.optionalWord(0)) },
     ]
 
@@ -462,22 +462,22 @@ extension CommandSpec {
     /// `help`: how to use the prompt, then every visible command with its summary.
     static var helpText: String {
         var lines = [
-            "Type the tutorial's Keras lines; every result shows at once:",
+            Message.helpIntro.localized,
             "  x = Input(shape=(55, 55, 256))",
             "  y = identity_block(x, 3, [64, 64, 256], stage=2, block='b')",
             "  model = ResNet50()",
             "  model.summary()",
-            "Commands (help NAME for one):",
+            Message.helpCommands.localized,
         ]
         func entry(_ usage: String, _ summary: String) -> String {
             let usage = "  " + usage
             return usage.count <= 27 ? usage.padded(28) + summary : usage + "\n" + "".padded(28) + summary
         }
         let visible = all.filter { !$0.isHidden }
-        for spec in visible where spec.form != .lessonStep { lines.append(entry(spec.usage, spec.summary)) }
+        for spec in visible where spec.form != .lessonStep { lines.append(entry(spec.usage, spec.summary.localized)) }
         let steps = visible.filter { $0.form == .lessonStep }
-        lines.append(entry(steps.map(\.usage).joined(separator: ", "), "in a lesson: run its cell, move, show again"))
-        lines.append(entry("exit()", "leave (or Ctrl-D)"))
+        lines.append(entry(steps.map(\.usage).joined(separator: ", "), Message.lessonSteps.localized))
+        lines.append(entry("exit()", Message.exitLine.localized))
         return lines.joined(separator: "\n")
     }
 
@@ -485,7 +485,8 @@ extension CommandSpec {
     static func help(for topic: String) -> String? {
         let name = topic.hasPrefix("%") ? String(topic.dropFirst()) : topic
         guard let spec = byName[name], !spec.isHidden else { return nil }
-        return "usage: \(spec.usage)\n\(spec.summary)" + (spec.lesson.map { "\nused in lesson \($0)" } ?? "")
+        return "usage: \(spec.usage)\n\(spec.summary.localized)"
+            + (spec.lesson.map { "\n" + Message.usedInLesson($0).localized } ?? "")
     }
 
     /// The names a line may start with: `%path`, `help`, and the lesson steps when a lesson is open.

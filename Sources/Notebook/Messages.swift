@@ -146,6 +146,13 @@ public indirect enum Message: Sendable {
     case expectedModelOrTensor(String)
     case randomClassesMeanNothing
     case noTrainedWeights
+    // MARK: Help
+    case summaryShape, summaryPath, summaryCompare, summaryParams, summaryFlops, summaryLayers, summaryPlan
+    case summaryCheck, summaryClassify, summaryRandomWeights, summaryTime, summarySleep, summaryWho, summaryHistory
+    case summaryReset, summaryLessons, summaryLesson, summaryRun, summaryNext, summaryBack, summaryGoto
+    case summaryAgain, summarySave, summaryHelp
+    case helpIntro, helpCommands, lessonSteps, exitLine
+    case usedInLesson(Int)
     // MARK: Lessons and the program
     case noLessonOpen
     case gotoRange(Int)
@@ -493,6 +500,56 @@ public indirect enum Message: Sendable {
                 "没有训练好的权重：在 shell 里运行 `reslab weights download`，或者 %classify IMAGE --weights FILE，"
                     + "或者 %classify IMAGE --random 换上固定种子的随机权重（输出会注明）"
             )
+
+        case .summaryShape: return ("the shape of a tensor, array, model or image", "张量、数组、模型或图片的形状")
+        case .summaryPath: return ("the block that made x: main path and shortcut side by side", "生成 x 的那个块：主路径和捷径并排显示")
+        case .summaryCompare:
+            return (
+                "conv block vs identity block: layers, shapes, parameters, multiply-adds",
+                "Conv Block 对比 Identity Block：层、形状、参数、乘加次数"
+            )
+        case .summaryParams:
+            return ("the parameters of a model, or of everything that leads to x", "模型的参数，或通向 x 的所有层的参数")
+        case .summaryFlops:
+            return ("the multiply-adds of a model, or of everything that leads to x", "模型的乘加次数，或通向 x 的所有层的乘加次数")
+        case .summaryLayers: return ("the model's layers (those whose name contains TEXT)", "模型的层（名字里含有 TEXT 的那些）")
+        case .summaryPlan:
+            return (
+                "what the engine runs: which layers fuse into one step, and why batch norm disappears",
+                "引擎实际运行的步骤：哪些层合并成一步，以及批归一化为什么消失了"
+            )
+        case .summaryCheck:
+            return (
+                "your function against the tutorial's: layers, names, shapes, parameters, outputs",
+                "把你的函数和教程的版本比较：层、名字、形状、参数、输出"
+            )
+        case .summaryClassify:
+            return (
+                "load_img, preprocess_input, predict, decode_predictions in one",
+                "一条命令完成 load_img、preprocess_input、predict 和 decode_predictions"
+            )
+        case .summaryRandomWeights:
+            return ("give a model seeded random weights (every output then says so)", "给模型换上固定种子的随机权重（之后每次输出都会注明）")
+        case .summaryTime: return ("run LINE and say how long it took", "运行 LINE，并报告用了多长时间")
+        case .summarySleep: return ("wait (for testing Ctrl-C)", "等待（用来测试 Ctrl-C）")
+        case .summaryWho: return ("the variables and what they hold", "所有变量和它们的值")
+        case .summaryHistory: return ("the cells so far", "到目前为止输入过的每一格")
+        case .summaryReset: return ("forget every variable and layer", "清空所有变量和层")
+        case .summaryLessons: return ("the lessons", "课程列表")
+        case .summaryLesson: return ("open lesson N where it was left", "打开第 N 课，从上次离开的地方继续")
+        case .summaryRun: return ("in a lesson: run this step's cell", "课程中：运行这一步的那一格")
+        case .summaryNext: return ("in a lesson: the next step", "课程中：下一步")
+        case .summaryBack: return ("in a lesson: the step before", "课程中：上一步")
+        case .summaryGoto: return ("in a lesson: step N", "课程中：跳到第 N 步")
+        case .summaryAgain: return ("in a lesson: show this step again", "课程中：再显示一遍这一步")
+        case .summarySave: return ("the session as a Jupyter notebook or as Markdown", "把这次会话存成 Jupyter 笔记本或 Markdown")
+        case .summaryHelp: return ("this list, or one command's usage", "这份列表，或一个命令的用法")
+        case .helpIntro:
+            return ("Type the tutorial's Keras lines; every result shows at once:", "输入教程里的 Keras 代码，每个结果都会立刻显示：")
+        case .helpCommands: return ("Commands (help NAME for one):", "命令（help NAME 查看其中一个）：")
+        case .lessonSteps: return ("in a lesson: run its cell, move, show again", "课程中：运行这一步的那一格、前后移动、再显示一遍")
+        case .exitLine: return ("leave (or Ctrl-D)", "退出（或按 Ctrl-D）")
+        case .usedInLesson(let lesson): return ("used in lesson \(lesson)", "在第 \(lesson) 课中用到")
 
         case .noLessonOpen:
             return (

@@ -45,6 +45,11 @@ private let samples: [Message] = [
     .parameters(model: "m", total: "1", trainable: "1", nonTrainable: "0"),
     .multiplyAdds(model: "m", count: "1", gflop: "0.1"), .notWrittenYet("identity_block"), .randomWeightsTakesModel,
     .nowRandomWeights("model", seed: 1), .notOneInput("x"), .expectedModelOrTensor("int"), .randomClassesMeanNothing,
+    .summaryShape, .summaryPath, .summaryCompare, .summaryParams, .summaryFlops, .summaryLayers, .summaryPlan,
+    .summaryCheck, .summaryClassify, .summaryRandomWeights, .summaryTime, .summarySleep, .summaryWho,
+    .summaryHistory, .summaryReset, .summaryLessons, .summaryLesson, .summaryRun, .summaryNext, .summaryBack,
+    .summaryGoto, .summaryAgain, .summarySave, .summaryHelp, .helpIntro, .helpCommands, .lessonSteps, .exitLine,
+    .usedInLesson(1),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
 ]
 

@@ -7,7 +7,7 @@ struct Documentation: Sendable {
     /// The call as Keras writes it: `Conv2D(filters, kernel_size, strides=(1, 1), …)`.
     let signature: String
     /// One sentence: what it does.
-    let summary: String
+    let summary: Message
     /// One line of the tutorial's code that uses it.
     let example: String
     /// The lesson that first uses it.
@@ -15,7 +15,8 @@ struct Documentation: Sendable {
 
     /// The four parts, one a line.
     var text: String {
-        ([signature, summary, "example: " + example] + (lesson.map { ["used in lesson \($0)"] } ?? []))
+        ([signature, summary.localized, Message.example(example).localized]
+            + (lesson.map { [Message.usedInLesson($0).localized] } ?? []))
             .joined(separator: "\n")
     }
 
@@ -23,124 +24,121 @@ struct Documentation: Sendable {
     static let entries: [String: Documentation] = [
         "Input": .init(
             signature: "Input(shape, name=None)",
-            summary: "The start of a network: a symbolic tensor of the given shape (without the batch axis).",
+            summary: .docInput,
             example: "img_input = Input(shape=(224, 224, 3))", lesson: 1),
         "Conv2D": .init(
             signature:
                 "Conv2D(filters, kernel_size, strides=(1, 1), padding='valid', activation=None, use_bias=True, name=None)",
-            summary:
-                "A 2-D convolution layer: `filters` kernels of `kernel_size` slide over the image; call it on a tensor.",
+            summary: .docConv2D,
             example: "x = Conv2D(64, (1, 1), name=conv_name_base + '2a')(input_tensor)", lesson: 1),
         "BatchNormalization": .init(
             signature: "BatchNormalization(axis=-1, epsilon=0.001, name=None)",
-            summary:
-                "Normalizes each channel with the moving mean and variance, then scales by gamma and shifts by beta.",
+            summary: .docBatchNormalization,
             example: "x = BatchNormalization(name=bn_name_base + '2a')(x)", lesson: 2),
         "Activation": .init(
             signature: "Activation(activation, name=None)",
-            summary: "Applies an activation function element by element: 'relu', 'softmax' or 'linear'.",
+            summary: .docActivation,
             example: "x = Activation('relu')(x)", lesson: 1),
         "ZeroPadding2D": .init(
             signature: "ZeroPadding2D(padding=(1, 1), name=None)",
-            summary: "Adds rows and columns of zeros around the image.",
+            summary: .docZeroPadding2D,
             example: "x = ZeroPadding2D((3, 3))(img_input)", lesson: 5),
         "MaxPooling2D": .init(
             signature: "MaxPooling2D(pool_size=(2, 2), strides=None, padding='valid', name=None)",
-            summary: "Keeps the largest value of each window: a smaller image with the same channels.",
+            summary: .docMaxPooling2D,
             example: "x = MaxPooling2D((3, 3), strides=(2, 2))(x)", lesson: 5),
         "AveragePooling2D": .init(
             signature: "AveragePooling2D(pool_size=(2, 2), strides=None, padding='valid', name=None)",
-            summary: "Averages each window; ResNet50's 7x7 average pool turns each channel into one number.",
+            summary: .docAveragePooling2D,
             example: "x = AveragePooling2D((7, 7), name='avg_pool')(x)", lesson: 5),
         "GlobalAveragePooling2D": .init(
             signature: "GlobalAveragePooling2D(name=None)",
-            summary: "Averages each channel over the whole image: (None, H, W, C) becomes (None, C).",
+            summary: .docGlobalAveragePooling2D,
             example: "x = GlobalAveragePooling2D()(x)", lesson: 7),
         "Flatten": .init(
-            signature: "Flatten(name=None)", summary: "Lays every value of each image out in one row.",
+            signature: "Flatten(name=None)", summary: .docFlatten,
             example: "x = Flatten()(x)", lesson: 5),
         "Dense": .init(
             signature: "Dense(units, activation=None, name=None)",
-            summary: "A fully connected layer: every output is a weighted sum of every input, plus a bias.",
+            summary: .docDense,
             example: "x = Dense(classes, activation='softmax', name='fc1000')(x)", lesson: 5),
         "Add": .init(
-            signature: "Add(name=None)", summary: "The layer behind layers.add: adds tensors of the same shape.",
+            signature: "Add(name=None)", summary: .docAdd,
             example: "x = Add()([x, shortcut])", lesson: nil),
         "add": .init(
             signature: "add(inputs, name=None)",
-            summary: "layers.add under the name `from keras.layers import add` gives it.",
+            summary: .docAddFunction,
             example: "x = add([x, input_tensor])", lesson: nil),
         "layers.add": .init(
             signature: "layers.add(inputs, name=None)",
-            summary: "Adds a list of tensors of the same shape: the residual connection, main path plus shortcut.",
+            summary: .docLayersAdd,
             example: "x = layers.add([x, shortcut])", lesson: 1),
         "identity_block": .init(
             signature: "identity_block(input_tensor, kernel_size, filters, stage, block)",
-            summary: "The tutorial's block whose shortcut is its input itself, so input and output shapes match.",
+            summary: .docIdentityBlock,
             example: "x = identity_block(x, 3, [64, 64, 256], stage=2, block='b')", lesson: 2),
         "conv_block": .init(
             signature: "conv_block(input_tensor, kernel_size, filters, stage, block, strides=(2, 2))",
-            summary: "The tutorial's block with a 1x1 convolution on the shortcut, so it can change size and channels.",
+            summary: .docConvBlock,
             example: "x = conv_block(x, 3, [128, 128, 512], stage=3, block='a')", lesson: 3),
         "ResNet50": .init(
             signature: "ResNet50(input_shape=[224, 224, 3], classes=1000)",
-            summary: "The tutorial's whole network: the stem, 16 blocks in four stages, pooling and the classifier.",
+            summary: .docResNet50,
             example: "model = ResNet50()", lesson: 5),
         "Model": .init(
             signature: "Model(inputs, outputs, name='model')",
-            summary: "A network from an Input to an output tensor, with summary(), predict() and load_weights().",
+            summary: .docModel,
             example: "model = Model(img_input, x, name='resnet50')", lesson: 5),
         "model.summary": .init(
-            signature: "model.summary()", summary: "Prints Keras's table of layers, output shapes and parameters.",
+            signature: "model.summary()", summary: .docModelSummary,
             example: "model.summary()", lesson: 5),
         "model.load_weights": .init(
             signature: "model.load_weights(filepath)",
-            summary: "Reads the weights of every layer from a Keras HDF5 file, by layer name.",
+            summary: .docModelLoadWeights,
             example: "model.load_weights('resnet50_weights_tf_dim_ordering_tf_kernels.h5')", lesson: nil),
         "model.predict": .init(
             signature: "model.predict(x)",
-            summary: "Runs the network on a batch of images: one row of outputs per image.",
+            summary: .docModelPredict,
             example: "preds = model.predict(x)", lesson: 6),
         "model.count_params": .init(
-            signature: "model.count_params()", summary: "The number of parameters, trainable or not.",
+            signature: "model.count_params()", summary: .docModelCountParams,
             example: "model.count_params()", lesson: nil),
         "image.load_img": .init(
             signature: "image.load_img(path, target_size=None)",
-            summary:
-                "Reads a JPEG or PNG as RGB, resized to target_size (height, width) as Pillow's nearest rule does.",
+            summary: .docImageLoadImg,
             example: "img = image.load_img(img_path, target_size=(224, 224))", lesson: 6),
         "image.img_to_array": .init(
-            signature: "image.img_to_array(img)", summary: "The image as an array of shape (height, width, 3).",
+            signature: "image.img_to_array(img)", summary: .docImageImgToArray,
             example: "x = image.img_to_array(img)", lesson: 6),
         "np.expand_dims": .init(
             signature: "np.expand_dims(a, axis=0)",
-            summary: "Adds an axis of length 1: one image becomes a batch of one.",
+            summary: .docNpExpandDims,
             example: "x = np.expand_dims(x, axis=0)", lesson: 6),
         "preprocess_input": .init(
             signature: "preprocess_input(x)",
-            summary: "What the weights expect: RGB to BGR, minus the ImageNet mean of each channel.",
+            summary: .docPreprocessInput,
             example: "x = preprocess_input(x)", lesson: 6),
         "decode_predictions": .init(
             signature: "decode_predictions(preds, top=5)",
-            summary: "The top classes of each prediction as (WordNet id, label, probability).",
+            summary: .docDecodePredictions,
             example: "print('Predicted:', decode_predictions(preds))", lesson: 6),
         "print": .init(
-            signature: "print(*objects)", summary: "Prints its arguments separated by spaces.",
+            signature: "print(*objects)", summary: .docPrint,
             example: "print('Input image shape:', x.shape)", lesson: 6),
         "str": .init(
-            signature: "str(object)", summary: "The object as text.", example: "'res' + str(stage) + block + '_branch'",
+            signature: "str(object)", summary: .docStr, example: "'res' + str(stage) + block + '_branch'",
             lesson: 2),
         "len": .init(
-            signature: "len(object)", summary: "The number of items of a list, a tuple or a string.",
+            signature: "len(object)", summary: .docLen,
             example: "len(model.layers)", lesson: nil),
         "range": .init(
-            signature: "range(stop) or range(start, stop, step=1)", summary: "The whole numbers from start up to stop.",
+            signature: "range(stop) or range(start, stop, step=1)", summary: .docRange,
             example: "for i in range(3):", lesson: nil),
-        "int": .init(signature: "int(x)", summary: "A whole number.", example: "int('3')", lesson: nil),
-        "float": .init(signature: "float(x)", summary: "A floating-point number.", example: "float(2)", lesson: nil),
+        "int": .init(signature: "int(x)", summary: .docInt, example: "int('3')", lesson: nil),
+        "float": .init(signature: "float(x)", summary: .docFloat, example: "float(2)", lesson: nil),
         "help": .init(
             signature: "help(object)",
-            summary: "What this page says: the signature, a sentence, an example, the lesson.",
+            summary: .docHelp,
             example: "help(Conv2D)", lesson: nil),
     ]
 

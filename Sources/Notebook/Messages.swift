@@ -153,6 +153,13 @@ public indirect enum Message: Sendable {
     case summaryAgain, summarySave, summaryHelp
     case helpIntro, helpCommands, lessonSteps, exitLine
     case usedInLesson(Int)
+    // MARK: Documentation
+    case docInput, docConv2D, docBatchNormalization, docActivation, docZeroPadding2D, docMaxPooling2D
+    case docAveragePooling2D, docGlobalAveragePooling2D, docFlatten, docDense, docAdd, docAddFunction, docLayersAdd
+    case docIdentityBlock, docConvBlock, docResNet50, docModel, docModelSummary, docModelLoadWeights
+    case docModelPredict, docModelCountParams, docImageLoadImg, docImageImgToArray, docNpExpandDims
+    case docPreprocessInput, docDecodePredictions, docPrint, docStr, docLen, docRange, docInt, docFloat, docHelp
+    case example(String)
     // MARK: Lessons and the program
     case noLessonOpen
     case gotoRange(Int)
@@ -550,6 +557,122 @@ public indirect enum Message: Sendable {
         case .lessonSteps: return ("in a lesson: run its cell, move, show again", "课程中：运行这一步的那一格、前后移动、再显示一遍")
         case .exitLine: return ("leave (or Ctrl-D)", "退出（或按 Ctrl-D）")
         case .usedInLesson(let lesson): return ("used in lesson \(lesson)", "在第 \(lesson) 课中用到")
+
+        case .docInput:
+            return (
+                "The start of a network: a symbolic tensor of the given shape (without the batch axis).",
+                "网络的起点：给定形状（不含批次轴）的符号张量。"
+            )
+        case .docConv2D:
+            return (
+                "A 2-D convolution layer: `filters` kernels of `kernel_size` slide over the image; call it on a tensor.",
+                "二维卷积层：`filters` 个大小为 `kernel_size` 的卷积核在图片上滑动；把它作用在一个张量上。"
+            )
+        case .docBatchNormalization:
+            return (
+                "Normalizes each channel with the moving mean and variance, then scales by gamma and shifts by beta.",
+                "用滑动均值和方差把每个通道归一化，再乘以 gamma、加上 beta。"
+            )
+        case .docActivation:
+            return (
+                "Applies an activation function element by element: 'relu', 'softmax' or 'linear'.",
+                "逐个元素地应用激活函数：'relu'、'softmax' 或 'linear'。"
+            )
+        case .docZeroPadding2D: return ("Adds rows and columns of zeros around the image.", "在图片四周补上几行几列的零。")
+        case .docMaxPooling2D:
+            return (
+                "Keeps the largest value of each window: a smaller image with the same channels.",
+                "每个窗口只保留最大值：图片变小，通道数不变。"
+            )
+        case .docAveragePooling2D:
+            return (
+                "Averages each window; ResNet50's 7x7 average pool turns each channel into one number.",
+                "对每个窗口取平均；ResNet50 的 7x7 平均池化把每个通道变成一个数。"
+            )
+        case .docGlobalAveragePooling2D:
+            return (
+                "Averages each channel over the whole image: (None, H, W, C) becomes (None, C).",
+                "对每个通道在整张图片上取平均：(None, H, W, C) 变成 (None, C)。"
+            )
+        case .docFlatten: return ("Lays every value of each image out in one row.", "把每张图片的所有值排成一行。")
+        case .docDense:
+            return (
+                "A fully connected layer: every output is a weighted sum of every input, plus a bias.",
+                "全连接层：每个输出都是所有输入的加权和，再加上偏置。"
+            )
+        case .docAdd:
+            return ("The layer behind layers.add: adds tensors of the same shape.", "layers.add 背后的层：把形状相同的张量相加。")
+        case .docAddFunction:
+            return (
+                "layers.add under the name `from keras.layers import add` gives it.",
+                "layers.add 的另一个名字，来自 `from keras.layers import add`。"
+            )
+        case .docLayersAdd:
+            return (
+                "Adds a list of tensors of the same shape: the residual connection, main path plus shortcut.",
+                "把一组形状相同的张量相加：这就是残差连接，主路径加上捷径。"
+            )
+        case .docIdentityBlock:
+            return (
+                "The tutorial's block whose shortcut is its input itself, so input and output shapes match.",
+                "教程里捷径就是输入本身的那种块，所以输入和输出的形状相同。"
+            )
+        case .docConvBlock:
+            return (
+                "The tutorial's block with a 1x1 convolution on the shortcut, so it can change size and channels.",
+                "教程里捷径上有 1x1 卷积的那种块，所以它能改变尺寸和通道数。"
+            )
+        case .docResNet50:
+            return (
+                "The tutorial's whole network: the stem, 16 blocks in four stages, pooling and the classifier.",
+                "教程的整个网络：开头的几层（stem）、分成四个阶段的 16 个块、池化和分类器。"
+            )
+        case .docModel:
+            return (
+                "A network from an Input to an output tensor, with summary(), predict() and load_weights().",
+                "从一个 Input 到一个输出张量的网络，带有 summary()、predict() 和 load_weights()。"
+            )
+        case .docModelSummary:
+            return ("Prints Keras's table of layers, output shapes and parameters.", "打印 Keras 的表格：各层、输出形状和参数。")
+        case .docModelLoadWeights:
+            return (
+                "Reads the weights of every layer from a Keras HDF5 file, by layer name.",
+                "按层的名字，从 Keras 的 HDF5 文件读入每一层的权重。"
+            )
+        case .docModelPredict:
+            return ("Runs the network on a batch of images: one row of outputs per image.", "在一批图片上运行网络：每张图片一行输出。")
+        case .docModelCountParams: return ("The number of parameters, trainable or not.", "参数的个数，可训练的和不可训练的都算在内。")
+        case .docImageLoadImg:
+            return (
+                "Reads a JPEG or PNG as RGB, resized to target_size (height, width) as Pillow's nearest rule does.",
+                "把 JPEG 或 PNG 读成 RGB，并像 Pillow 的最近邻规则那样缩放到 target_size（高, 宽）。"
+            )
+        case .docImageImgToArray:
+            return ("The image as an array of shape (height, width, 3).", "把图片变成形状为 (height, width, 3) 的数组。")
+        case .docNpExpandDims:
+            return ("Adds an axis of length 1: one image becomes a batch of one.", "加一个长度为 1 的轴：一张图片变成只有一张图片的一批。")
+        case .docPreprocessInput:
+            return (
+                "What the weights expect: RGB to BGR, minus the ImageNet mean of each channel.",
+                "权重所要求的输入：RGB 转成 BGR，再减去每个通道的 ImageNet 均值。"
+            )
+        case .docDecodePredictions:
+            return (
+                "The top classes of each prediction as (WordNet id, label, probability).",
+                "每个预测的前几个类别，形式是 (WordNet id, 标签, 概率)。"
+            )
+        case .docPrint: return ("Prints its arguments separated by spaces.", "打印它的参数，用空格隔开。")
+        case .docStr: return ("The object as text.", "把对象变成文本。")
+        case .docLen: return ("The number of items of a list, a tuple or a string.", "列表、元组或字符串里的元素个数。")
+        case .docRange: return ("The whole numbers from start up to stop.", "从 start 开始、到 stop 之前为止的整数。")
+        case .docInt: return ("A whole number.", "整数。")
+        case .docFloat: return ("A floating-point number.", "浮点数。")
+        case .docHelp:
+            return (
+                "What this page says: the signature, a sentence, an example, the lesson.",
+                "这一页显示的内容：签名、一句说明、一个例子、用到它的课程。"
+            )
+        case .example(let code): return ("example: \(code)", "例子：\(code)")
 
         case .noLessonOpen:
             return (

@@ -50,6 +50,12 @@ private let samples: [Message] = [
     .summaryHistory, .summaryReset, .summaryLessons, .summaryLesson, .summaryRun, .summaryNext, .summaryBack,
     .summaryGoto, .summaryAgain, .summarySave, .summaryHelp, .helpIntro, .helpCommands, .lessonSteps, .exitLine,
     .usedInLesson(1),
+    .docInput, .docConv2D, .docBatchNormalization, .docActivation, .docZeroPadding2D, .docMaxPooling2D,
+    .docAveragePooling2D, .docGlobalAveragePooling2D, .docFlatten, .docDense, .docAdd, .docAddFunction,
+    .docLayersAdd, .docIdentityBlock, .docConvBlock, .docResNet50, .docModel, .docModelSummary, .docModelLoadWeights,
+    .docModelPredict, .docModelCountParams, .docImageLoadImg, .docImageImgToArray, .docNpExpandDims,
+    .docPreprocessInput, .docDecodePredictions, .docPrint, .docStr, .docLen, .docRange, .docInt, .docFloat, .docHelp,
+    .example("x = Flatten()(x)"),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
 ]
 

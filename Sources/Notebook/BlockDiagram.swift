@@ -6,12 +6,11 @@ enum BlockDiagram {
     static func draw(_ tensor: KerasTensor, width: Int = TextWidth.current) throws -> String {
         let nodes = tensor.graph.nodes
         guard let addIndex = nearestAdd(from: tensor.node, in: nodes) else {
-            throw NotebookError.teaching(
-                "\(tensor.layerName) is not inside a residual block: no layers.add([...]) leads to it")
+            throw NotebookError.teaching(Message.notInsideResidualBlock(tensor.layerName).localized)
         }
         let add = nodes[addIndex]
         guard add.inputs.count == 2 else {
-            throw NotebookError.unsupported("%path draws blocks whose add has two inputs")
+            throw NotebookError.unsupported(Message.pathTwoInputs.localized)
         }
 
         // Walk each branch back until it reaches a node the other branch also reaches: the block input.
@@ -33,25 +32,30 @@ enum BlockDiagram {
         }
         let shortcutKind: String
         if shortcut.isEmpty {
-            shortcutKind = "shortcut: identity (the input itself)"
+            shortcutKind = Message.shortcutIdentity.localized
         } else if let conv = shortcut.compactMap({ nodes[$0].layer as? Conv2D }).first {
-            shortcutKind = "shortcut: \(conv.kernelSize.0)x\(conv.kernelSize.1) projection, stride \(conv.strides.0)"
+            shortcutKind =
+                Message.shortcutProjection(
+                    kernel: "\(conv.kernelSize.0)x\(conv.kernelSize.1)", stride: conv.strides.0
+                ).localized
         } else {
-            shortcutKind = "shortcut"
+            shortcutKind = Message.shortcut.localized
         }
         var before = [String]()
         if let blockInput {
-            before.append("input: \(nodes[blockInput].name) \(kerasShape(nodes[blockInput].outputShape))")
+            before.append(
+                Message.blockInput(nodes[blockInput].name, shape: kerasShape(nodes[blockInput].outputShape)).localized)
         }
-        var after = ["\(add.name) (Add): main path + shortcut → \(kerasShape(add.outputShape))"]
+        var after = [Message.blockAdd(add.name, shape: kerasShape(add.outputShape)).localized]
         if let relu = nodes.indices.first(where: {
             nodes[$0].inputs == [addIndex] && (nodes[$0].layer as? Activation)?.function == .relu
         }) {
             after.append("\(nodes[relu].name) (Activation relu) \(kerasShape(nodes[relu].outputShape))")
         }
         let layouts = [false, true].flatMap { split in
-            let left = ["main path"] + rows(main, split: split)
-            let right = [shortcutKind] + (shortcut.isEmpty ? ["(no layers)"] : rows(shortcut, split: split))
+            let left = [Message.mainPath.localized] + rows(main, split: split)
+            let right =
+                [shortcutKind] + (shortcut.isEmpty ? [Message.noLayers.localized] : rows(shortcut, split: split))
             return [sideBySide(left, right), shortcutAbove(left, right)]
         }
         let drawings = layouts.map {
@@ -128,17 +132,10 @@ enum Comparison {
         } else {
             sections.append(
                 wrap(
-                    "identity_block(x, 3, \(filters)): not possible here.\n"
+                    Message.notPossibleHere("identity_block(x, 3, \(filters))").localized + "\n"
                         + Teaching.identityBlockMismatch(input: input, filters: filters), width: prose))
         }
-        sections.append(
-            wrap(
-                """
-                Why: the identity block adds its input unchanged to the main path, so its output must have the input's shape: \
-                it cannot change the number of channels or the image size, and identity blocks can be chained any number of times. \
-                The conv block puts a 1x1 convolution with a stride on the shortcut, so the two paths can change the shape together; \
-                its output no longer matches its input, which is why it starts each stage and is not chained like the identity block.
-                """, width: prose))
+        sections.append(wrap(Message.whyOnlyConvBlockChangesShape.localized, width: prose))
         return sections.joined(separator: "\n\n")
     }
 
@@ -160,9 +157,10 @@ enum Comparison {
         -> String
     {
         let model = try Model(inputs: input, outputs: output, name: title)
+        let type = Message.columnType.localized
         let header = Row(
-            name: "layer", kind: "type", shortKind: "type", shape: "output", parameters: "params",
-            multiplyAdds: "mult-adds")
+            name: Message.columnLayer.localized, kind: type, shortKind: type, shape: Message.columnOutput.localized,
+            parameters: Message.columnParams.localized, multiplyAdds: Message.columnMultiplyAdds.localized)
         let rows =
             [header]
             + model.nodes.indices.filter { !(model.nodes[$0].layer is InputLayer) }.map { index in
@@ -185,10 +183,12 @@ enum Comparison {
                 ).map { [$0, $1] }.joined()),
         ]
         let lines = layouts.first { fits($0.joined(separator: "\n"), in: width) } ?? layouts.last!
-        let shapes = "  total: \(kerasShape(input.shape)) → \(kerasShape(output.shape)),"
-        let counts =
-            "\(model.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
-            + "\(model.multiplyAdds.formatted(thousandsSeparator: ",")) multiply-adds"
+        let shapes =
+            "  " + Message.totalShapes(input: kerasShape(input.shape), output: kerasShape(output.shape)).localized
+        let counts = Message.totalCounts(
+            parameters: model.parameterCount.total.formatted(thousandsSeparator: ","),
+            multiplyAdds: model.multiplyAdds.formatted(thousandsSeparator: ",")
+        ).localized
         let total =
             displayWidth(shapes + " " + counts) <= width ? [shapes + " " + counts] : [shapes, "         " + counts]
         return ([title] + lines + total).joined(separator: "\n")

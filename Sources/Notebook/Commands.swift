@@ -198,10 +198,14 @@ extension Notebook {
 }
 
 extension String {
-    /// The text with spaces after it, to `width` characters.
-    public func padded(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
-    /// The text with spaces before it, to `width` characters.
-    public func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+    /// The text with spaces after it, to `width` columns (a Chinese character takes two).
+    public func padded(_ width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - displayWidth(self)))
+    }
+    /// The text with spaces before it, to `width` columns (a Chinese character takes two).
+    public func leftPadded(_ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - displayWidth(self))) + self
+    }
     init(format1 value: Double) {
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(abs(tenths % 10))"

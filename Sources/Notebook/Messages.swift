@@ -160,6 +160,18 @@ public indirect enum Message: Sendable {
     case docModelPredict, docModelCountParams, docImageLoadImg, docImageImgToArray, docNpExpandDims
     case docPreprocessInput, docDecodePredictions, docPrint, docStr, docLen, docRange, docInt, docFloat, docHelp
     case example(String)
+    // MARK: Drawing blocks (%path, %compare)
+    case notInsideResidualBlock(String)
+    case pathTwoInputs
+    case mainPath, shortcut, shortcutIdentity, noLayers
+    case shortcutProjection(kernel: String, stride: Int)
+    case blockInput(String, shape: String)
+    case blockAdd(String, shape: String)
+    case notPossibleHere(String)
+    case whyOnlyConvBlockChangesShape
+    case columnLayer, columnType, columnOutput, columnParams, columnMultiplyAdds
+    case totalShapes(input: String, output: String)
+    case totalCounts(parameters: String, multiplyAdds: String)
     // MARK: Lessons and the program
     case noLessonOpen
     case gotoRange(Int)
@@ -673,6 +685,42 @@ public indirect enum Message: Sendable {
                 "这一页显示的内容：签名、一句说明、一个例子、用到它的课程。"
             )
         case .example(let code): return ("example: \(code)", "例子：\(code)")
+
+        case .notInsideResidualBlock(let layer):
+            return (
+                "\(layer) is not inside a residual block: no layers.add([...]) leads to it",
+                "\(layer) 不在任何残差块里：没有哪个 layers.add([...]) 通向它"
+            )
+        case .pathTwoInputs: return ("%path draws blocks whose add has two inputs", "%path 只画 add 有两个输入的块")
+        case .mainPath: return ("main path", "主路径")
+        case .shortcut: return ("shortcut", "捷径")
+        case .shortcutIdentity: return ("shortcut: identity (the input itself)", "捷径：恒等（就是输入本身）")
+        case .noLayers: return ("(no layers)", "（没有层）")
+        case .shortcutProjection(let kernel, let stride):
+            return ("shortcut: \(kernel) projection, stride \(stride)", "捷径：\(kernel) 投影，步长 \(stride)")
+        case .blockInput(let name, let shape): return ("input: \(name) \(shape)", "输入：\(name) \(shape)")
+        case .blockAdd(let name, let shape):
+            return ("\(name) (Add): main path + shortcut → \(shape)", "\(name) (Add)：主路径 + 捷径 → \(shape)")
+        case .notPossibleHere(let call): return ("\(call): not possible here.", "\(call)：这里建不出来。")
+        case .whyOnlyConvBlockChangesShape:
+            return (
+                "Why: the identity block adds its input unchanged to the main path, so its output must have the input's shape: "
+                    + "it cannot change the number of channels or the image size, and identity blocks can be chained any number of times. "
+                    + "The conv block puts a 1x1 convolution with a stride on the shortcut, so the two paths can change the shape together; "
+                    + "its output no longer matches its input, which is why it starts each stage and is not chained like the identity block.",
+                "为什么：Identity Block 把输入原样加到主路径上，所以它的输出必须和输入形状相同：它既不能改变通道数，"
+                    + "也不能改变图片大小，因此 Identity Block 可以一个接一个地串上任意多个。"
+                    + "Conv Block 在捷径上放了一个带步长的 1x1 卷积，两条路径可以一起改变形状；"
+                    + "它的输出不再和输入形状一致，所以它放在每个阶段的开头，不能像 Identity Block 那样一个接一个地串起来。"
+            )
+        case .columnLayer: return ("layer", "层")
+        case .columnType: return ("type", "类型")
+        case .columnOutput: return ("output", "输出")
+        case .columnParams: return ("params", "参数")
+        case .columnMultiplyAdds: return ("mult-adds", "乘加")
+        case .totalShapes(let input, let output): return ("total: \(input) → \(output),", "合计：\(input) → \(output)")
+        case .totalCounts(let parameters, let multiplyAdds):
+            return ("\(parameters) params, \(multiplyAdds) multiply-adds", "（\(parameters) 个参数，\(multiplyAdds) 次乘加）")
 
         case .noLessonOpen:
             return (

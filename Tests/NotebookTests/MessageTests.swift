@@ -56,6 +56,12 @@ private let samples: [Message] = [
     .docModelPredict, .docModelCountParams, .docImageLoadImg, .docImageImgToArray, .docNpExpandDims,
     .docPreprocessInput, .docDecodePredictions, .docPrint, .docStr, .docLen, .docRange, .docInt, .docFloat, .docHelp,
     .example("x = Flatten()(x)"),
+    .notInsideResidualBlock("x"), .pathTwoInputs, .mainPath, .shortcut, .shortcutIdentity, .noLayers,
+    .shortcutProjection(kernel: "1x1", stride: 2), .blockInput("input_1", shape: "(None, 55, 55, 64)"),
+    .blockAdd("add_1", shape: "(None, 55, 55, 64)"), .notPossibleHere("identity_block(x, 3, [64, 64, 512])"),
+    .whyOnlyConvBlockChangesShape, .columnLayer, .columnType, .columnOutput, .columnParams, .columnMultiplyAdds,
+    .totalShapes(input: "(None, 55, 55, 256)", output: "(None, 28, 28, 512)"),
+    .totalCounts(parameters: "1", multiplyAdds: "2"),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
 ]
 

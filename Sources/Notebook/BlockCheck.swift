@@ -252,33 +252,28 @@ enum BlockCheck {
     }
 
     private static func summary(_ kind: BlockKind, _ agreements: [Agreement]) -> String {
-        let layers = Set(agreements.map(\.layers)).sorted().map(String.init).joined(separator: " and ")
-        let parameters = agreements.map { $0.parameters.formatted(thousandsSeparator: ",") }
-        let calls: String
-        if kind.calls.count > 1 {
-            calls =
-                " in both calls ("
-                + kind.calls.map { call in
-                    let block = "block \(call.int("stage") ?? 0)\(call.string("block") ?? "")"
-                    return block + (call["strides"].map { " with strides=\($0)" } ?? " with the default strides")
-                }.joined(separator: ", ") + ")"
-        } else {
-            calls = ""
-        }
-        var line =
-            "\(kind.function) matches the tutorial\(calls): \(layers) layers after the Input, the same names, shapes and "
-            + (parameters.count == 1
-                ? "\(parameters[0]) parameters" : "parameters (\(parameters.joined(separator: " and ")))")
+        let calls =
+            kind.calls.count > 1
+            ? kind.calls.map { call in
+                Message.checkCall(
+                    block: "\(call.int("stage") ?? 0)\(call.string("block") ?? "")",
+                    strides: call["strides"]?.description)
+            } : []
         var differences = [Float]()
+        var outputs: Message?
         for agreement in agreements {
             switch agreement.outputs {
             case .success(let difference): differences.append(difference)
-            case .failure(let reason): return line + "; the outputs could not be compared: \(reason)."
+            case .failure(let reason): outputs = outputs ?? .checkOutputsNotCompared("\(reason)")
             }
         }
         let largest = differences.max() ?? 0
-        line += largest == 0 ? "; outputs are identical" : "; outputs agree within \(String(format: "%.1e", largest))"
-        return line + " on seeded weights."
+        return Message.checkPassed(
+            function: kind.function, calls: calls, layers: Set(agreements.map(\.layers)).sorted(),
+            parameters: agreements.map { $0.parameters.formatted(thousandsSeparator: ",") },
+            outputs: outputs
+                ?? (largest == 0 ? .checkOutputsIdentical : .checkOutputsAgree(within: String(format: "%.1e", largest)))
+        ).localized
     }
 }
 

@@ -180,6 +180,12 @@ public indirect enum Message: Sendable {
     case banner
     case weightsFound(String)
     case noWeightsYet
+    // MARK: %check
+    case checkPassed(function: String, calls: [Message], layers: [Int], parameters: [String], outputs: Message)
+    case checkCall(block: String, strides: String?)
+    case checkOutputsIdentical
+    case checkOutputsAgree(within: String)
+    case checkOutputsNotCompared(String)
 
     /// The message in English and in Chinese.
     public var text: (en: String, zh: String) {
@@ -746,6 +752,36 @@ public indirect enum Message: Sendable {
                 "No trained weights yet: `reslab weights download` fetches them (98 MB); shapes and summaries need none.",
                 "还没有训练好的权重：`reslab weights download` 会下载它们（98 MB）；看形状和摘要不需要权重。"
             )
+        case .checkPassed(let function, let calls, let layers, let parameters, let outputs):
+            let en =
+                (calls.count > 1
+                    ? " in both calls (" + calls.map(\.text.en).joined(separator: ", ") + ")" : "")
+            let zh = calls.count > 1 ? "（两次调用：" + calls.map(\.text.zh).joined(separator: "；") + "）" : ""
+            let count = layers.map(String.init)
+            return (
+                "\(function) matches the tutorial\(en): \(count.joined(separator: " and ")) layers after the Input, "
+                    + "the same names, shapes and "
+                    + (parameters.count == 1
+                        ? "\(parameters[0]) parameters" : "parameters (\(parameters.joined(separator: " and ")))")
+                    + outputs.text.en,
+                "\(function) 与教程一致\(zh)：Input 之后 \(count.joined(separator: " 和 ")) 层，层名、形状都相同，"
+                    + (parameters.count == 1
+                        ? "参数量同为 \(parameters[0])" : "参数量也相同（\(parameters.joined(separator: " 和 "))）")
+                    + outputs.text.zh
+            )
+        case .checkCall(let block, let strides):
+            return (
+                "block \(block)" + (strides.map { " with strides=\($0)" } ?? " with the default strides"),
+                "块 \(block)" + (strides.map { " 用 strides=\($0)" } ?? " 用默认步长")
+            )
+        case .checkOutputsIdentical:
+            return ("; outputs are identical on seeded weights.", "；在随机种子权重下，输出完全相同。")
+        case .checkOutputsAgree(let within):
+            return (
+                "; outputs agree within \(within) on seeded weights.", "；在随机种子权重下，输出相差不超过 \(within)。"
+            )
+        case .checkOutputsNotCompared(let reason):
+            return ("; the outputs could not be compared: \(reason).", "；输出没法比较：\(reason)。")
         }
     }
 

@@ -63,6 +63,12 @@ private let samples: [Message] = [
     .totalShapes(input: "(None, 55, 55, 256)", output: "(None, 28, 28, 512)"),
     .totalCounts(parameters: "1", multiplyAdds: "2"),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
+    .checkPassed(
+        function: "conv_block",
+        calls: [.checkCall(block: "2a", strides: "(1, 1)"), .checkCall(block: "3a", strides: nil)],
+        layers: [12], parameters: ["76,928", "383,232"], outputs: .checkOutputsIdentical),
+    .checkCall(block: "2a", strides: nil), .checkOutputsIdentical, .checkOutputsAgree(within: "1.0e-06"),
+    .checkOutputsNotCompared("OpenBLAS is missing"),
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.

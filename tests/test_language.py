@@ -18,6 +18,23 @@ a = (1, 2
 while True:
     pass
 %check identity_block
+def identity_block(input_tensor, kernel_size, filters, stage, block):
+    filters1, filters2, filters3 = filters
+    conv_name_base = 'res' + str(stage) + block + '_branch'
+    bn_name_base = 'bn' + str(stage) + block + '_branch'
+    x = Conv2D(filters1, (1, 1), name=conv_name_base + '2a')(input_tensor)
+    x = BatchNormalization(axis=3, name=bn_name_base + '2a')(x)
+    x = Activation('relu')(x)
+    x = Conv2D(filters2, kernel_size, name=conv_name_base + '2b')(x)
+    x = BatchNormalization(axis=3, name=bn_name_base + '2b')(x)
+    x = Activation('relu')(x)
+    x = Conv2D(filters3, (1, 1), name=conv_name_base + '2c')(x)
+    x = BatchNormalization(axis=3, name=bn_name_base + '2c')(x)
+    x = layers.add([x, input_tensor])
+    x = Activation('relu')(x)
+    return x
+
+%check identity_block
 %shapee x
 y = Activation(relu)(x)
 next
@@ -29,6 +46,7 @@ KERAS_WORDS = {
     "filters", "kernel_size", "padding", "activation", "name", "use_bias", "kernel_initializer", "input_shape",
     "relu", "same", "valid", "while", "def", "return", "if", "for", "class", "lambda", "try", "with",
     "Python", "reslab", "Keras", "int", "tuple", "help", "next", "back", "goto", "run", "True", "pass",
+    "stage", "block",
 }
 
 
@@ -42,14 +60,15 @@ def run(reslab, tmp_path, args, env_extra=None):
     )
     errors = [line[len("error: "):] for line in proc.stdout.decode().splitlines() if line.startswith("error: ")]
     assert proc.returncode == 1
-    assert len(errors) == 10, proc.stdout.decode()
+    assert len(errors) == 11, proc.stdout.decode()
     return errors
 
 
 def english_words(message):
     """The English words of a message outside quotes, backticks and code it names."""
     unquoted = re.sub(r"'[^']*'|`[^`]*`|%\w+(?: N)?|\w+\([^)]*\)|\([^)]*\)", " ", message)
-    return [w for w in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", unquoted) if w not in KERAS_WORDS]
+    # A word starts a run of letters: the "b" of a branch name such as 2b is no English word.
+    return [w for w in re.findall(r"(?<![A-Za-z_0-9])[A-Za-z_][A-Za-z_0-9]*", unquoted) if w not in KERAS_WORDS]
 
 
 def has_cjk(text):

@@ -180,7 +180,7 @@ enum BlockCheck {
             do throws(Difference) {
                 agreements.append(try compare(call, kind: kind, learner: learner, tutorial: tutorial))
             } catch {
-                return CheckResult(passed: false, message: "With \(call), \(error.message)")
+                return CheckResult(passed: false, message: Message.checkWith(call: "\(call)", error.message).localized)
             }
         }
         return CheckResult(passed: true, message: summary(kind, agreements))
@@ -220,7 +220,7 @@ enum BlockCheck {
         do {
             reference = try Network(complete: try tutorial(call, tutorialGraph), kind: kind)
         } catch {
-            throw Difference("the tutorial's \(call.function) could not be built: \(error)")
+            throw Difference(.checkTutorialNotBuilt(function: call.function, error: "\(error)"))
         }
         let learnerGraph = LayerGraph()
         var failure: (any Error)?
@@ -231,12 +231,12 @@ enum BlockCheck {
             throw difference
         } catch let error as ShapeError {
             guard let partial = Network(partialGraph: learnerGraph) else {
-                throw Difference("your \(call.function) stopped before it used its input: \(error)")
+                throw Difference(.checkStoppedBeforeInput(function: call.function, error: "\(error)"))
             }
             built = partial
             failure = error
         } catch {
-            throw Difference("your \(call.function) stopped with an error: \(error)")
+            throw Difference(.checkStoppedWithError(function: call.function, error: "\(error)"))
         }
         var comparison = BlockComparison(kind: kind, tutorial: reference, learner: built)
         try comparison.matchLayers()
@@ -281,8 +281,8 @@ enum BlockCheck {
 
 /// A difference worth a teacher's sentence, or why a step could not be done.
 struct Difference: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
+    let message: Message
+    init(_ message: Message) { self.message = message }
 }
 
 /// One function's layers: all of a graph's nodes, the ones that count, and where the input and output are.
@@ -328,12 +328,8 @@ private struct Network {
                 nodes: model.nodes, members: Array(model.nodes.indices), input: model.inputIndex,
                 output: model.outputIndex, built: built)
         case .tensors(let input, let output):
-            let noun = kind == .resNet50 ? "ResNet50" : "block"
-            guard output.graph === input.graph else {
-                throw Difference(
-                    "your \(noun)'s output is not computed from its input: a layer reads a tensor made outside the function; "
-                        + "start from the input_tensor argument")
-            }
+            let resNet = kind == .resNet50
+            guard output.graph === input.graph else { throw Difference(.checkOutputNotFromInput(resNet: resNet)) }
             let nodes = input.graph.nodes
             var needed = Set<Int>()
             var stack = [output.node]
@@ -342,13 +338,10 @@ private struct Network {
                 stack.append(contentsOf: nodes[index].inputs)
             }
             guard needed.contains(input.node) else {
-                throw Difference(
-                    "your \(noun) returns \(output.layerName), which is not computed from its input: "
-                        + "start from the input_tensor argument")
+                throw Difference(.checkReturnsNotFromInput(resNet: resNet, name: output.layerName))
             }
             if let other = needed.first(where: { $0 != input.node && nodes[$0].layer is InputLayer }) {
-                throw Difference(
-                    "your \(noun) makes another Input (\(nodes[other].name)): start from the input_tensor argument")
+                throw Difference(.checkAnotherInput(resNet: resNet, name: nodes[other].name))
             }
             self.init(nodes: nodes, members: needed.sorted(), input: input.node, output: output.node, built: built)
         }
@@ -367,7 +360,7 @@ private struct Network {
         switch built {
         case .model(let model): return model
         case .tensors(let input, let output): return try Model(inputs: input, outputs: output)
-        case nil: throw Difference("the function did not finish")
+        case nil: throw Difference(.checkDidNotFinish)
         }
     }
 }
@@ -421,8 +414,8 @@ private struct BlockComparison {
         self.learner = learner
     }
 
-    /// "block" or "ResNet50": what the learner wrote.
-    var noun: String { kind == .resNet50 ? "ResNet50" : "block" }
+    /// Whether the learner wrote ResNet50 rather than a block.
+    var resNet: Bool { kind == .resNet50 }
 
     // MARK: Step 1: layers and order
 
@@ -454,13 +447,13 @@ private struct BlockComparison {
         }
         guard let output = learner.output, let tutorialOutput = tutorial.output else { return }
         if match[tutorialOutput] != output {
-            throw Difference(
-                "your \(noun) returns \(learnerPhrase(output)) where the tutorial returns \(the(tutorialOutput))")
+            throw Difference(.checkReturns(resNet: resNet, found: learnerPhrase(output), expected: the(tutorialOutput)))
         }
         if let extra = learner.members.first(where: { matchedBy[$0] == nil }) {
-            let after = learner.nodes[extra].inputs.first.map { " after \(learnerPhrase($0))" } ?? ""
             throw Difference(
-                "your \(noun) has an extra \(code(learner.nodes[extra].layer))\(after): the tutorial has none there")
+                .checkExtra(
+                    resNet: resNet, code: code(learner.nodes[extra].layer),
+                    after: learner.nodes[extra].inputs.first.map(learnerPhrase)))
         }
     }
 
@@ -471,46 +464,38 @@ private struct BlockComparison {
     }
 
     /// The learner applies `other` where the tutorial applies `t`.
-    private func replaced(_ t: Int, by other: Int) -> String {
+    private func replaced(_ t: Int, by other: Int) -> Message {
         let expected = tutorial.nodes[t].layer
         let found = learner.nodes[other].layer
         let branch = blockAndBranch(tutorial.nodes[t].name)
-        let source = learner.nodes[other].inputs.first { matchedBy[$0] != nil }.map { learnerPhrase($0) } ?? "its input"
+        let source = learner.nodes[other].inputs.first { matchedBy[$0] != nil }.map(learnerPhrase) ?? .checkItsInput
         switch (expected, found) {
         case (is BatchNormalization, is Add):
-            return "your add comes before \(tutorial.nodes[t].name): the tutorial normalizes "
-                + (branch.map { "\($0.branch) first" } ?? "first") + ", then adds the shortcut"
+            return .checkAddBeforeNormalization(name: tutorial.nodes[t].name, branch: branch?.branch)
         case (is Conv2D, is Add) where branch?.branch == "1":
-            return
-                "your \(kind == .resNet50 ? possessive(t) : "")shortcut adds the block's input unchanged: a conv block's shortcut needs its own "
-                + "1x1 Conv2D (filters3, with the block's strides) and BatchNormalization before layers.add"
+            return .checkShortcutUnchanged(owner: .checkOwner(block: resNet ? label(t).block : nil, inBlock: false))
         case (is Activation, _) where tutorial.nodes[tutorial.nodes[t].inputs[0]].layer is Add:
-            let owner = kind == .resNet50 ? label(t).block.map { "block \($0)" } ?? noun : noun
-            return "your \(owner) ends with the add: the tutorial applies \(code(expected)) after layers.add"
+            return .checkEndsWithAdd(block: resNet ? label(t).block : nil, resNet: resNet, code: code(expected))
         case (is Add, is Activation):
-            return
-                "your \(noun) applies \(code(found)) to \(source) before the add: the tutorial adds the shortcut first "
-                + "and applies the ReLU after layers.add"
+            return .checkActivationBeforeAdd(resNet: resNet, code: code(found), source: source)
         case (is Add, is Add):
-            let operands = { (network: Network, node: Int, phrase: (Int) -> String) in
-                network.nodes[node].inputs.map(phrase).joined(separator: " and ")
-            }
-            return "your \(possessive(t))add adds \(operands(learner, other, learnerPhrase)) where the tutorial adds "
-                + operands(tutorial, t, tutorialPhrase)
+            return .checkAddOperands(
+                owner: possessive(t), found: learner.nodes[other].inputs.map(learnerPhrase),
+                expected: tutorial.nodes[t].inputs.map(tutorialPhrase))
         default:
-            return "after \(source) your \(noun) applies \(code(found)) where the tutorial applies \(code(expected))"
+            return .checkAppliesInstead(resNet: resNet, source: source, found: code(found), expected: code(expected))
         }
     }
 
     /// The learner has nothing after `source` where the tutorial applies `t`.
-    private func missing(_ t: Int, after source: Int) -> String {
+    private func missing(_ t: Int, after source: Int) -> Message {
         let expected = code(tutorial.nodes[t].layer)
         let previous = tutorial.nodes[t].inputs[0]
         if source == learner.output {
-            let after = tutorial.nodes[previous].layer is Add ? "layers.add" : tutorialPhrase(previous)
-            return "your \(noun) ends with \(learnerPhrase(source)): the tutorial applies \(expected) after \(after)"
+            let after = tutorial.nodes[previous].layer is Add ? .checkCode("layers.add") : tutorialPhrase(previous)
+            return .checkEndsWith(resNet: resNet, found: learnerPhrase(source), expected: expected, after: after)
         }
-        return "your \(noun) has no \(label(t).what): the tutorial applies \(expected) to \(tutorialPhrase(previous))"
+        return .checkHasNo(resNet: resNet, what: label(t).what, expected: expected, to: tutorialPhrase(previous))
     }
 
     // MARK: Step 2: names
@@ -523,19 +508,18 @@ private struct BlockComparison {
             let expected = tutorial.nodes[t].name
             let found = learner.nodes[l].name
             guard found != expected else { continue }
-            var message =
-                learner.nodes[l].hasAutomaticName
-                ? "\(subject(t)) has no name (Keras called it '\(found)') where the tutorial names it '\(expected)'"
-                : "\(subject(t)) is named '\(found)' where the tutorial has '\(expected)'"
+            var hint: Message?
             if let branch = blockAndBranch(expected)?.branch {
                 let base = expected.hasPrefix("res") ? "conv_name_base" : "bn_name_base"
                 let prefix = expected.hasPrefix("res") ? "res" : "bn"
-                message +=
+                hint =
                     found.hasSuffix("_branch" + branch) && found.hasPrefix(prefix)
-                    ? ": check stage and block (\(base) = '\(prefix)' + str(stage) + block + '_branch')"
-                    : ": name=\(base) + '\(branch)'"
+                    ? .checkNameHintStage(base: base, prefix: prefix) : .checkNameHint(base: base, branch: branch)
             }
-            throw Difference(message)
+            throw Difference(
+                learner.nodes[l].hasAutomaticName
+                    ? .checkNoName(subject: subject(t), found: found, expected: expected, hint: hint)
+                    : .checkNamed(subject: subject(t), found: found, expected: expected, hint: hint))
         }
     }
 
@@ -548,55 +532,41 @@ private struct BlockComparison {
             let expected = tutorial.nodes[t].outputShape
             let found = learner.nodes[l].outputShape
             guard found != expected else { continue }
-            let shapes = "\(kerasShape(found)) where the tutorial has \(kerasShape(expected))"
+            let shapes = Message.checkShapes(found: kerasShape(found), expected: kerasShape(expected))
             if tutorial.nodes[t].layer is InputLayer {
                 throw Difference(
-                    "your Input has shape \(kerasShape(found)) where the tutorial's \(kind.function)() takes "
-                        + "\(kerasShape(expected)), its default input_shape")
+                    .checkInputShape(found: kerasShape(found), function: kind.function, expected: kerasShape(expected)))
             }
             guard let ours = tutorial.nodes[t].layer as? Conv2D, let theirs = learner.nodes[l].layer as? Conv2D else {
-                throw Difference("\(subject(t)) outputs \(shapes)")
+                throw Difference(.checkOutputs(subject: subject(t), shapes: shapes))
             }
             if theirs.filters != ours.filters {
                 throw Difference(
-                    "\(subject(t)) has \(theirs.filters) filters where the tutorial has \(ours.filters)\(filtersHint(t))"
-                )
+                    .checkFilters(
+                        subject: subject(t), found: theirs.filters, expected: ours.filters,
+                        hint: blockAndBranch(tutorial.nodes[t].name).map { .checkFiltersHint(branch: $0.branch) }))
             }
             if theirs.strides != ours.strides { throw Difference(stridesMessage(t, ours, theirs, shapes)) }
             if theirs.padding != ours.padding {
                 throw Difference(
                     ours.padding == .same
-                        ? "\(subject(t)) has no padding='same': \(shapes)"
-                        : "\(subject(t)) has padding='same' where the tutorial keeps the default padding='valid': \(shapes)"
+                        ? .checkNoPaddingSame(subject: subject(t), shapes: shapes)
+                        : .checkPaddingSameNotValid(subject: subject(t), shapes: shapes)
                 )
             }
             if theirs.kernelSize != ours.kernelSize {
                 throw Difference(
-                    "\(subject(t)) is \(size(theirs.kernelSize)) where the tutorial has kernel_size "
-                        + "\(size(ours.kernelSize)): \(shapes)")
+                    .checkKernelSize(
+                        subject: subject(t), found: size(theirs.kernelSize), expected: size(ours.kernelSize),
+                        shapes: shapes, counts: nil))
             }
-            throw Difference("\(subject(t)) outputs \(shapes)")
-        }
-    }
-
-    /// Which of filters1, filters2, filters3 a block's convolution takes.
-    private func filtersHint(_ t: Int) -> String {
-        switch blockAndBranch(tutorial.nodes[t].name)?.branch {
-        case "2a": return ": filters1, filters2, filters3 = filters, and 2a takes filters1, the first"
-        case "2b": return ": filters1, filters2, filters3 = filters, and 2b takes filters2"
-        case "2c": return ": filters1, filters2, filters3 = filters, and 2c takes filters3, the block's output channels"
-        case "1": return ": the shortcut takes filters3, the block's output channels, so that layers.add gets one shape"
-        default: return ""
+            throw Difference(.checkOutputs(subject: subject(t), shapes: shapes))
         }
     }
 
     /// A convolution strides differently; says where the learner's stride went and where the tutorial's is.
-    private func stridesMessage(_ t: Int, _ ours: Conv2D, _ theirs: Conv2D, _ shapes: String) -> String {
-        let stride = { (strides: (Int, Int)) in
-            strides == (1, 1) ? "no strides" : "strides=(\(strides.0), \(strides.1))"
-        }
-        var message =
-            "\(subject(t)) has \(stride(theirs.strides)) where the tutorial has \(stride(ours.strides)): \(shapes)"
+    private func stridesMessage(_ t: Int, _ ours: Conv2D, _ theirs: Conv2D, _ shapes: Message) -> Message {
+        let stride = { (strides: (Int, Int)) in strides == (1, 1) ? nil : "(\(strides.0), \(strides.1))" }
         let strided = tutorial.members.filter {
             ((tutorial.nodes[$0].layer as? Conv2D)?.strides ?? (1, 1)) != (1, 1) && label($0).block == label(t).block
         }
@@ -606,18 +576,16 @@ private struct BlockComparison {
             else { return false }
             return conv.strides == (1, 1) && learners.strides != (1, 1)
         }
-        if let wrong = misplaced.first {
-            let places = strided.map { place in
-                blockAndBranch(tutorial.nodes[place].name).map {
-                    $0.branch == "1" ? "the shortcut (branch 1)" : $0.branch
-                }
-                    ?? tutorial.nodes[place].name
-            }
-            message +=
-                "; your \(noun) puts the stride on its \(label(wrong).what): the tutorial puts strides on "
-                + places.joined(separator: " and on ")
+        let places = strided.map { place -> Message in
+            blockAndBranch(tutorial.nodes[place].name).map {
+                $0.branch == "1" ? .checkShortcutBranch1 : .checkCode($0.branch)
+            } ?? .checkCode(tutorial.nodes[place].name)
         }
-        return message
+        return .checkStrides(
+            subject: subject(t), found: stride(theirs.strides), expected: stride(ours.strides), shapes: shapes,
+            misplaced: misplaced.first.map {
+                .checkStrideMisplaced(resNet: resNet, what: label($0).what, places: places)
+            })
     }
 
     // MARK: Step 4: parameter counts
@@ -629,19 +597,21 @@ private struct BlockComparison {
             let expected = tutorial.parameterCount(ofNode: t)
             let found = learner.parameterCount(ofNode: l)
             guard found != expected else { continue }
-            let counts = "(\(grouped(expected)) parameters, yours \(grouped(found)))"
+            let counts = Message.checkCounts(expected: grouped(expected), found: grouped(found))
             if let ours = tutorial.nodes[t].layer as? Conv2D, let theirs = learner.nodes[l].layer as? Conv2D {
                 if theirs.kernelSize != ours.kernelSize {
                     throw Difference(
-                        "\(subject(t)) is \(size(theirs.kernelSize)) where the tutorial has kernel_size "
-                            + "\(size(ours.kernelSize)) \(counts)")
+                        .checkKernelSize(
+                            subject: subject(t), found: size(theirs.kernelSize), expected: size(ours.kernelSize),
+                            shapes: nil, counts: counts))
                 }
                 if theirs.useBias != ours.useBias {
-                    throw Difference("\(subject(t)) has use_bias=\(theirs.useBias ? "True" : "False") \(counts)")
+                    throw Difference(
+                        .checkUseBias(subject: subject(t), value: theirs.useBias ? "True" : "False", counts: counts))
                 }
             }
             throw Difference(
-                "\(subject(t)) has \(grouped(found)) parameters where the tutorial has \(grouped(expected))")
+                .checkParameterCount(subject: subject(t), found: grouped(found), expected: grouped(expected)))
         }
     }
 
@@ -659,37 +629,39 @@ private struct BlockComparison {
         }
     }
 
-    private func settingDifference(_ ours: any Layer, _ theirs: any Layer, subject: String) -> String? {
+    private func settingDifference(_ ours: any Layer, _ theirs: any Layer, subject: Message) -> Message? {
         switch (ours, theirs) {
         case (let ours as Conv2D, let theirs as Conv2D) where ours.activation != theirs.activation:
             return ours.activation == .linear
-                ? "\(subject) has activation='\(theirs.activation.rawValue)' where the tutorial's has none: "
-                    + "the ReLU is a layer of its own, Activation('relu'), after the batch normalization"
-                : "\(subject) has activation='\(theirs.activation.rawValue)' where the tutorial's has "
-                    + "activation='\(ours.activation.rawValue)'"
+                ? .checkActivationInConv(subject: subject, found: theirs.activation.rawValue)
+                : .checkSetting(
+                    subject: subject, found: "activation='\(theirs.activation.rawValue)'",
+                    expected: "activation='\(ours.activation.rawValue)'")
         case (let ours as Conv2D, let theirs as Conv2D)
         where ours.padding != theirs.padding && ours.kernelSize != (1, 1):
-            return "\(subject) has padding='\(theirs.padding.rawValue)' where the tutorial has "
-                + "padding='\(ours.padding.rawValue)'"
+            return .checkSetting(
+                subject: subject, found: "padding='\(theirs.padding.rawValue)'",
+                expected: "padding='\(ours.padding.rawValue)'")
         case (let ours as Activation, let theirs as Activation) where ours.function != theirs.function:
-            return "\(subject) is \(code(theirs)) where the tutorial has \(code(ours))"
+            return .checkIsInstead(subject: subject, found: code(theirs), expected: code(ours))
         case (let ours as BatchNormalization, let theirs as BatchNormalization) where ours.epsilon != theirs.epsilon:
-            return
-                "\(subject) has epsilon=\(theirs.epsilon) where the tutorial keeps the default epsilon=\(ours.epsilon)"
+            return .checkEpsilon(subject: subject, found: "\(theirs.epsilon)", expected: "\(ours.epsilon)")
         case (let ours as Dense, let theirs as Dense) where ours.activation != theirs.activation:
-            return "\(subject) has activation='\(theirs.activation.rawValue)' where the tutorial has "
-                + "activation='\(ours.activation.rawValue)'"
+            return .checkSetting(
+                subject: subject, found: "activation='\(theirs.activation.rawValue)'",
+                expected: "activation='\(ours.activation.rawValue)'")
         case (let ours as ZeroPadding2D, let theirs as ZeroPadding2D)
         where [ours.top, ours.bottom, ours.left, ours.right] != [theirs.top, theirs.bottom, theirs.left, theirs.right]:
-            return "\(subject) pads ((\(theirs.top), \(theirs.bottom)), (\(theirs.left), \(theirs.right))) where the "
-                + "tutorial pads ((\(ours.top), \(ours.bottom)), (\(ours.left), \(ours.right)))"
+            return .checkPads(
+                subject: subject, found: "((\(theirs.top), \(theirs.bottom)), (\(theirs.left), \(theirs.right)))",
+                expected: "((\(ours.top), \(ours.bottom)), (\(ours.left), \(ours.right)))")
         case (let ours as any Pooling2DLayer, let theirs as any Pooling2DLayer)
         where ours.poolSize != theirs.poolSize || ours.strides != theirs.strides || ours.padding != theirs.padding:
             let settings = { (pool: any Pooling2DLayer) in
                 "pool_size=(\(pool.poolSize.0), \(pool.poolSize.1)), strides=(\(pool.strides.0), \(pool.strides.1)), "
                     + "padding='\(pool.padding.rawValue)'"
             }
-            return "\(subject) has \(settings(theirs)) where the tutorial has \(settings(ours))"
+            return .checkSetting(subject: subject, found: settings(theirs), expected: settings(ours))
         default:
             return nil
         }
@@ -716,10 +688,7 @@ private struct BlockComparison {
             let found = try InferenceEngine(model: learnerModel, weights: learnerWeights).predict(input)
             let difference = zip(expected.data, found.data).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
             guard difference.isFinite, difference <= BlockCheck.tolerance else {
-                throw Difference(
-                    "your \(noun)'s outputs differ from the tutorial's by up to \(String(format: "%.2g", difference)) "
-                        + "on the same seeded weights and input, though its layers, names, shapes, parameters and "
-                        + "settings agree")
+                throw Difference(.checkOutputsDiffer(resNet: resNet, by: String(format: "%.2g", difference)))
             }
             return .success(difference)
         } catch let difference as Difference {
@@ -727,20 +696,19 @@ private struct BlockComparison {
         } catch let error as BLASError {
             return .failure(error)
         } catch {
-            throw Difference("\(error)")
+            throw Difference(.checkCode("\(error)"))
         }
     }
 
     // MARK: When the learner's function stopped
 
     /// The error the learner's function stopped with, once steps 1–4 found nothing before it.
-    func explain(_ error: any Error) -> String {
+    func explain(_ error: any Error) -> Message {
         if case .differentGraphs = error as? ShapeError {
-            return "your \(noun) adds a tensor made outside the function (a variable from an earlier cell?) to one "
-                + "made from its input: every layer must start from the input_tensor argument"
+            return .checkOutsideTensor(resNet: resNet)
         }
         guard case .addShapesDiffer(_, let shapes) = error as? ShapeError else {
-            return "your \(kind.function) stopped with an error: \(error)"
+            return .checkStoppedWithError(function: kind.function, error: "\(error)")
         }
         // The first tutorial add the learner did not reach: a conv block's add, whose shortcut is a 1x1 convolution?
         if let add = tutorial.members.first(where: { tutorial.nodes[$0].layer is Add && match[$0] == nil }),
@@ -752,75 +720,64 @@ private struct BlockComparison {
         {
             let inputShape = learner.nodes[learnersInput].outputShape
             if shapes.contains(inputShape), let mainPath = shapes.first(where: { $0 != inputShape }) {
-                let what =
-                    inputShape.dropLast() == mainPath.dropLast()
-                    ? "has \(inputShape.last ?? 0) channels and its output \(mainPath.last ?? 0)"
-                    : "is \(kerasShape(inputShape)) and its output \(kerasShape(mainPath))"
-                return
-                    "your \(kind == .resNet50 ? possessive(add) : "")shortcut adds the block's input, but a conv block's input \(what): "
-                    + "the shortcut needs its own 1x1 Conv2D (filters3 filters, the block's strides), then "
-                    + "BatchNormalization, before layers.add"
+                let channels = inputShape.dropLast() == mainPath.dropLast()
+                return .checkShortcutNeedsConv(
+                    owner: .checkOwner(block: resNet ? label(add).block : nil, inBlock: false),
+                    input: channels ? "\(inputShape.last ?? 0)" : kerasShape(inputShape),
+                    output: channels ? "\(mainPath.last ?? 0)" : kerasShape(mainPath), channels: channels)
             }
         }
-        return "your layers.add gets tensors of different shapes, " + shapes.map(kerasShape).joined(separator: " and ")
-            + ": the main path and the shortcut must end in one shape"
+        return .checkAddShapesDiffer(shapes.map(kerasShape))
     }
 
     // MARK: Naming layers as a teacher does
 
     /// A tutorial layer's block (in ResNet50) and what it is: ("2a", "2b convolution"), (nil, "conv1").
-    func label(_ t: Int) -> (block: String?, what: String) {
+    func label(_ t: Int) -> (block: String?, what: Message) {
         let node = tutorial.nodes[t]
         if let parts = blockAndBranch(node.name) {
-            let shortcut = parts.branch == "1"
             switch node.layer {
-            case is Conv2D:
-                return (parts.block, shortcut ? "shortcut convolution (branch 1)" : "\(parts.branch) convolution")
-            default:
-                return (parts.block, shortcut ? "shortcut batch normalization" : "\(parts.branch) batch normalization")
+            case is Conv2D: return (parts.block, .checkConvolution(branch: parts.branch))
+            default: return (parts.block, .checkBatchNormalization(branch: parts.branch))
             }
         }
         switch node.layer {
-        case is InputLayer: return (nil, kind == .resNet50 ? "Input" : "the block's input")
+        case is InputLayer: return (nil, resNet ? .checkCode("Input") : .checkBlockInput)
         case is Add:
-            let block = node.inputs.lazy.compactMap { blockAndBranch(tutorial.nodes[$0].name)?.block }.first
-            return (block, "add")
+            let block = node.inputs.lazy.compactMap { blockAndBranch(self.tutorial.nodes[$0].name)?.block }.first
+            return (block, .checkCode("add"))
         case is Activation:
             guard let source = node.inputs.first else { break }
-            if tutorial.nodes[source].layer is Add { return (label(source).block, "final ReLU") }
+            if tutorial.nodes[source].layer is Add { return (label(source).block, .checkFinalReLU) }
             if let parts = blockAndBranch(tutorial.nodes[source].name) {
-                return (parts.block, "ReLU after \(parts.branch)")
+                return (parts.block, .checkReLUAfter(parts.branch))
             }
-            return (nil, "ReLU after \(tutorial.nodes[source].name)")
+            return (nil, .checkReLUAfter(tutorial.nodes[source].name))
         default: break
         }
-        return (nil, node.hasAutomaticName ? layerClass(node) : node.name)
+        return (nil, .checkCode(node.hasAutomaticName ? layerClass(node) : node.name))
     }
 
     /// "block 3a's " in ResNet50, "block's " in a block, "" for ResNet50's own layers.
-    private func possessive(_ t: Int) -> String {
-        guard kind == .resNet50 else { return "block's " }
-        return label(t).block.map { "block \($0)'s " } ?? ""
-    }
+    private func possessive(_ t: Int) -> Message { .checkOwner(block: label(t).block, inBlock: !resNet) }
 
     /// "your block's 2b convolution", "your block 3a's 2b convolution", "your conv1".
-    func subject(_ t: Int) -> String { "your " + possessive(t) + label(t).what }
+    func subject(_ t: Int) -> Message { .checkYour(owner: possessive(t), what: label(t).what) }
 
     /// "the add", "block 3a's add", "conv1".
-    func the(_ t: Int) -> String {
+    func the(_ t: Int) -> Message {
         let (block, what) = label(t)
-        if what.hasPrefix("the ") { return what }
-        if kind == .resNet50 { return block.map { "block \($0)'s \(what)" } ?? what }
-        return "the " + what
+        return .checkThe(block: block, resNet: resNet, what: what)
     }
 
     /// A tutorial layer by its explicit name, else as `the`.
-    private func tutorialPhrase(_ t: Int) -> String {
-        tutorial.nodes[t].hasAutomaticName || tutorial.nodes[t].layer is InputLayer ? the(t) : tutorial.nodes[t].name
+    private func tutorialPhrase(_ t: Int) -> Message {
+        tutorial.nodes[t].hasAutomaticName || tutorial.nodes[t].layer is InputLayer
+            ? the(t) : .checkCode(tutorial.nodes[t].name)
     }
 
     /// A learner layer by the tutorial layer it stands for, or by its code when it stands for none.
-    private func learnerPhrase(_ l: Int) -> String {
-        matchedBy[l].map(the) ?? code(learner.nodes[l].layer)
+    private func learnerPhrase(_ l: Int) -> Message {
+        matchedBy[l].map(the) ?? .checkCode(code(learner.nodes[l].layer))
     }
 }

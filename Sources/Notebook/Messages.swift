@@ -186,6 +186,58 @@ public indirect enum Message: Sendable {
     case checkOutputsIdentical
     case checkOutputsAgree(within: String)
     case checkOutputsNotCompared(String)
+    case checkWith(call: String, Message)
+    case checkCode(String)
+    case checkConvolution(branch: String)
+    case checkBatchNormalization(branch: String)
+    case checkBlockInput, checkFinalReLU, checkItsInput, checkShortcutBranch1
+    case checkReLUAfter(String)
+    case checkOwner(block: String?, inBlock: Bool)
+    case checkYour(owner: Message, what: Message)
+    case checkThe(block: String?, resNet: Bool, what: Message)
+    case checkTutorialNotBuilt(function: String, error: String)
+    case checkStoppedBeforeInput(function: String, error: String)
+    case checkStoppedWithError(function: String, error: String)
+    case checkDidNotFinish
+    case checkOutputNotFromInput(resNet: Bool)
+    case checkReturnsNotFromInput(resNet: Bool, name: String)
+    case checkAnotherInput(resNet: Bool, name: String)
+    case checkReturns(resNet: Bool, found: Message, expected: Message)
+    case checkExtra(resNet: Bool, code: String, after: Message?)
+    case checkAddBeforeNormalization(name: String, branch: String?)
+    case checkShortcutUnchanged(owner: Message)
+    case checkEndsWithAdd(block: String?, resNet: Bool, code: String)
+    case checkActivationBeforeAdd(resNet: Bool, code: String, source: Message)
+    case checkAddOperands(owner: Message, found: [Message], expected: [Message])
+    case checkAppliesInstead(resNet: Bool, source: Message, found: String, expected: String)
+    case checkEndsWith(resNet: Bool, found: Message, expected: String, after: Message)
+    case checkHasNo(resNet: Bool, what: Message, expected: String, to: Message)
+    case checkNoName(subject: Message, found: String, expected: String, hint: Message?)
+    case checkNamed(subject: Message, found: String, expected: String, hint: Message?)
+    case checkNameHintStage(base: String, prefix: String)
+    case checkNameHint(base: String, branch: String)
+    case checkInputShape(found: String, function: String, expected: String)
+    case checkShapes(found: String, expected: String)
+    case checkOutputs(subject: Message, shapes: Message)
+    case checkFilters(subject: Message, found: Int, expected: Int, hint: Message?)
+    case checkFiltersHint(branch: String)
+    case checkStrides(subject: Message, found: String?, expected: String?, shapes: Message, misplaced: Message?)
+    case checkStrideMisplaced(resNet: Bool, what: Message, places: [Message])
+    case checkNoPaddingSame(subject: Message, shapes: Message)
+    case checkPaddingSameNotValid(subject: Message, shapes: Message)
+    case checkKernelSize(subject: Message, found: String, expected: String, shapes: Message?, counts: Message?)
+    case checkCounts(expected: String, found: String)
+    case checkUseBias(subject: Message, value: String, counts: Message)
+    case checkParameterCount(subject: Message, found: String, expected: String)
+    case checkActivationInConv(subject: Message, found: String)
+    case checkSetting(subject: Message, found: String, expected: String)
+    case checkIsInstead(subject: Message, found: String, expected: String)
+    case checkEpsilon(subject: Message, found: String, expected: String)
+    case checkPads(subject: Message, found: String, expected: String)
+    case checkOutputsDiffer(resNet: Bool, by: String)
+    case checkOutsideTensor(resNet: Bool)
+    case checkShortcutNeedsConv(owner: Message, input: String, output: String, channels: Bool)
+    case checkAddShapesDiffer([String])
 
     /// The message in English and in Chinese.
     public var text: (en: String, zh: String) {
@@ -782,6 +834,267 @@ public indirect enum Message: Sendable {
             )
         case .checkOutputsNotCompared(let reason):
             return ("; the outputs could not be compared: \(reason).", "；输出没法比较：\(reason)。")
+        case .checkWith(let call, let message):
+            return ("With \(call), \(message.text.en)", "调用 \(call) 时，\(message.text.zh)")
+        case .checkCode(let code): return (code, code)
+        case .checkConvolution(let branch):
+            return branch == "1"
+                ? ("shortcut convolution (branch 1)", "捷径卷积（分支 1）") : ("\(branch) convolution", "\(branch) 卷积")
+        case .checkBatchNormalization(let branch):
+            return branch == "1"
+                ? ("shortcut batch normalization", "捷径的批归一化")
+                : ("\(branch) batch normalization", "\(branch) 批归一化")
+        case .checkBlockInput: return ("the block's input", "块的输入")
+        case .checkFinalReLU: return ("final ReLU", "最后的 ReLU")
+        case .checkItsInput: return ("its input", "它的输入")
+        case .checkShortcutBranch1: return ("the shortcut (branch 1)", "捷径（分支 1）")
+        case .checkReLUAfter(let name): return ("ReLU after \(name)", "\(name) 之后的 ReLU")
+        case .checkOwner(let block, let inBlock):
+            if inBlock { return ("block's ", "块里的 ") }
+            return block.map { ("block \($0)'s ", "块 \($0) 里的 ") } ?? ("", "")
+        case .checkYour(let owner, let what):
+            let zh = owner.text.zh
+            return ("your " + owner.text.en + what.text.en, "你的" + (zh.isEmpty ? " " : zh) + what.text.zh)
+        case .checkThe(let block, let resNet, let what):
+            if case .checkBlockInput = what { return what.text }
+            if resNet {
+                return block.map { ("block \($0)'s \(what.text.en)", "块 \($0) 的 \(what.text.zh)") } ?? what.text
+            }
+            return ("the " + what.text.en, what.text.zh)
+        case .checkTutorialNotBuilt(let function, let error):
+            return ("the tutorial's \(function) could not be built: \(error)", "教程的 \(function) 搭不出来：\(error)")
+        case .checkStoppedBeforeInput(let function, let error):
+            return (
+                "your \(function) stopped before it used its input: \(error)", "你的 \(function) 还没用到输入就停下了：\(error)"
+            )
+        case .checkStoppedWithError(let function, let error):
+            return ("your \(function) stopped with an error: \(error)", "你的 \(function) 出错停下了：\(error)")
+        case .checkDidNotFinish: return ("the function did not finish", "函数没有运行完")
+        case .checkOutputNotFromInput(let resNet):
+            return (
+                "your \(noun(resNet))'s output is not computed from its input: a layer reads a tensor made outside "
+                    + "the function; start from the input_tensor argument",
+                "\(yourNoun(resNet))的输出不是从它的输入算出来的：有一层读了函数外面做的张量；请从参数 input_tensor 开始"
+            )
+        case .checkReturnsNotFromInput(let resNet, let name):
+            return (
+                "your \(noun(resNet)) returns \(name), which is not computed from its input: "
+                    + "start from the input_tensor argument",
+                "\(yourNoun(resNet))返回的 \(name) 不是从它的输入算出来的：请从参数 input_tensor 开始"
+            )
+        case .checkAnotherInput(let resNet, let name):
+            return (
+                "your \(noun(resNet)) makes another Input (\(name)): start from the input_tensor argument",
+                "\(yourNoun(resNet))又建了一个 Input（\(name)）：请从参数 input_tensor 开始"
+            )
+        case .checkReturns(let resNet, let found, let expected):
+            return (
+                "your \(noun(resNet)) returns \(found.text.en) where the tutorial returns \(expected.text.en)",
+                "\(yourNoun(resNet))返回的是 \(found.text.zh)，教程返回的是 \(expected.text.zh)"
+            )
+        case .checkExtra(let resNet, let code, let after):
+            return (
+                "your \(noun(resNet)) has an extra \(code)" + (after.map { " after \($0.text.en)" } ?? "")
+                    + ": the tutorial has none there",
+                "\(yourNoun(resNet))多了一个 \(code)" + (after.map { "（在 \($0.text.zh) 之后）" } ?? "") + "：教程在那里没有这一层"
+            )
+        case .checkAddBeforeNormalization(let name, let branch):
+            return (
+                "your add comes before \(name): the tutorial normalizes " + (branch.map { "\($0) first" } ?? "first")
+                    + ", then adds the shortcut",
+                "你的 add 放在了 \(name) 之前：教程先" + (branch.map { "对 \($0) " } ?? "") + "做批归一化，再加上捷径"
+            )
+        case .checkShortcutUnchanged(let owner):
+            let zh = owner.text.zh
+            return (
+                "your \(owner.text.en)shortcut adds the block's input unchanged: a conv block's shortcut needs its own "
+                    + "1x1 Conv2D (filters3, with the block's strides) and BatchNormalization before layers.add",
+                "你的\(zh.isEmpty ? "" : " " + zh)捷径把块的输入原样加了上去：Conv Block 的捷径在 layers.add 之前需要自己的 "
+                    + "1x1 Conv2D（filters3，用块的 strides）和 BatchNormalization"
+            )
+        case .checkEndsWithAdd(let block, let resNet, let code):
+            return (
+                "your \(block.map { "block \($0)" } ?? noun(resNet)) ends with the add: the tutorial applies \(code) "
+                    + "after layers.add",
+                (block.map { "你的块 \($0) " } ?? yourNoun(resNet)) + "以 add 结尾：教程在 layers.add 之后还有 \(code)"
+            )
+        case .checkActivationBeforeAdd(let resNet, let code, let source):
+            return (
+                "your \(noun(resNet)) applies \(code) to \(source.text.en) before the add: the tutorial adds the "
+                    + "shortcut first and applies the ReLU after layers.add",
+                "\(yourNoun(resNet))在 add 之前就对 \(source.text.zh) 用了 \(code)：教程先加上捷径，在 layers.add 之后才用 ReLU"
+            )
+        case .checkAddOperands(let owner, let found, let expected):
+            let zh = owner.text.zh
+            return (
+                "your \(owner.text.en)add adds " + found.map(\.text.en).joined(separator: " and ")
+                    + " where the tutorial adds " + expected.map(\.text.en).joined(separator: " and "),
+                "你的" + (zh.isEmpty ? " " : zh) + "add 加的是 " + found.map(\.text.zh).joined(separator: " 和 ")
+                    + "，教程加的是 " + expected.map(\.text.zh).joined(separator: " 和 ")
+            )
+        case .checkAppliesInstead(let resNet, let source, let found, let expected):
+            return (
+                "after \(source.text.en) your \(noun(resNet)) applies \(found) where the tutorial applies \(expected)",
+                "在 \(source.text.zh) 之后，\(yourNoun(resNet))用的是 \(found)，教程用的是 \(expected)"
+            )
+        case .checkEndsWith(let resNet, let found, let expected, let after):
+            return (
+                "your \(noun(resNet)) ends with \(found.text.en): the tutorial applies \(expected) after \(after.text.en)",
+                "\(yourNoun(resNet))到 \(found.text.zh) 就结束了：教程在 \(after.text.zh) 之后还有 \(expected)"
+            )
+        case .checkHasNo(let resNet, let what, let expected, let to):
+            return (
+                "your \(noun(resNet)) has no \(what.text.en): the tutorial applies \(expected) to \(to.text.en)",
+                "\(yourNoun(resNet))缺了 \(what.text.zh)：教程对 \(to.text.zh) 用了 \(expected)"
+            )
+        case .checkNoName(let subject, let found, let expected, let hint):
+            return (
+                "\(subject.text.en) has no name (Keras called it '\(found)') where the tutorial names it '\(expected)'"
+                    + (hint?.text.en ?? ""),
+                "\(subject.text.zh) 没有名字（Keras 把它叫作 '\(found)'），教程给它起名 '\(expected)'" + (hint?.text.zh ?? "")
+            )
+        case .checkNamed(let subject, let found, let expected, let hint):
+            return (
+                "\(subject.text.en) is named '\(found)' where the tutorial has '\(expected)'" + (hint?.text.en ?? ""),
+                "\(subject.text.zh) 名叫 '\(found)'，教程里叫 '\(expected)'" + (hint?.text.zh ?? "")
+            )
+        case .checkNameHintStage(let base, let prefix):
+            let formula = "\(base) = '\(prefix)' + str(stage) + block + '_branch'"
+            return (": check stage and block (\(formula))", "：检查 stage 和 block（\(formula)）")
+        case .checkNameHint(let base, let branch):
+            return (": name=\(base) + '\(branch)'", "：应写 name=\(base) + '\(branch)'")
+        case .checkInputShape(let found, let function, let expected):
+            return (
+                "your Input has shape \(found) where the tutorial's \(function)() takes \(expected), its default input_shape",
+                "你的 Input 形状是 \(found)，教程的 \(function)() 用的是默认的 input_shape \(expected)"
+            )
+        case .checkShapes(let found, let expected):
+            return ("\(found) where the tutorial has \(expected)", "\(found)，教程是 \(expected)")
+        case .checkOutputs(let subject, let shapes):
+            return ("\(subject.text.en) outputs \(shapes.text.en)", "\(subject.text.zh) 输出 \(shapes.text.zh)")
+        case .checkFilters(let subject, let found, let expected, let hint):
+            return (
+                "\(subject.text.en) has \(found) filters where the tutorial has \(expected)" + (hint?.text.en ?? ""),
+                "\(subject.text.zh) 有 \(found) 个过滤器，教程是 \(expected) 个" + (hint?.text.zh ?? "")
+            )
+        case .checkFiltersHint(let branch):
+            let unpack = "filters1, filters2, filters3 = filters"
+            switch branch {
+            case "2a": return (": \(unpack), and 2a takes filters1, the first", "：\(unpack)，2a 用的是第一个 filters1")
+            case "2b": return (": \(unpack), and 2b takes filters2", "：\(unpack)，2b 用的是 filters2")
+            case "2c":
+                return (
+                    ": \(unpack), and 2c takes filters3, the block's output channels",
+                    "：\(unpack)，2c 用的是 filters3，也就是块的输出通道数"
+                )
+            default:
+                return (
+                    ": the shortcut takes filters3, the block's output channels, so that layers.add gets one shape",
+                    "：捷径用的是 filters3，也就是块的输出通道数，这样 layers.add 拿到的两个张量才同形"
+                )
+            }
+        case .checkStrides(let subject, let found, let expected, let shapes, let misplaced):
+            let en = { (strides: String?) in strides.map { "strides=\($0)" } ?? "no strides" }
+            let zh = { (strides: String?) in strides.map { "用 strides=\($0)" } ?? "没有步长" }
+            return (
+                "\(subject.text.en) has \(en(found)) where the tutorial has \(en(expected)): \(shapes.text.en)"
+                    + (misplaced?.text.en ?? ""),
+                "\(subject.text.zh) \(zh(found))，教程\(zh(expected))：\(shapes.text.zh)" + (misplaced?.text.zh ?? "")
+            )
+        case .checkStrideMisplaced(let resNet, let what, let places):
+            return (
+                "; your \(noun(resNet)) puts the stride on its \(what.text.en): the tutorial puts strides on "
+                    + places.map(\.text.en).joined(separator: " and on "),
+                "；\(yourNoun(resNet))把步长放在了 \(what.text.zh) 上：教程把步长放在 "
+                    + places.map(\.text.zh).joined(separator: " 和 ") + " 上"
+            )
+        case .checkNoPaddingSame(let subject, let shapes):
+            return (
+                "\(subject.text.en) has no padding='same': \(shapes.text.en)",
+                "\(subject.text.zh) 没有 padding='same'：\(shapes.text.zh)"
+            )
+        case .checkPaddingSameNotValid(let subject, let shapes):
+            return (
+                "\(subject.text.en) has padding='same' where the tutorial keeps the default padding='valid': "
+                    + shapes.text.en,
+                "\(subject.text.zh) 用了 padding='same'，教程保持默认的 padding='valid'：" + shapes.text.zh
+            )
+        case .checkKernelSize(let subject, let found, let expected, let shapes, let counts):
+            return (
+                "\(subject.text.en) is \(found) where the tutorial has kernel_size \(expected)"
+                    + (shapes.map { ": \($0.text.en)" } ?? "") + (counts.map { " \($0.text.en)" } ?? ""),
+                "\(subject.text.zh) 是 \(found)，教程的 kernel_size 是 \(expected)"
+                    + (shapes.map { "：\($0.text.zh)" } ?? "") + (counts?.text.zh ?? "")
+            )
+        case .checkCounts(let expected, let found):
+            return ("(\(expected) parameters, yours \(found))", "（教程 \(expected) 个参数，你的 \(found) 个）")
+        case .checkUseBias(let subject, let value, let counts):
+            return (
+                "\(subject.text.en) has use_bias=\(value) \(counts.text.en)",
+                "\(subject.text.zh) 用了 use_bias=\(value)\(counts.text.zh)"
+            )
+        case .checkParameterCount(let subject, let found, let expected):
+            return (
+                "\(subject.text.en) has \(found) parameters where the tutorial has \(expected)",
+                "\(subject.text.zh) 有 \(found) 个参数，教程是 \(expected) 个"
+            )
+        case .checkActivationInConv(let subject, let found):
+            return (
+                "\(subject.text.en) has activation='\(found)' where the tutorial's has none: "
+                    + "the ReLU is a layer of its own, Activation('relu'), after the batch normalization",
+                "\(subject.text.zh) 用了 activation='\(found)'，教程的没有：ReLU 是单独的一层 Activation('relu')，放在批归一化之后"
+            )
+        case .checkSetting(let subject, let found, let expected):
+            return (
+                "\(subject.text.en) has \(found) where the tutorial has \(expected)",
+                "\(subject.text.zh) 用的是 \(found)，教程用的是 \(expected)"
+            )
+        case .checkIsInstead(let subject, let found, let expected):
+            return (
+                "\(subject.text.en) is \(found) where the tutorial has \(expected)",
+                "\(subject.text.zh) 是 \(found)，教程是 \(expected)"
+            )
+        case .checkEpsilon(let subject, let found, let expected):
+            return (
+                "\(subject.text.en) has epsilon=\(found) where the tutorial keeps the default epsilon=\(expected)",
+                "\(subject.text.zh) 用了 epsilon=\(found)，教程保持默认的 epsilon=\(expected)"
+            )
+        case .checkPads(let subject, let found, let expected):
+            return (
+                "\(subject.text.en) pads \(found) where the tutorial pads \(expected)",
+                "\(subject.text.zh) 的填充是 \(found)，教程是 \(expected)"
+            )
+        case .checkOutputsDiffer(let resNet, let by):
+            return (
+                "your \(noun(resNet))'s outputs differ from the tutorial's by up to \(by) on the same seeded weights "
+                    + "and input, though its layers, names, shapes, parameters and settings agree",
+                "\(yourNoun(resNet))的输出和教程的最多相差 \(by)（同一组随机种子权重、同一个输入），尽管层、层名、形状、参数和设置都一致"
+            )
+        case .checkOutsideTensor(let resNet):
+            return (
+                "your \(noun(resNet)) adds a tensor made outside the function (a variable from an earlier cell?) to "
+                    + "one made from its input: every layer must start from the input_tensor argument",
+                "\(yourNoun(resNet))把函数外面做的张量（前面某个单元格里的变量？）和从输入算出的张量加在一起："
+                    + "每一层都必须从参数 input_tensor 开始"
+            )
+        case .checkShortcutNeedsConv(let owner, let input, let output, let channels):
+            let zh = owner.text.zh
+            return (
+                "your \(owner.text.en)shortcut adds the block's input, but a conv block's input "
+                    + (channels
+                        ? "has \(input) channels and its output \(output)" : "is \(input) and its output \(output)")
+                    + ": the shortcut needs its own 1x1 Conv2D (filters3 filters, the block's strides), then "
+                    + "BatchNormalization, before layers.add",
+                "你的\(zh.isEmpty ? "" : " " + zh)捷径加的是块的输入，但 Conv Block 的输入"
+                    + (channels ? "有 \(input) 个通道，输出有 \(output) 个" : "是 \(input)，输出是 \(output)")
+                    + "：捷径需要自己的 1x1 Conv2D（filters3 个过滤器、块的 strides），再接 BatchNormalization，然后才能 layers.add"
+            )
+        case .checkAddShapesDiffer(let shapes):
+            return (
+                "your layers.add gets tensors of different shapes, " + shapes.joined(separator: " and ")
+                    + ": the main path and the shortcut must end in one shape",
+                "你的 layers.add 收到的张量形状不同，" + shapes.joined(separator: " 和 ") + "：主路径和捷径最后必须是同一个形状"
+            )
         }
     }
 
@@ -791,3 +1104,9 @@ public indirect enum Message: Sendable {
         return Language.current == .zh ? text.zh : text.en
     }
 }
+
+/// "block" or "ResNet50": what the learner wrote, for %check's sentences.
+private func noun(_ resNet: Bool) -> String { resNet ? "ResNet50" : "block" }
+
+/// "你的块" or "你的 ResNet50 ", ready for what follows.
+private func yourNoun(_ resNet: Bool) -> String { resNet ? "你的 ResNet50 " : "你的块" }

@@ -69,6 +69,53 @@ private let samples: [Message] = [
         layers: [12], parameters: ["76,928", "383,232"], outputs: .checkOutputsIdentical),
     .checkCall(block: "2a", strides: nil), .checkOutputsIdentical, .checkOutputsAgree(within: "1.0e-06"),
     .checkOutputsNotCompared("OpenBLAS is missing"),
+    .checkWith(call: "identity_block(x)", .checkDidNotFinish), .checkCode("conv1"), .checkConvolution(branch: "2b"),
+    .checkBatchNormalization(branch: "1"), .checkBlockInput, .checkFinalReLU, .checkItsInput, .checkShortcutBranch1,
+    .checkReLUAfter("2a"), .checkOwner(block: "3a", inBlock: false),
+    .checkYour(owner: .checkOwner(block: nil, inBlock: true), what: .checkConvolution(branch: "2a")),
+    .checkThe(block: "3a", resNet: true, what: .checkCode("add")),
+    .checkTutorialNotBuilt(function: "ResNet50", error: "e"), .checkStoppedBeforeInput(function: "f", error: "e"),
+    .checkStoppedWithError(function: "f", error: "e"), .checkDidNotFinish, .checkOutputNotFromInput(resNet: false),
+    .checkReturnsNotFromInput(resNet: true, name: "x"), .checkAnotherInput(resNet: false, name: "input_2"),
+    .checkReturns(resNet: false, found: .checkCode("add"), expected: .checkFinalReLU),
+    .checkExtra(resNet: false, code: "Activation('relu')", after: .checkCode("add")),
+    .checkAddBeforeNormalization(name: "bn2b_branch2c", branch: "2c"),
+    .checkShortcutUnchanged(owner: .checkOwner(block: nil, inBlock: false)),
+    .checkEndsWithAdd(block: nil, resNet: false, code: "Activation('relu')"),
+    .checkActivationBeforeAdd(resNet: false, code: "Activation('relu')", source: .checkItsInput),
+    .checkAddOperands(
+        owner: .checkOwner(block: nil, inBlock: true), found: [.checkItsInput], expected: [.checkBlockInput]),
+    .checkAppliesInstead(resNet: false, source: .checkItsInput, found: "Flatten()", expected: "Conv2D(64, (1, 1))"),
+    .checkEndsWith(resNet: false, found: .checkCode("add"), expected: "Activation('relu')", after: .checkCode("add")),
+    .checkHasNo(resNet: false, what: .checkFinalReLU, expected: "Activation('relu')", to: .checkCode("add")),
+    .checkNoName(subject: .checkCode("x"), found: "conv2d_1", expected: "res2b_branch2a", hint: nil),
+    .checkNamed(
+        subject: .checkCode("x"), found: "a", expected: "b", hint: .checkNameHint(base: "bn_name_base", branch: "2a")),
+    .checkNameHintStage(base: "conv_name_base", prefix: "res"), .checkNameHint(base: "conv_name_base", branch: "2a"),
+    .checkInputShape(found: "(None, 1, 1, 3)", function: "ResNet50", expected: "(None, 224, 224, 3)"),
+    .checkShapes(found: "(None, 53, 53, 64)", expected: "(None, 55, 55, 64)"),
+    .checkOutputs(subject: .checkCode("x"), shapes: .checkShapes(found: "a", expected: "b")),
+    .checkFilters(subject: .checkCode("x"), found: 64, expected: 256, hint: .checkFiltersHint(branch: "2c")),
+    .checkFiltersHint(branch: "1"),
+    .checkStrides(
+        subject: .checkCode("x"), found: nil, expected: "(2, 2)", shapes: .checkShapes(found: "a", expected: "b"),
+        misplaced: .checkStrideMisplaced(
+            resNet: false, what: .checkConvolution(branch: "2b"), places: [.checkCode("2a")])),
+    .checkStrideMisplaced(resNet: true, what: .checkConvolution(branch: "2b"), places: [.checkShortcutBranch1]),
+    .checkNoPaddingSame(subject: .checkCode("x"), shapes: .checkShapes(found: "a", expected: "b")),
+    .checkPaddingSameNotValid(subject: .checkCode("x"), shapes: .checkShapes(found: "a", expected: "b")),
+    .checkKernelSize(subject: .checkCode("x"), found: "1x1", expected: "3x3", shapes: nil, counts: nil),
+    .checkCounts(expected: "1", found: "2"),
+    .checkUseBias(subject: .checkCode("x"), value: "False", counts: .checkCounts(expected: "1", found: "2")),
+    .checkParameterCount(subject: .checkCode("x"), found: "1", expected: "2"),
+    .checkActivationInConv(subject: .checkCode("x"), found: "relu"),
+    .checkSetting(subject: .checkCode("x"), found: "padding='valid'", expected: "padding='same'"),
+    .checkIsInstead(subject: .checkCode("x"), found: "a", expected: "b"),
+    .checkEpsilon(subject: .checkCode("x"), found: "0.1", expected: "0.001"),
+    .checkPads(subject: .checkCode("x"), found: "((1, 1), (1, 1))", expected: "((3, 3), (3, 3))"),
+    .checkOutputsDiffer(resNet: true, by: "0.5"), .checkOutsideTensor(resNet: false),
+    .checkShortcutNeedsConv(owner: .checkOwner(block: nil, inBlock: false), input: "64", output: "256", channels: true),
+    .checkAddShapesDiffer(["(None, 55, 55, 64)", "(None, 55, 55, 256)"]),
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.
@@ -113,7 +160,7 @@ private func containsCJK(_ text: String) -> Bool {
     /// The compiler already asks for both languages in one switch: here neither may be empty, and the
     /// Chinese must be Chinese (short fragments that are code, such as `'*args'`, excepted).
     @Test func everyMessageSaysSomethingInBothLanguages() {
-        let code: Set<String> = ["token", "quoted", "starArgs", "trueOrFalse", "didYouMean"]
+        let code: Set<String> = ["token", "quoted", "starArgs", "trueOrFalse", "didYouMean", "checkCode"]
         for message in samples {
             let text = message.text
             #expect(!text.en.isEmpty && !text.zh.isEmpty, "\(message)")

@@ -8,7 +8,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 # Places that exist on a developer's machine but not in a user's clone (spelled in parts so that this
 # file does not match itself).
-OUTSIDE = re.compile("|".join([r"\.\./" + "shared", "shared/" + "(?:data|seed)", "/" + "work/", "/opt/" + "swift"]))
+OUTSIDE = re.compile("|".join([r"\.\./" + "sha" + "red", "sha" + "red/(?:data|seed)", "/" + "work/", "/opt/" + "swift"]))
 # A relative path that climbs: `../x`, `../x/y`.
 CLIMB = re.compile(r"(?:\.\./)+[\w.-]+(?:/[\w.-]+)*")
 

@@ -85,9 +85,9 @@ import Testing
     }
 
     @Test func continuationIsNeededOnlyAfterAnOpenBracketOrComma() {
-        #expect(needsMoreInput("x = Conv2D(16, (3, 3),"))
-        #expect(needsMoreInput("x = layers.add(["))
-        #expect(!needsMoreInput("x = (1, 2)"))
-        #expect(!needsMoreInput("s = '(',"))
+        #expect(SourceText.needsMoreInput("x = Conv2D(16, (3, 3),"))
+        #expect(SourceText.needsMoreInput("x = layers.add(["))
+        #expect(!SourceText.needsMoreInput("x = (1, 2)"))
+        #expect(!SourceText.needsMoreInput("s = '(',"))
     }
 }

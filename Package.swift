@@ -57,9 +57,10 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "ResNetCoreTests", dependencies: ["ResNetCore"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "ResNetCore"]),
-        .testTarget(name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReslabTests", dependencies: ["reslab", "ResNetIO", "ResNetCore"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "ResNetCore", "Platform"]),
+        .testTarget(
+            name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore", "Platform"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReslabTests", dependencies: ["reslab", "Notebook", "ResNetIO", "ResNetCore", "Platform"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -38,6 +38,10 @@ def identity_block(input_tensor, kernel_size, filters, stage, block):
 %shapee x
 y = Activation(relu)(x)
 next
+w = layers.add([Conv2D(64, (1, 1))(x), x])
+c = Conv2D(0, (1, 1))(x)
+p = MaxPooling2D((9, 9))(Input(shape=(4, 4, 3)))
+img = image.load_img('missing.jpg', target_size=(224, 224))
 """
 
 # Words an error may keep in English: Keras's and Python's own, and the code it quotes.
@@ -46,7 +50,7 @@ KERAS_WORDS = {
     "filters", "kernel_size", "padding", "activation", "name", "use_bias", "kernel_initializer", "input_shape",
     "relu", "same", "valid", "while", "def", "return", "if", "for", "class", "lambda", "try", "with",
     "Python", "reslab", "Keras", "int", "tuple", "help", "next", "back", "goto", "run", "True", "pass",
-    "stage", "block",
+    "stage", "block", "add", "MaxPooling2D", "None",
 }
 
 
@@ -60,7 +64,7 @@ def run(reslab, tmp_path, args, env_extra=None):
     )
     errors = [line[len("error: "):] for line in proc.stdout.decode().splitlines() if line.startswith("error: ")]
     assert proc.returncode == 1
-    assert len(errors) == 11, proc.stdout.decode()
+    assert len(errors) == 15, proc.stdout.decode()
     return errors
 
 
@@ -68,7 +72,9 @@ def english_words(message):
     """The English words of a message outside quotes, backticks and code it names."""
     unquoted = re.sub(r"'[^']*'|`[^`]*`|%\w+(?: N)?|\w+\([^)]*\)|\([^)]*\)", " ", message)
     # A word starts a run of letters: the "b" of a branch name such as 2b is no English word.
-    return [w for w in re.findall(r"(?<![A-Za-z_0-9])[A-Za-z_][A-Za-z_0-9]*", unquoted) if w not in KERAS_WORDS]
+    # An identifier with an underscore or a digit (add_1, res2a_branch2a) is a name in the code, not English.
+    words = re.findall(r"(?<![A-Za-z_0-9])[A-Za-z_][A-Za-z_0-9]*", unquoted)
+    return [w for w in words if w not in KERAS_WORDS and not re.search(r"[_0-9]", w)]
 
 
 def has_cjk(text):

@@ -471,7 +471,9 @@ extension CommandSpec {
         ]
         func entry(_ usage: String, _ summary: String) -> String {
             let usage = "  " + usage
-            return usage.count <= 27 ? usage.padded(28) + summary : usage + "\n" + "".padded(28) + summary
+            let line = usage.count <= 27 ? usage.padded(28) + summary : usage + "\n" + "".padded(28) + summary
+            return line.split(separator: "\n").map { wrap(String($0), width: TextWidth.current, hangingIndent: 28) }
+                .joined(separator: "\n")
         }
         let visible = all.filter { !$0.isHidden }
         for spec in visible where spec.form != .lessonStep { lines.append(entry(spec.usage, spec.summary.localized)) }
@@ -485,7 +487,7 @@ extension CommandSpec {
     static func help(for topic: String) -> String? {
         let name = topic.hasPrefix("%") ? String(topic.dropFirst()) : topic
         guard let spec = byName[name], !spec.isHidden else { return nil }
-        return "usage: \(spec.usage)\n\(spec.summary.localized)"
+        return "usage: \(spec.usage)\n" + wrap(spec.summary.localized, width: TextWidth.current)
             + (spec.lesson.map { "\n" + Message.usedInLesson($0).localized } ?? "")
     }
 

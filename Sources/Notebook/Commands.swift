@@ -53,7 +53,7 @@ extension Notebook {
                 model: model.name, count: macs.grouped, gflop: String(format1: Double(2 * macs) / 1e9)
             ).localized
         case .plan(let name):
-            return FusionPlan(try upstreamModel(try interpreter.lookup(name))).render()
+            return planTable(FusionPlan(try upstreamModel(try interpreter.lookup(name))), width: TextWidth.current)
         case .check(let name):
             guard let kind = BlockKind(function: name) else {
                 throw NotebookError.unsupported(Message.usage("%check NAME").localized)
@@ -88,7 +88,7 @@ extension Notebook {
             let start = clock.now
             let output = try execute(line).text
             let milliseconds = (clock.now - start).seconds * 1000
-            return (output.isEmpty ? "" : output + "\n") + "time: \(String(format1: milliseconds)) ms"
+            return (output.isEmpty ? "" : output + "\n") + Message.elapsed(String(format1: milliseconds)).localized
         case .sleep(let seconds):
             let clock = ContinuousClock()
             let end = clock.now + .milliseconds(Int(seconds * 1000))

@@ -13,9 +13,15 @@ struct Documentation: Sendable {
     /// The lesson that first uses it.
     let lesson: Int?
 
-    /// The four parts, one a line.
+    /// The four parts, one a line, fitted to the width: the signature continues under its first parameter.
     var text: String {
-        ([signature, summary.localized, Message.example(example).localized]
+        let width = TextWidth.current
+        let parameters = signature.firstIndex(of: "(").map {
+            signature.distance(from: signature.startIndex, to: $0) + 1
+        }
+        return
+            ([wrap(signature, width: width, hangingIndent: parameters ?? 4), wrap(summary.localized, width: width)]
+            + [Message.example(example).localized].map { wrap($0, width: width, hangingIndent: 4) }
             + (lesson.map { [Message.usedInLesson($0).localized] } ?? []))
             .joined(separator: "\n")
     }

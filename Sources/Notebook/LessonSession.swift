@@ -61,16 +61,9 @@ extension Notebook {
 
     /// What the end of a lesson says: the next lesson, if there is one.
     private func endOfLesson(_ lesson: Lesson) -> String {
-        let zh = lesson.language == "zh"
         let titles = (try? lessons.titles(language: lesson.language)) ?? []
-        guard let next = titles.first(where: { $0.0 > lesson.number }) else {
-            return zh
-                ? "这一课结束了，也是最后一课。%lessons 列出所有课程。"
-                : "That is the end of this lesson, the last one. %lessons lists them all."
-        }
-        return zh
-            ? "这一课结束了。下一课：%lesson \(next.0)（\(next.1)）；%lessons 列出所有课程。"
-            : "That is the end of this lesson. Next: %lesson \(next.0) (\(next.1)); %lessons lists them all."
+        let next = titles.first(where: { $0.0 > lesson.number })
+        return Message.endOfLesson(next: next?.0, title: next?.1).localized
     }
 
     /// Runs, quietly, the cells of the steps before `step` that have not run in this session, so that the
@@ -86,7 +79,7 @@ extension Notebook {
         }
         interpreter.library.printed = []
         let ranges = stepRanges(missing.map { $0 + 1 })
-        return lesson.language == "zh" ? "（已重新运行第 \(ranges) 步）" : "(replayed steps \(ranges))"
+        return Message.replayedSteps(ranges).localized
     }
 
     /// `1–10`, `1–3, 5`.

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 // Lessons are Markdown files in `Lessons/<language>/NN-name.md`: prose, then fenced cells of prompt
 // input (```reslab), each optionally followed by its expected output (```output).
@@ -94,14 +95,23 @@ public enum LessonError: Error, CustomStringConvertible {
     case noSuchLesson(Int, language: String, available: [Int])
     case malformed(number: Int, language: String, reason: String)
 
-    public var description: String {
+    public var description: String { text.localized }
+
+    /// The error in English and in Chinese.
+    public var text: Bilingual {
         switch self {
         case .notFound(let directory):
-            return "cannot find the lessons in \(directory) (set RESLAB_LESSONS to the Lessons folder)"
+            return Bilingual(
+                "cannot find the lessons in \(directory) (set RESLAB_LESSONS to the Lessons folder)",
+                "在 \(directory) 里找不到课程（把 RESLAB_LESSONS 设为 Lessons 文件夹）")
         case .noSuchLesson(let n, let language, let available):
-            return "there is no lesson \(n) in \(language); lessons: "
-                + available.map(String.init).joined(separator: ", ")
-        case .malformed(let n, let language, let reason): return "lesson \(n) (\(language)) is malformed: \(reason)"
+            let list = available.map(String.init)
+            return Bilingual(
+                "there is no lesson \(n) in \(language); lessons: " + list.joined(separator: ", "),
+                "\(language) 里没有第 \(n) 课；现有的课：" + list.joined(separator: "、"))
+        case .malformed(let n, let language, let reason):
+            return Bilingual(
+                "lesson \(n) (\(language)) is malformed: \(reason)", "第 \(n) 课（\(language)）格式不对：\(reason)")
         }
     }
 }
@@ -147,35 +157,12 @@ public struct LessonLibrary: Sendable {
     }
 }
 
-/// Whether `output` matches `expected`: line by line, trailing spaces ignored, `…` within a line
-/// matching any text and a line of only `…` matching any number of lines.
+/// Whether `output` matches `expected`, `…` matching any text (a line of only `…`, any lines). Spaces
+/// and line breaks are left out of the comparison, so that text wrapped to any terminal's width (and
+/// columns padded to any width) matches the lesson's text, written at 80 columns.
 public func outputMatches(_ output: String, expected: String) -> Bool {
-    func lines(_ text: String) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            var s = Substring(line)
-            while let last = s.last, last == " " || last == "\t" || last == "\r" { s.removeLast() }
-            return String(s)
-        }
-    }
-    let actual = lines(output.trimmingWhitespace())
-    let pattern = lines(expected.trimmingWhitespace())
-    // Classic wildcard matching over lines, with line-level `…` as "any lines".
-    var memo = [Int: Bool]()
-    func match(_ i: Int, _ j: Int) -> Bool {
-        let key = i * (pattern.count + 1) + j
-        if let known = memo[key] { return known }
-        let result: Bool
-        if j == pattern.count {
-            result = i == actual.count
-        } else if pattern[j] == "…" {
-            result = match(i, j + 1) || (i < actual.count && match(i + 1, j))
-        } else {
-            result = i < actual.count && lineMatches(actual[i], pattern[j]) && match(i + 1, j + 1)
-        }
-        memo[key] = result
-        return result
-    }
-    return match(0, 0)
+    func compact(_ text: String) -> String { String(text.unicodeScalars.filter { !$0.properties.isWhitespace }) }
+    return lineMatches(compact(output), compact(expected))
 }
 
 /// One line against a pattern whose `…` matches any text.
@@ -184,7 +171,7 @@ func lineMatches(_ line: String, _ pattern: String) -> Bool {
     guard parts.count > 1 else { return line == pattern }
     guard line.hasPrefix(parts[0]) else { return false }
     var rest = line.dropFirst(parts[0].count)
-    for part in parts.dropFirst().dropLast() {
+    for part in parts.dropFirst().dropLast() where !part.isEmpty {
         guard let range = rest.range(of: part) else { return false }
         rest = rest[range.upperBound...]
     }

@@ -1,3 +1,4 @@
+import Platform
 import ResNetCore
 import ResNetIO
 
@@ -196,6 +197,22 @@ public final class Notebook {
             candidates += CommandSpec.typedNames(lessonOpen: openLesson != nil) + ["exit()"]
         }
         return Array(Set(candidates.filter { $0.hasPrefix(word) })).sorted()
+    }
+
+    /// How Tab lists the completions of `line` when a completion alone says too little: after `%lesson `,
+    /// each lesson number with its title (`3  Conv Block`). Empty otherwise.
+    public func completionLabels(line: String) -> [String: String] {
+        guard let (spec, words, _) = CommandSpec.parsedStart(of: line) else { return [:] }
+        let typing = !(line.last?.isWhitespace ?? true)
+        guard case .lessonNumber? = spec.argument(at: words.count - (typing ? 1 : 0)),
+            let titles = try? lessons.titles(language: lessonLanguage)
+        else { return [:] }
+        let width = titles.map { String($0.0).count }.max() ?? 1
+        return Dictionary(
+            uniqueKeysWithValues: titles.map { number, title in
+                let digits = String(number)
+                return (digits, digits + String(repeating: " ", count: width - digits.count) + "  " + title)
+            })
     }
 
     private func argumentCompletions(_ argument: CommandArgument?, word: String, line: String, spec: CommandSpec)

@@ -11,7 +11,7 @@ extension Notebook {
         } else if path.hasSuffix(".md") {
             text = markdown()
         } else {
-            throw NotebookError.unsupported("save writes NAME.ipynb (Jupyter) or NAME.md (Markdown)")
+            throw NotebookError.unsupported(Message.saveFormats.localized)
         }
         // Written beside the target and renamed, so a failed save never leaves half a file.
         do {
@@ -19,7 +19,7 @@ extension Notebook {
         } catch {
             throw NotebookError.unsupported(error.description)
         }
-        return "saved \(cells.count) cells to \(path)"
+        return Message.savedCells(cells.count, path: path).localized
     }
 
     /// nbformat 4.5: one code cell per cell, with its output as a stream (or an error), and a markdown cell

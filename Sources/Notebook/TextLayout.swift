@@ -35,6 +35,29 @@ public func wrap(_ text: String, width: Int) -> String {
     }.joined(separator: "\n")
 }
 
+/// One line of a table or a signature wrapped to `width` columns, its continuation lines starting at
+/// column `hangingIndent`: `usage   summary…` continues under the summary, `Conv2D(filters, …` under
+/// the first parameter.
+public func wrap(_ line: String, width: Int, hangingIndent: Int) -> String {
+    if displayWidth(line) <= width { return line }
+    let indent = min(hangingIndent, max(0, width - TextWidth.minimum / 2))
+    return wrapLine(Substring(line), width: width, continuation: String(repeating: " ", count: indent))
+        .joined(separator: "\n")
+}
+
+/// A cell's output fitted to a terminal `width` columns wide: a line of words (a value, a long list)
+/// wider than the terminal wraps at spaces, continuing under what follows `name = `. What Keras itself
+/// prints is left as Keras prints it: a table row (columns padded with runs of spaces, as in
+/// `model.summary()`) and the tutorial's `Predicted:` line.
+public func fitted(_ output: String, width: Int) -> String {
+    output.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        let text = String(line)
+        if displayWidth(text) <= width || text.contains("   ") || text.hasPrefix("Predicted:") { return text }
+        let assignment = text.range(of: " = ").map { text.distance(from: text.startIndex, to: $0.upperBound) }
+        return wrap(text, width: width, hangingIndent: assignment.map { min($0, 24) } ?? 4)
+    }.joined(separator: "\n")
+}
+
 /// One character as a terminal draws it, with the escape sequences just before it.
 private struct Glyph {
     var text: Substring
@@ -164,7 +187,9 @@ private func continuesNumbers(_ word: [Glyph], _ piece: Piece) -> Bool {
     return text.dropLast().last?.isNumber == true || text.hasSuffix("None,")
 }
 
-private func wrapLine(_ line: Substring, width: Int) -> [String] {
+/// `line` wrapped to `width`; its lines after the first start with `continuation`, by default the line's
+/// own indentation (and, for a list item, the width of its marker).
+private func wrapLine(_ line: Substring, width: Int, continuation: String? = nil) -> [String] {
     let indentation = line.prefix { $0 == " " }
     let content = line.dropFirst(indentation.count)
     // A list item's lines after its first start under its text.
@@ -172,7 +197,7 @@ private func wrapLine(_ line: Substring, width: Int) -> [String] {
     let hanging =
         content.hasPrefix("- ") || content.hasPrefix("* ")
         ? 2 : !marker.isEmpty && content.dropFirst(marker.count).hasPrefix(". ") ? marker.count + 2 : 0
-    let continuation = String(indentation) + String(repeating: " ", count: hanging)
+    let continuation = continuation ?? String(indentation) + String(repeating: " ", count: hanging)
 
     var pieces = [Piece()]
     for glyph in glyphs(of: content) {

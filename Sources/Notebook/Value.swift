@@ -143,23 +143,25 @@ public enum Value {
         case .module(let name): return "<module '\(name)'>"
         case .model(let handle):
             let m = handle.model
-            let weights: String
+            let weights: Message
             switch handle.weightsSource {
-            case .none: weights = "no weights"
-            case .file(let path), .cachedTutorialFile(let path): weights = "weights " + path
-            case .random(let seed): weights = "RANDOM weights (seed \(seed))"
+            case .none: weights = .noWeightsLoaded
+            case .file(let path), .cachedTutorialFile(let path): weights = .weightsFrom(path)
+            case .random(let seed): weights = .randomWeightsSeed(seed)
             }
-            return
-                "<Model '\(m.name)': \(m.nodes.count) layers, \(m.parameterCount.total.formatted(thousandsSeparator: ",")) params, "
-                + "\(kerasShape(m.inputShape)) → \(kerasShape(m.outputShape)), \(weights)>"
+            return Message.modelRepr(
+                name: m.name, layers: m.nodes.count,
+                parameters: m.parameterCount.total.formatted(thousandsSeparator: ","),
+                input: kerasShape(m.inputShape), output: kerasShape(m.outputShape), weights: weights
+            ).localized
         case .image(let image): return "<image \(image.width)x\(image.height) RGB>"
         case .array(let tensor, let random):
             let low = tensor.data.min() ?? 0
             let high = tensor.data.max() ?? 0
-            return "array of shape \(weightShape(tensor.shape)), float32, values \(low) … \(high)"
-                + (random ? "  [computed with RANDOM weights]" : "")
+            return Message.arrayRepr(shape: weightShape(tensor.shape), low: "\(low)", high: "\(high)").localized
+                + (random ? Message.computedWithRandomWeights.localized : "")
         case .predictions(let batches, let random):
-            return predictedList(batches) + (random ? "\n[RANDOM weights: these classes mean nothing]" : "")
+            return predictedList(batches) + (random ? "\n" + Message.randomClassesMeanNothing.localized : "")
         }
     }
 }

@@ -2,24 +2,41 @@
 
 /// A file-system call that failed: what was being done, to which path, and `errno`.
 public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What failed, e.g. "write" or "create directory".
-    public let action: String
+    /// What was being done when a call failed.
+    public enum Action: Sendable, Equatable {
+        case write, createDirectory
+
+        var text: Bilingual {
+            switch self {
+            case .write: Bilingual("write", "写入")
+            case .createDirectory: Bilingual("create directory", "创建目录")
+            }
+        }
+    }
+
+    public let action: Action
     /// The path it failed on.
     public let path: String
     /// The `errno` it failed with.
     public let code: Int32
 
-    public init(action: String, path: String, code: Int32) {
+    public init(action: Action, path: String, code: Int32) {
         self.action = action
         self.path = path
         self.code = code
     }
 
     /// `code` in words, e.g. "No space left on device".
-    public var reason: String { errnoDescription(code) }
+    public var reason: Bilingual { errnoText(code) }
 
     /// One line: `cannot write '/x/y': No space left on device`.
-    public var description: String { "cannot \(action) '\(path)': \(reason)" }
+    public var description: String { text.localized }
+
+    /// The line in English and in Chinese.
+    public var text: Bilingual {
+        Bilingual(
+            "cannot \(action.text.en) '\(path)': \(reason.en)", "无法\(action.text.zh) '\(path)'：\(reason.zh)")
+    }
 }
 
 // MARK: - Writing all or nothing
@@ -44,7 +61,7 @@ public final class AtomicFile {
         var generator = SystemRandomNumberGenerator()
         let temporaryPath = directory + ".\(name).partial-" + String(generator.next() as UInt64, radix: 16)
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-        guard descriptor >= 0 else { throw FileError(action: "write", path: path, code: errno) }
+        guard descriptor >= 0 else { throw FileError(action: .write, path: path, code: errno) }
         self.path = path
         self.temporaryPath = temporaryPath
         self.descriptor = descriptor
@@ -55,13 +72,13 @@ public final class AtomicFile {
     /// Appends `bytes`. On failure the temporary file is removed and the object is finished: any
     /// later call fails with `EBADF`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
-        if finished { throw FileError(action: "write", path: path, code: EBADF) }
+        if finished { throw FileError(action: .write, path: path, code: EBADF) }
         if let code = writeFully(descriptor, bytes) { throw fail(code) }
     }
 
     /// Appends `bytes` (an array, `Data`, a string's `utf8`, …).
     public func write(_ bytes: some Sequence<UInt8>) throws(FileError) {
-        if finished { throw FileError(action: "write", path: path, code: EBADF) }
+        if finished { throw FileError(action: .write, path: path, code: EBADF) }
         let code: Int32? =
             bytes.withContiguousStorageIfAvailable { writeFully(descriptor, UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { writeFully(descriptor, $0) }
@@ -70,7 +87,7 @@ public final class AtomicFile {
 
     /// Flushes the file to disk and renames it onto ``path``. On failure the temporary file is removed.
     public func commit() throws(FileError) {
-        if finished { throw FileError(action: "write", path: path, code: EBADF) }
+        if finished { throw FileError(action: .write, path: path, code: EBADF) }
         if fsync(descriptor) != 0 { throw fail(errno) }
         let closed = close(descriptor)
         descriptor = -1
@@ -90,7 +107,7 @@ public final class AtomicFile {
 
     private func fail(_ code: Int32) -> FileError {
         discard()
-        return FileError(action: "write", path: path, code: code)
+        return FileError(action: .write, path: path, code: code)
     }
 }
 
@@ -134,7 +151,7 @@ public func makeDirectories(_ directory: String, permissions: mode_t = 0o755) th
         } else if errno != EEXIST {
             let code = errno
             for made in created.reversed() { rmdir(made) }
-            throw FileError(action: "create directory", path: path, code: code)
+            throw FileError(action: .createDirectory, path: path, code: code)
         }
     }
     return created.reversed()

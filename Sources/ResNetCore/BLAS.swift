@@ -42,13 +42,19 @@ public enum BLASError: Error, CustomStringConvertible {
     case libraryNotFound(tried: [String], reason: String)
     case missingSymbol(String, library: String)
 
-    public var description: String {
+    public var description: String { text.localized }
+
+    /// The error in English and in Chinese.
+    public var text: Bilingual {
         switch self {
         case .libraryNotFound(let tried, let reason):
-            return
-                "cannot load OpenBLAS (tried \(tried.joined(separator: ", ")): \(reason); install it with: apt-get install libopenblas0-pthread"
+            let names = tried.joined(separator: ", ")
+            return Bilingual(
+                "cannot load OpenBLAS (tried \(names)): \(reason); install it with: apt-get install libopenblas0-pthread",
+                "加载不了 OpenBLAS（试过 \(names)）：\(reason)；请安装：apt-get install libopenblas0-pthread")
         case .missingSymbol(let symbol, let library):
-            return "OpenBLAS library \(library) has no symbol \(symbol)"
+            return Bilingual(
+                "OpenBLAS library \(library) has no symbol \(symbol)", "OpenBLAS 库 \(library) 里没有符号 \(symbol)")
         }
     }
 }

@@ -24,7 +24,7 @@ public enum ConvolutionAlgorithm: Sendable, Equatable {
 }
 
 /// The engine's plan for a model: its layers grouped into the steps it runs, in order.
-public struct FusionPlan: Sendable, CustomStringConvertible {
+public struct FusionPlan: Sendable {
     /// A convolution with the layers that run inside it: conv [→ BN] [→ add] [→ ReLU].
     public struct FusedConvolution: Sendable, Equatable {
         /// The `add` a convolution's result flows into, computed as the GEMM's C.
@@ -163,7 +163,7 @@ public struct FusionPlan: Sendable, CustomStringConvertible {
         }
     }
 
-    // MARK: - Rendering
+    // MARK: - Describing steps
 
     /// How a step computes, in a few words: `Winograd F(2x2,3x3)`, `im2col GEMM 7x7/2`, `GEMM 1x1`, `MaxPooling2D`.
     public func method(of step: Step) -> String {
@@ -181,68 +181,15 @@ public struct FusionPlan: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The Keras layers a step runs: `res2a_branch2c + bn2a_branch2c + add_1 (adds bn2a_branch1) + activation_4`.
-    public func layers(of step: Step) -> String {
+    /// The Keras layers a step runs, in order, each with the other input of an add:
+    /// `res2c_branch2c, bn2c_branch2c, add_3 (adds activation_7), activation_10`.
+    public func layers(of step: Step) -> [(name: String, adds: String?)] {
         let name = { (node: Int) in self.model.nodes[node].name }
-        guard case .convolution(let fused) = step else { return name(step.output) }
-        var parts = [name(fused.conv)]
-        if let batchNorm = fused.batchNorm { parts.append(name(batchNorm)) }
-        if let add = fused.add { parts.append("\(name(add.node)) (adds \(name(add.otherInput)))") }
-        if let relu = fused.relu { parts.append(name(relu)) }
-        return parts.joined(separator: " + ")
+        guard case .convolution(let fused) = step else { return [(name(step.output), nil)] }
+        var parts = [(name(fused.conv), String?.none)]
+        if let batchNorm = fused.batchNorm { parts.append((name(batchNorm), nil)) }
+        if let add = fused.add { parts.append((name(add.node), name(add.otherInput))) }
+        if let relu = fused.relu { parts.append((name(relu), nil)) }
+        return parts
     }
-
-    /// What the plan saves, in plain words.
-    public var summary: String {
-        let batchNorms = foldedBatchNormCount
-        var text =
-            "\(counted(model.nodes.count, "Keras layer")) run as \(counted(steps.count, "step")): "
-            + "\(counted(batchNorms, "batch norm")) folded into the convolution before \(batchNorms == 1 ? "it" : "them"), "
-            + "\(counted(fusedAddCount, "add")) and \(counted(fusedReLUCount, "ReLU")) fused into a convolution; "
-            + "the input layer is not a step."
-        let convolutionCount = convolutions.count
-        if convolutionCount > 0 {
-            text +=
-                "\n\(counted(convolutionCount, "convolution")): \(winogradCount) by Winograd (3x3, stride 1, 'same'), "
-                + "\(convolutionCount - winogradCount) by one GEMM each."
-        }
-        return text
-    }
-
-    /// The plan as a table, one line per step, then the summary.
-    public func render() -> String {
-        let methodWidth = max(8, steps.map { method(of: $0).count }.max() ?? 0)
-        let shapeWidth = max(12, steps.map { kerasShape(model.nodes[$0.output].outputShape).count }.max() ?? 0)
-        let numberWidth = max(4, String(steps.count).count)
-        func row(_ number: String, _ method: String, _ shape: String, _ layers: String) -> String {
-            leftPadded(number, numberWidth) + "  " + padded(method, methodWidth) + "  " + padded(shape, shapeWidth)
-                + "  " + layers
-        }
-        var lines = [row("step", "runs as", "output shape", "Keras layers")]
-        for (number, step) in steps.enumerated() {
-            lines.append(
-                row(
-                    String(number + 1), method(of: step), kerasShape(model.nodes[step.output].outputShape),
-                    layers(of: step)))
-        }
-        lines.append(summary)
-        return lines.joined(separator: "\n")
-    }
-
-    public var description: String { render() }
-}
-
-/// `text` followed by spaces up to `width` characters.
-private func padded(_ text: String, _ width: Int) -> String {
-    text + String(repeating: " ", count: max(0, width - text.count))
-}
-
-/// `text` preceded by spaces up to `width` characters.
-private func leftPadded(_ text: String, _ width: Int) -> String {
-    String(repeating: " ", count: max(0, width - text.count)) + text
-}
-
-/// `1 step`, `2 steps`.
-private func counted(_ count: Int, _ noun: String) -> String {
-    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }

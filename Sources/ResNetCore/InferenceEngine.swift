@@ -54,7 +54,7 @@ enum Step {
 
 /// The forward pass was stopped by its caller (Ctrl-C at the prompt).
 public struct ForwardPassCancelled: Error, CustomStringConvertible {
-    public var description: String { "forward pass cancelled" }
+    public var description: String { Bilingual("forward pass cancelled", "前向传播已取消").localized }
 }
 
 /// A model with its weights, compiled for inference.

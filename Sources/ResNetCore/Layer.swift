@@ -132,6 +132,6 @@ public enum ActivationFunction: String, Sendable {
 
 func positive(_ value: Int, _ argument: String, layer: String) throws(ShapeError) {
     guard value > 0 else {
-        throw .invalidArgument(layer: layer, argument: argument, value: String(value), reason: "must be positive")
+        throw .invalidArgument(layer: layer, argument: argument, value: String(value), reason: .notPositive)
     }
 }

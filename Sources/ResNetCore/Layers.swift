@@ -200,7 +200,7 @@ public struct ZeroPadding2D: Layer {
         for (value, argument) in [(top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")] where value < 0 {
             throw .invalidArgument(
                 layer: displayName, argument: "padding", value: String(value),
-                reason: "(\(argument)) must not be negative")
+                reason: .negativePadding(side: argument))
         }
         return [input[0] + top + bottom, input[1] + left + right, input[2]]
     }

@@ -67,15 +67,25 @@ public enum WeightsMismatch: Error, Equatable, CustomStringConvertible {
     case wrongCount(layer: String, expected: Int, found: Int)
     case wrongShape(layer: String, index: Int, weight: String, expected: [Int], found: [Int])
 
-    public var description: String {
+    public var description: String { Language.current.pick(text) }
+
+    /// The mismatch in English and in Chinese.
+    public var text: Bilingual {
         switch self {
         case .missingLayer(let layer):
-            return "no weights for layer '\(layer)'"
+            return Bilingual("no weights for layer '\(layer)'", "层 '\(layer)' 没有权重")
         case .wrongCount(let layer, let expected, let found):
-            return "layer '\(layer)' has \(found) weights, expected \(expected)"
+            return Bilingual(
+                "layer '\(layer)' has \(found) weights, expected \(expected)",
+                "层 '\(layer)' 有 \(found) 个权重，应该是 \(expected) 个"
+            )
         case .wrongShape(let layer, let index, let weight, let expected, let found):
-            return
-                "layer '\(layer)' weight \(index) (\(weight)) has shape \(weightShape(found)), expected \(weightShape(expected))"
+            return Bilingual(
+                "layer '\(layer)' weight \(index) (\(weight)) has shape \(weightShape(found)), "
+                    + "expected \(weightShape(expected))",
+                "层 '\(layer)' 的第 \(index) 个权重（\(weight)）形状是 \(weightShape(found))，"
+                    + "应该是 \(weightShape(expected))"
+            )
         }
     }
 }

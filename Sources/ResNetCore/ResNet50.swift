@@ -115,7 +115,7 @@ private func threeFilters(_ filters: [Int], stage: Int, block: String) throws(Sh
     guard filters.count == 3 else {
         throw .invalidArgument(
             layer: "block \(stage)\(block)", argument: "filters", value: "\(filters)",
-            reason: "must list three numbers, e.g. [64, 64, 256]")
+            reason: .notThreeFilters)
     }
     return (filters[0], filters[1], filters[2])
 }

@@ -1,3 +1,5 @@
+import Platform
+
 /// The shape of one example as Keras prints it, without the batch axis: `[55, 55, 64]`
 /// is printed `(None, 55, 55, 64)`.
 public typealias Shape = [Int]
@@ -21,7 +23,7 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
     /// `add` needs all its inputs to have the same shape.
     case addShapesDiffer(layer: String, shapes: [Shape])
     /// An argument is out of range (e.g. zero filters or a negative padding).
-    case invalidArgument(layer: String, argument: String, value: String, reason: String)
+    case invalidArgument(layer: String, argument: String, value: String, reason: ArgumentProblem)
     /// Tensors from different graphs (different `Input`s sessions) were combined.
     case differentGraphs(layer: String)
     /// A layer got the wrong number of inputs.
@@ -33,27 +35,72 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
     /// The data given to `predict` does not fit the model's input.
     case inputMismatch(expected: Shape, found: [Int])
 
-    public var description: String {
+    public var description: String { Language.current.pick(text) }
+
+    /// The error in English and in Chinese.
+    public var text: Bilingual {
         switch self {
         case .wrongRank(let layer, let rank, let found):
-            return "\(layer): expects an input with \(rank + 1) axes (batch included), got \(kerasShape(found))"
+            return Bilingual(
+                "\(layer): expects an input with \(rank + 1) axes (batch included), got \(kerasShape(found))",
+                "\(layer)：输入要有 \(rank + 1) 个轴（含批次轴），收到的是 \(kerasShape(found))"
+            )
         case .windowLargerThanInput(let layer, let window, let input):
-            return
-                "\(layer): window \(window.map(String.init).joined(separator: "x")) does not fit in input \(kerasShape(input))"
+            let size = window.map(String.init).joined(separator: "x")
+            return Bilingual(
+                "\(layer): window \(size) does not fit in input \(kerasShape(input))",
+                "\(layer)：\(size) 的窗口放不进输入 \(kerasShape(input))"
+            )
         case .addShapesDiffer(let layer, let shapes):
-            return "\(layer): add needs inputs of one shape, got " + shapes.map(kerasShape).joined(separator: " and ")
+            return Bilingual(
+                "\(layer): add needs inputs of one shape, got " + shapes.map(kerasShape).joined(separator: " and "),
+                "\(layer)：add 的输入必须形状相同，收到的是 " + shapes.map(kerasShape).joined(separator: " 和 ")
+            )
         case .invalidArgument(let layer, let argument, let value, let reason):
-            return "\(layer): \(argument)=\(value) \(reason)"
+            let why = reason.text
+            return Bilingual("\(layer): \(argument)=\(value) \(why.en)", "\(layer)：\(argument)=\(value) \(why.zh)")
         case .differentGraphs(let layer):
-            return "\(layer): its inputs come from different Input(...) graphs"
+            return Bilingual(
+                "\(layer): its inputs come from different Input(...) graphs",
+                "\(layer)：它的输入来自不同的 Input(...) 图"
+            )
         case .wrongInputCount(let layer, let expected, let found):
-            return "\(layer): takes \(expected) input(s), got \(found)"
+            return Bilingual(
+                "\(layer): takes \(expected) input(s), got \(found)", "\(layer)：要 \(expected) 个输入，收到 \(found) 个")
         case .duplicateLayerName(let name):
-            return "the model has two layers named '\(name)'; layer names must be unique"
+            return Bilingual(
+                "the model has two layers named '\(name)'; layer names must be unique",
+                "模型里有两层都叫 '\(name)'；层名必须各不相同"
+            )
         case .outputNotConnected(let output, let input):
-            return "the output '\(output)' is not computed from the input '\(input)'"
+            return Bilingual(
+                "the output '\(output)' is not computed from the input '\(input)'",
+                "输出 '\(output)' 不是从输入 '\(input)' 算出来的"
+            )
         case .inputMismatch(let expected, let found):
-            return "the model takes input \(kerasShape(expected)), got an array of shape \(weightShape(found))"
+            return Bilingual(
+                "the model takes input \(kerasShape(expected)), got an array of shape \(weightShape(found))",
+                "模型的输入是 \(kerasShape(expected))，收到的数组形状是 \(weightShape(found))"
+            )
+        }
+    }
+}
+
+/// What is wrong with an argument's value.
+public enum ArgumentProblem: Equatable, Sendable {
+    /// A size or count that must be above zero.
+    case notPositive
+    /// One side of a padding (`top`, `bottom`, `left` or `right`) is below zero.
+    case negativePadding(side: String)
+    /// A block's `filters` is not a list of three numbers.
+    case notThreeFilters
+
+    /// Why, in English and in Chinese.
+    public var text: Bilingual {
+        switch self {
+        case .notPositive: Bilingual("must be positive", "必须是正数")
+        case .negativePadding(let side): Bilingual("(\(side)) must not be negative", "（\(side)）不能是负数")
+        case .notThreeFilters: Bilingual("must list three numbers, e.g. [64, 64, 256]", "要列出三个数，例如 [64, 64, 256]")
         }
     }
 }

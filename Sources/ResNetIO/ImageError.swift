@@ -1,3 +1,5 @@
+import Platform
+
 /// The image file formats reslab reads, as Keras would through Pillow.
 public enum ImageFormat: String, Sendable, Equatable, CustomStringConvertible {
     /// JPEG/JFIF: baseline, progressive, grayscale, RGB or CMYK, decoded by libjpeg-turbo.
@@ -36,7 +38,7 @@ public enum ImageLimits {
 /// `description` is one line a learner can act on.
 public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file could not be opened or read: missing, a directory, no permission, too big.
-    case unreadable(path: String, reason: String)
+    case unreadable(path: String, reason: Bilingual)
     /// The file has no bytes at all.
     case empty(path: String)
     /// The file is neither JPEG nor PNG; `leadingBytes` are its first (up to 4) bytes.
@@ -50,7 +52,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A valid file that reslab (like Keras's Pillow) cannot decode, e.g. 12-bit JPEG.
     case unsupported(path: String, format: ImageFormat, detail: String)
     /// Raw pixels could not be written to `path`.
-    case unwritable(path: String, reason: String)
+    case unwritable(path: String, reason: Bilingual)
 
     /// The file the error is about.
     public var path: String {
@@ -62,52 +64,67 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
-    /// One line naming the file and what is wrong, e.g.
+    /// One line naming the file and what is wrong, in the learner's language, e.g.
     /// `cannot read image 'x.gif': not a JPEG or PNG file (starts with 47 49 46 38)`.
-    public var description: String {
-        let prefix = "cannot read image '\(path)': "
+    public var description: String { Language.current.pick(text) }
+
+    /// The error in English and in Chinese.
+    public var text: Bilingual {
+        if case .unwritable(let path, let reason) = self {
+            return Bilingual("cannot write '\(path)': \(reason.en)", "写不了 '\(path)'：\(reason.zh)")
+        }
+        let why = problem
+        return Bilingual("cannot read image '\(path)': " + why.en, "读不了图像 '\(path)'：" + why.zh)
+    }
+
+    /// What is wrong with the file, without its name.
+    private var problem: Bilingual {
         switch self {
-        case .unreadable(_, let reason):
-            return prefix + reason
+        case .unreadable(_, let reason), .unwritable(_, let reason):
+            return reason
         case .empty:
-            return prefix + "the file is empty (0 bytes)"
+            return Bilingual("the file is empty (0 bytes)", "文件是空的（0 字节）")
         case .unknownFormat(_, let bytes):
             let hex = bytes.map { byte in
                 let digits = String(byte, radix: 16, uppercase: true)
                 return digits.count == 1 ? "0" + digits : digits
             }.joined(separator: " ")
-            var text = prefix + "not a JPEG or PNG file (starts with \(hex))"
+            var text = Bilingual("not a JPEG or PNG file (starts with \(hex))", "不是 JPEG 或 PNG 文件（开头是 \(hex)）")
             if let other = Self.otherFormatName(bytes) {
-                text += "; it looks like \(other): convert it to PNG or JPEG first"
+                text.en += "; it looks like \(other.en): convert it to PNG or JPEG first"
+                text.zh += "；看起来是\(other.zh)：请先转换成 PNG 或 JPEG"
             }
             return text
         case .tooLarge(_, let width, let height):
             if width > ImageLimits.maxSide || height > ImageLimits.maxSide {
-                return prefix + "image is \(width)x\(height), larger than the "
-                    + "\(ImageLimits.maxSide)x\(ImageLimits.maxSide) reslab accepts"
+                let limit = "\(ImageLimits.maxSide)x\(ImageLimits.maxSide)"
+                return Bilingual(
+                    "image is \(width)x\(height), larger than the \(limit) reslab accepts",
+                    "图像是 \(width)x\(height)，超过了 reslab 接受的 \(limit)")
             }
-            return prefix + "image is \(width)x\(height), more than the "
-                + "\(ImageLimits.maxRGBBytes / 3) pixels (\(ImageLimits.maxRGBBytes >> 20) MiB as RGB) "
-                + "reslab accepts"
+            let pixels = ImageLimits.maxRGBBytes / 3
+            let mebibytes = ImageLimits.maxRGBBytes >> 20
+            return Bilingual(
+                "image is \(width)x\(height), more than the \(pixels) pixels (\(mebibytes) MiB as RGB) reslab accepts",
+                "图像是 \(width)x\(height)，超过了 reslab 接受的 \(pixels) 像素（RGB 共 \(mebibytes) MiB）")
         case .truncated(_, let format, let detail):
-            return prefix + "the \(format) file is truncated: the data ends before the image "
-                + "is complete (\(detail))"
+            return Bilingual(
+                "the \(format) file is truncated: the data ends before the image is complete (\(detail))",
+                "\(format) 文件不完整：图像还没结束数据就断了（\(detail)）")
         case .corrupt(_, let format, let detail):
-            return prefix + "corrupt \(format) data: \(detail)"
+            return Bilingual("corrupt \(format) data: \(detail)", "\(format) 数据已损坏：\(detail)")
         case .unsupported(_, let format, let detail):
-            return prefix + "unsupported \(format): \(detail)"
-        case .unwritable(let path, let reason):
-            return "cannot write '\(path)': \(reason)"
+            return Bilingual("unsupported \(format): \(detail)", "不支持的 \(format)：\(detail)")
         }
     }
 
     /// A friendly name for a few formats people often try instead of JPEG or PNG.
-    private static func otherFormatName(_ bytes: [UInt8]) -> String? {
-        if bytes.starts(with: [0x47, 0x49, 0x46, 0x38]) { return "a GIF image" }
-        if bytes.starts(with: [0x42, 0x4D]) { return "a BMP image" }
-        if bytes.starts(with: [0x52, 0x49, 0x46, 0x46]) { return "a RIFF file (WebP?)" }
+    private static func otherFormatName(_ bytes: [UInt8]) -> Bilingual? {
+        if bytes.starts(with: [0x47, 0x49, 0x46, 0x38]) { return Bilingual("a GIF image", " GIF 图像") }
+        if bytes.starts(with: [0x42, 0x4D]) { return Bilingual("a BMP image", " BMP 图像") }
+        if bytes.starts(with: [0x52, 0x49, 0x46, 0x46]) { return Bilingual("a RIFF file (WebP?)", " RIFF 文件（WebP？）") }
         if bytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || bytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) {
-            return "a TIFF image"
+            return Bilingual("a TIFF image", " TIFF 图像")
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import ResNetCore
 
 /// One ImageNet class: its index in the 1000 outputs, WordNet id and Keras label.
@@ -20,14 +21,22 @@ public enum LabelsError: Error, CustomStringConvertible {
     case malformed(String)
     case wrongOutputSize(Int)
 
-    public var description: String {
+    public var description: String { text.localized }
+
+    /// The error in English and in Chinese.
+    public var text: Bilingual {
         switch self {
         case .resourceMissing:
-            return "cannot find imagenet_class_index.json beside reslab; reinstall or run reslab from its build folder"
+            return Bilingual(
+                "cannot find imagenet_class_index.json beside reslab; reinstall or run reslab from its build folder",
+                "reslab 旁边找不到 imagenet_class_index.json；请重新安装，或者在构建目录里运行 reslab")
         case .malformed(let reason):
-            return "imagenet_class_index.json is malformed: \(reason)"
+            return Bilingual(
+                "imagenet_class_index.json is malformed: \(reason)", "imagenet_class_index.json 格式不对：\(reason)")
         case .wrongOutputSize(let count):
-            return "decode_predictions expects 1000 class probabilities per image, got \(count)"
+            return Bilingual(
+                "decode_predictions expects 1000 class probabilities per image, got \(count)",
+                "decode_predictions 要每张图像 1000 个类别的概率，收到的是 \(count) 个")
         }
     }
 }

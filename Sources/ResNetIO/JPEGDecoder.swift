@@ -1,12 +1,13 @@
 // JPEG → 8-bit RGB through libjpeg-turbo, matching Pillow's `Image.open(p).convert('RGB')`.
 // The only file that touches libjpeg; the setjmp-guarded calls live in Sources/CJPEG/shim.h.
 internal import CJPEG
+import Platform
 
 enum JPEGDecoder {
     /// Decodes a whole JPEG file held in `bytes`. `path` only names the file in errors.
     static func decode(_ bytes: [UInt8], path: String) throws(ImageError) -> RGBImage {
         guard let decoder = reslab_jpeg_new() else {
-            throw .unreadable(path: path, reason: "out of memory")
+            throw .unreadable(path: path, reason: errnoText(ENOMEM))
         }
         defer { reslab_jpeg_destroy(decoder) }
         // libjpeg reads straight from `bytes`: everything happens inside this closure.

@@ -139,18 +139,19 @@ func checkImageSize(width: Int, height: Int, path: String) throws(ImageError) {
 /// The whole file at `path`, with errno turned into an `ImageError` that names the file.
 func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoDescription()) }
+    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoDescription()) }
+    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
     if (info.st_mode & S_IFMT) == S_IFDIR {
-        throw .unreadable(path: path, reason: "it is a directory, not an image file")
+        throw .unreadable(path: path, reason: Bilingual("it is a directory, not an image file", "这是一个目录，不是图像文件"))
     }
     if Int(info.st_size) > ImageLimits.maxFileBytes {
         throw .unreadable(
             path: path,
-            reason: "the file is \(info.st_size) bytes, more than the "
-                + "\(ImageLimits.maxFileBytes) reslab reads")
+            reason: Bilingual(
+                "the file is \(info.st_size) bytes, more than the \(ImageLimits.maxFileBytes) reslab reads",
+                "文件有 \(info.st_size) 字节，超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
     }
     // st_size is only a hint (pipes, files growing): read until end of file.
     var bytes = [UInt8]()
@@ -160,7 +161,7 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw .unreadable(path: path, reason: errnoDescription())
+            throw .unreadable(path: path, reason: errnoText())
         }
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
@@ -169,8 +170,9 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
         if bytes.count > ImageLimits.maxFileBytes {
             throw .unreadable(
                 path: path,
-                reason: "the file is more than the "
-                    + "\(ImageLimits.maxFileBytes) bytes reslab reads")
+                reason: Bilingual(
+                    "the file is more than the \(ImageLimits.maxFileBytes) bytes reslab reads",
+                    "文件超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
         }
     }
     return bytes

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import ResNetCore
 
 /// A Keras HDF5 weight file in the legacy layout of Keras 2 / tf-keras `model.save_weights('x.h5')`,
@@ -36,9 +37,9 @@ public final class KerasWeightsFile: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .fileNotFound(path: path)
         }
-        if isDirectory.boolValue { throw .unreadableFile(path: path, reason: "is a directory") }
+        if isDirectory.boolValue { throw .unreadableFile(path: path, reason: errnoText(EISDIR)) }
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw .unreadableFile(path: path, reason: "permission denied")
+            throw .unreadableFile(path: path, reason: errnoText(EACCES))
         }
 
         let file: HDF5File

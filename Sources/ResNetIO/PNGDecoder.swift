@@ -9,12 +9,13 @@
 //   palette         → PLTE entry; indices past the last entry give black
 //   tRNS, gAMA, cHRM, sBIT, iCCP → ignored (no compositing, no colour management)
 internal import CPNG
+import Platform
 
 enum PNGDecoder {
     /// Decodes a whole PNG file held in `bytes`. `path` only names the file in errors.
     static func decode(_ bytes: [UInt8], path: String) throws(ImageError) -> RGBImage {
         guard let decoder = reslab_png_new() else {
-            throw .unreadable(path: path, reason: "out of memory")
+            throw .unreadable(path: path, reason: errnoText(ENOMEM))
         }
         defer { reslab_png_destroy(decoder) }
         // libpng reads straight from `bytes`: everything happens inside this closure.

@@ -35,7 +35,7 @@ public enum WeightsCache {
     public static func md5(ofFileAt path: String) throws(WeightsError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw FileManager.default.fileExists(atPath: path)
-                ? .unreadableFile(path: path, reason: "permission denied") : .fileNotFound(path: path)
+                ? .unreadableFile(path: path, reason: errnoText(EACCES)) : .fileNotFound(path: path)
         }
         defer { try? handle.close() }
         let hash = try MD5()
@@ -45,7 +45,10 @@ public enum WeightsCache {
                 guard let read = try handle.read(upToCount: 4 << 20), !read.isEmpty else { break }
                 chunk = read
             } catch {
-                throw .unreadableFile(path: path, reason: "read error: \(error.localizedDescription)")
+                throw .unreadableFile(
+                    path: path,
+                    reason: Bilingual("read error: \(error.localizedDescription)", "读取出错：\(error.localizedDescription)")
+                )
             }
             hash.update(chunk)
         }
@@ -77,16 +80,19 @@ public enum WeightsCache {
         let expected = expectedMD5.lowercased()
         let actual = try md5(ofFileAt: path)
         guard actual != expected else { return actual }
-        func damaged(_ reason: String) -> WeightsError {
+        func damaged(_ reason: Bilingual) -> WeightsError {
             .checksumMismatch(path: path, actual: actual, expected: expected, reason: reason)
         }
         let file: KerasWeightsFile
-        do { file = try KerasWeightsFile(path: path) } catch { throw damaged(error.readingReason ?? "\(error)") }
+        do { file = try KerasWeightsFile(path: path) } catch { throw damaged(error.readingReasonText ?? error.text) }
         guard let variant = file.resNet50Variant else {
-            throw damaged("no layer named res2a_branch2a or conv2_block1_1_conv")
+            throw damaged(
+                Bilingual(
+                    "no layer named res2a_branch2a or conv2_block1_1_conv",
+                    "没有叫 res2a_branch2a 或 conv2_block1_1_conv 的层"))
         }
         let model = try variant.build()
-        do { _ = try file.weights(for: model) } catch { throw damaged(error.readingReason ?? "\(error)") }
+        do { _ = try file.weights(for: model) } catch { throw damaged(error.readingReasonText ?? error.text) }
         throw WeightsError.otherResNet50File(path: path, variant: variant, actual: actual, expected: expected)
     }
 }

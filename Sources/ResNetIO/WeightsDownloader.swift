@@ -49,7 +49,10 @@ public struct WeightsDownloader: Sendable {
         do throws(FileError) {
             createdDirectories = try makeDirectories(directory.isEmpty ? "." : directory)
         } catch {
-            throw .downloadStorage(path: error.path, reason: "cannot create directory (\(error.reason))")
+            throw .downloadStorage(
+                path: error.path,
+                reason: Bilingual(
+                    "cannot create directory (\(error.reason.en))", "无法创建目录（\(error.reason.zh)）"))
         }
         var succeeded = false
         // Runs last, after the temporary file is gone: `defer`s run in reverse order.
@@ -240,26 +243,27 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         let port = failingURL.port ?? (failingURL.scheme == "https" ? 443 : failingURL.scheme == "http" ? 80 : nil)
         let address = url.absoluteString
         guard let code = (error as? URLError)?.code else {
-            return .networkFailure(url: address, reason: error.localizedDescription)
+            return .networkFailure(url: address, reason: Bilingual(verbatim: error.localizedDescription))
         }
         switch code {
         case .cancelled:
             return .downloadCancelled(url: address)
         case .cannotConnectToHost:
-            return .cannotConnect(host: host, port: port, reason: "connection refused")
+            return .cannotConnect(host: host, port: port, reason: Bilingual("connection refused", "连接被拒绝"))
         case .cannotFindHost, .dnsLookupFailed:
-            return .cannotConnect(host: host, port: port, reason: "host not found")
+            return .cannotConnect(host: host, port: port, reason: Bilingual("host not found", "找不到主机"))
         case .notConnectedToInternet:
-            return .cannotConnect(host: host, port: port, reason: "no network")
+            return .cannotConnect(host: host, port: port, reason: Bilingual("no network", "没有网络"))
         case .timedOut where received == 0:
-            return .cannotConnect(host: host, port: port, reason: "timed out")
+            return .cannotConnect(host: host, port: port, reason: Bilingual("timed out", "超时"))
         case .timedOut:
-            return .networkFailure(url: address, reason: "timed out after \(received) bytes")
+            return .networkFailure(
+                url: address, reason: Bilingual("timed out after \(received) bytes", "收到 \(received) 字节后超时"))
         default:
             if let total, received < total {
                 return .shortDownload(url: address, received: received, expected: total)
             }
-            return .networkFailure(url: address, reason: error.localizedDescription)
+            return .networkFailure(url: address, reason: Bilingual(verbatim: error.localizedDescription))
         }
     }
 }

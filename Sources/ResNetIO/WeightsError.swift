@@ -1,3 +1,4 @@
+import Platform
 import ResNetCore
 
 /// Everything that can go wrong with a weight file: reading it, matching it against the model,
@@ -9,7 +10,7 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Nothing exists at `path`.
     case fileNotFound(path: String)
     /// The file exists but cannot be read (a directory, no permission, …).
-    case unreadableFile(path: String, reason: String)
+    case unreadableFile(path: String, reason: Bilingual)
     /// The file does not carry the HDF5 signature.
     case notHDF5(path: String)
     /// HDF5 signature present, but the library cannot open or read it. `detail` says what failed, if known.
@@ -34,7 +35,7 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// An existing file's md5 is `actual`, not `expected`; `reason`, when known, is why it does not read as
     /// a ResNet50 weight file (e.g. "truncated or corrupt HDF5 file").
-    case checksumMismatch(path: String, actual: String, expected: String, reason: String? = nil)
+    case checksumMismatch(path: String, actual: String, expected: String, reason: Bilingual? = nil)
     /// The md5 is `actual`, not `expected`, but every weight of the `variant` ResNet50 reads with the right
     /// shapes: a whole weight file, just not the one expected.
     case otherResNet50File(path: String, variant: ResNet50Variant, actual: String, expected: String)
@@ -43,84 +44,140 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The server answered with a non-2xx HTTP status.
     case httpStatus(url: String, status: Int)
     /// No connection could be made to `host:port`; `reason` is e.g. "connection refused".
-    case cannotConnect(host: String, port: Int?, reason: String)
+    case cannotConnect(host: String, port: Int?, reason: Bilingual)
     /// The connection ended after `received` of `expected` bytes.
     case shortDownload(url: String, received: Int64, expected: Int64)
     /// The download was cancelled.
     case downloadCancelled(url: String)
     /// Any other network failure while downloading.
-    case networkFailure(url: String, reason: String)
+    case networkFailure(url: String, reason: Bilingual)
     /// A local file-system failure while downloading (cannot create the directory, disk full, …).
-    case downloadStorage(path: String, reason: String)
+    case downloadStorage(path: String, reason: Bilingual)
     /// The system's libcrypto will not compute MD5 (a FIPS-only configuration), so no file can be checked.
     case md5Unavailable
 
-    /// One line, naming the file or the URL.
-    public var description: String {
+    /// One line, naming the file or the URL, in the learner's language.
+    public var description: String { Language.current.pick(text) }
+
+    /// The error in English and in Chinese.
+    public var text: Bilingual {
         switch self {
         case .fileNotFound(let path), .unreadableFile(let path, _), .notHDF5(let path), .corruptFile(let path, _),
             .notKerasWeightsFile(let path), .missingLayer(let path, _), .missingWeight(let path, _, _),
             .unsupportedWeightType(let path, _, _), .wrongWeightCount(let path, _, _, _),
             .shapeMismatch(let path, _, _, _, _):
-            return "cannot read weights '\(path)': " + (readingReason ?? "")
+            let why = readingReasonText ?? Bilingual("", "")
+            return Bilingual("cannot read weights '\(path)': " + why.en, "读不了权重文件 '\(path)'：" + why.zh)
         case .checksumMismatch(let path, let actual, let expected, nil):
-            return
-                "weights '\(path)' are damaged: md5 is \(actual), expected \(expected); delete the file to download it again"
+            return Bilingual(
+                "weights '\(path)' are damaged: md5 is \(actual), expected \(expected); "
+                    + "delete the file to download it again",
+                "权重文件 '\(path)' 已损坏：md5 是 \(actual)，应该是 \(expected)；删掉这个文件就会重新下载"
+            )
         case .checksumMismatch(let path, let actual, let expected, let reason?):
-            return "weights '\(path)' are damaged or not a ResNet50 weight file: md5 is \(actual), expected "
-                + "\(expected), and the file does not load (\(reason)); delete the file to download it again"
+            return Bilingual(
+                "weights '\(path)' are damaged or not a ResNet50 weight file: md5 is \(actual), expected "
+                    + "\(expected), and the file does not load (\(reason.en)); delete the file to download it again",
+                "权重文件 '\(path)' 已损坏，或者不是 ResNet50 的权重：md5 是 \(actual)，应该是 \(expected)，"
+                    + "而且读不进来（\(reason.zh)）；删掉这个文件就会重新下载"
+            )
         case .otherResNet50File(let path, let variant, let actual, let expected):
-            let which = expected == WeightsCache.tutorialMD5 ? "the tutorial's file" : "the expected file"
-            return "'\(path)' is a valid ResNet50 weight file (variant \(variant.rawValue)), but not \(which): "
-                + "md5 is \(actual), expected \(expected); --weights can still use it"
+            let tutorial = expected == WeightsCache.tutorialMD5
+            return Bilingual(
+                "'\(path)' is a valid ResNet50 weight file (variant \(variant.rawValue)), but not "
+                    + (tutorial ? "the tutorial's file" : "the expected file")
+                    + ": md5 is \(actual), expected \(expected); --weights can still use it",
+                "'\(path)' 是完好的 ResNet50 权重文件（\(variant.rawValue) 版），但不是"
+                    + (tutorial ? "教程用的那个文件" : "要的那个文件")
+                    + "：md5 是 \(actual)，应该是 \(expected)；仍然可以用 --weights 指定它"
+            )
         case .downloadChecksumMismatch(_, let actual, let expected):
-            return "download failed: md5 of the downloaded file is \(actual), expected \(expected); nothing was saved"
+            return Bilingual(
+                "download failed: md5 of the downloaded file is \(actual), expected \(expected); nothing was saved",
+                "下载失败：下载到的文件 md5 是 \(actual)，应该是 \(expected)；什么也没有保存"
+            )
         case .httpStatus(let url, let status):
-            return "download failed: HTTP \(status) from \(url)"
+            return Bilingual("download failed: HTTP \(status) from \(url)", "下载失败：\(url) 返回 HTTP \(status)")
         case .cannotConnect(let host, let port, let reason):
-            return "download failed: cannot connect to \(host)\(port.map { ":\($0)" } ?? "") (\(reason))"
+            let place = host + (port.map { ":\($0)" } ?? "")
+            return Bilingual(
+                "download failed: cannot connect to \(place) (\(reason.en))", "下载失败：连不上 \(place)（\(reason.zh)）"
+            )
         case .shortDownload(let url, let received, let expected):
-            return
-                "download failed: connection closed after \(received) of \(expected) bytes from \(url); nothing was saved"
+            return Bilingual(
+                "download failed: connection closed after \(received) of \(expected) bytes from \(url); "
+                    + "nothing was saved",
+                "下载失败：从 \(url) 收到 \(received) 字节（共 \(expected) 字节）后连接断开；什么也没有保存"
+            )
         case .downloadCancelled:
-            return "download cancelled; nothing was saved"
+            return Bilingual("download cancelled; nothing was saved", "下载已取消；什么也没有保存")
         case .networkFailure(let url, let reason):
-            return "download failed: \(reason) (\(url)); nothing was saved"
+            return Bilingual(
+                "download failed: \(reason.en) (\(url)); nothing was saved", "下载失败：\(reason.zh)（\(url)）；什么也没有保存"
+            )
         case .downloadStorage(let path, let reason):
-            return "download failed: cannot write '\(path)': \(reason); nothing was saved"
+            return Bilingual(
+                "download failed: cannot write '\(path)': \(reason.en); nothing was saved",
+                "下载失败：写不了 '\(path)'：\(reason.zh)；什么也没有保存"
+            )
         case .md5Unavailable:
-            return "cannot check the weight file: this system's libcrypto refuses MD5 (is it configured for FIPS only?)"
+            return Bilingual(
+                "cannot check the weight file: this system's libcrypto refuses MD5 (is it configured for FIPS only?)",
+                "无法校验权重文件：这台机器的 libcrypto 不肯算 MD5（是不是只开了 FIPS 模式？）"
+            )
         }
     }
 
     /// Why a weight file could not be read or does not fit the model, without the file's name
-    /// (`not an HDF5 file`); `nil` for the errors of verifying and downloading.
-    public var readingReason: String? {
+    /// (`not an HDF5 file`), in the learner's language; `nil` for the errors of verifying and downloading.
+    public var readingReason: String? { readingReasonText.map(Language.current.pick) }
+
+    /// `readingReason` in English and in Chinese.
+    var readingReasonText: Bilingual? {
         switch self {
         case .fileNotFound:
-            return "no such file"
+            return Bilingual("no such file", "没有这个文件")
         case .unreadableFile(_, let reason):
             return reason
         case .notHDF5:
-            return "not an HDF5 file"
+            return Bilingual("not an HDF5 file", "不是 HDF5 文件")
         case .corruptFile(_, let detail):
-            return "truncated or corrupt HDF5 file" + (detail.map { " (\($0))" } ?? "")
+            return Bilingual(
+                "truncated or corrupt HDF5 file" + (detail.map { " (\($0))" } ?? ""),
+                "HDF5 文件不完整或已损坏" + (detail.map { "（\($0)）" } ?? "")
+            )
         case .notKerasWeightsFile:
-            return "not a Keras weight file (no 'layer_names' attribute)"
+            return Bilingual(
+                "not a Keras weight file (no 'layer_names' attribute)", "不是 Keras 的权重文件（没有 'layer_names' 属性）"
+            )
         case .missingLayer(let path, let layer):
             if Self.looksLikeNoTop(path: path, layer: layer) {
-                return "no layer '\(layer)' — this looks like a \"_notop\" file "
-                    + "without the classifier top; use the file with the top"
+                return Bilingual(
+                    "no layer '\(layer)' — this looks like a \"_notop\" file without the classifier top; "
+                        + "use the file with the top",
+                    "没有层 '\(layer)'——这像是不带分类层的 \"_notop\" 文件；请用带分类层的那个文件"
+                )
             }
-            return "no layer '\(layer)'"
+            return Bilingual("no layer '\(layer)'", "没有层 '\(layer)'")
         case .missingWeight(_, let layer, let weightName):
-            return "layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset"
+            return Bilingual(
+                "layer '\(layer)' lists weight '\(weightName)' but the file has no such dataset",
+                "层 '\(layer)' 列出了权重 '\(weightName)'，但文件里没有这个数据集"
+            )
         case .unsupportedWeightType(_, let layer, let weightName):
-            return "layer '\(layer)' weight '\(weightName)' is not numeric"
+            return Bilingual(
+                "layer '\(layer)' weight '\(weightName)' is not numeric", "层 '\(layer)' 的权重 '\(weightName)' 不是数值"
+            )
         case .wrongWeightCount(_, let layer, let found, let expected):
-            return "layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)"
+            return Bilingual(
+                "layer '\(layer)' has \(found) weight\(found == 1 ? "" : "s"), expected \(expected)",
+                "层 '\(layer)' 有 \(found) 个权重，应该是 \(expected) 个"
+            )
         case .shapeMismatch(_, let layer, let index, let found, let expected):
-            return "layer '\(layer)' weight \(index) has shape \(weightShape(found)), expected \(weightShape(expected))"
+            return Bilingual(
+                "layer '\(layer)' weight \(index) has shape \(weightShape(found)), expected \(weightShape(expected))",
+                "层 '\(layer)' 的第 \(index) 个权重形状是 \(weightShape(found))，应该是 \(weightShape(expected))"
+            )
         default:
             return nil
         }

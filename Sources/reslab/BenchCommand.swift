@@ -9,7 +9,7 @@ import ResNetIO
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the forward pass of one 224x224 image (weights loaded once, one warm-up run first).",
+        abstract: Message.cliBenchAbstract.localized,
         discussion: "The time does not depend on the weights' values, so --random-weights needs no weight file.")
 
     @OptionGroup var network: NetworkOptions

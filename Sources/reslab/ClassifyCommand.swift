@@ -9,30 +9,26 @@ import ResNetIO
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Classify JPEG or PNG images and print the top classes, as the tutorial's decode_predictions does.",
-        discussion: """
-            An image that cannot be read gets its own error line on stderr and the others are still \
-            classified; the exit status is then 1. With --random-weights every output says RANDOM.
-            """)
+        abstract: Message.cliClassifyAbstract.localized, discussion: Message.cliClassifyDiscussion.localized)
 
-    @Argument(help: "JPEG or PNG images.")
+    @Argument(help: ArgumentHelp(Message.cliImages.localized))
     var images: [String]
 
     @OptionGroup var network: NetworkOptions
 
-    @Option(help: "How many classes to list per image.")
+    @Option(help: ArgumentHelp(Message.cliTop.localized))
     var top: Int = 5
 
-    @Flag(help: "Print one JSON array on stdout instead of tables.")
+    @Flag(help: ArgumentHelp(Message.cliJSON.localized))
     var json = false
 
-    @Flag(help: "With --json, include all 1000 probabilities per image.")
+    @Flag(help: ArgumentHelp(Message.cliAllProbs.localized))
     var allProbs = false
 
     func validate() throws {
-        guard !images.isEmpty else { throw ValidationError("give at least one image") }
-        guard (1...1000).contains(top) else { throw ValidationError("--top must be between 1 and 1000") }
-        guard !allProbs || json else { throw ValidationError("--all-probs goes with --json") }
+        guard !images.isEmpty else { throw ValidationError(Message.giveAnImage.localized) }
+        guard (1...1000).contains(top) else { throw ValidationError(Message.topRange.localized) }
+        guard !allProbs || json else { throw ValidationError(Message.allProbsNeedsJSON.localized) }
     }
 
     func run() throws {
@@ -70,12 +66,12 @@ struct ClassifyCommand: ParsableCommand {
         } else {
             for (index, result) in results.enumerated() {
                 if index > 0 { print() }
-                let title = result.image + (random ? "  [RANDOM weights]" : "")
+                let title = result.image + (random ? Message.randomWeightsTag.localized : "")
                 print(predictionTable(title: title, predictions: result.top, color: Terminal.colorsStandardOutput))
             }
             print()
             print("Predicted: " + predictedList(results.map(\.top)))
-            if random { print("[RANDOM weights: these classes mean nothing]") }
+            if random { print(Message.randomClassesMeanNothing.localized) }
         }
         if anyFailed { throw ExitCode(1) }
     }

@@ -8,12 +8,12 @@ import ResNetIO
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Show what load_img(path, target_size=(224, 224)) makes of an image.")
+        abstract: Message.cliImageAbstract.localized)
 
-    @Argument(help: "A JPEG or PNG image.")
+    @Argument(help: ArgumentHelp(Message.cliImage.localized))
     var image: String
 
-    @Option(help: "Write the 224x224 RGB pixels (224*224*3 bytes, row by row) to this file.")
+    @Option(help: ArgumentHelp(Message.cliRawOut.localized))
     var rawOut: String?
 
     func run() throws {
@@ -26,7 +26,7 @@ struct ImageCommand: ParsableCommand {
         let name = styled(image, .bold, enabled: Terminal.colorsStandardOutput)
         print(
             wrap(
-                "\(name): \(original.width)x\(original.height) RGB → load_img: 224x224 (nearest neighbour)",
+                Message.imageLoaded(name: name, width: original.width, height: original.height).localized,
                 width: prose))
         if Terminal.colorsStandardOutput {
             print(Self.preview(resized, columns: Self.pictureColumns(width: width, height: terminal?.rows)))
@@ -35,7 +35,9 @@ struct ImageCommand: ParsableCommand {
         let (low, high) = (input.data.min() ?? 0, input.data.max() ?? 0)
         print(
             wrap(
-                "preprocess_input (caffe): RGB → BGR, minus the ImageNet means → shape \(weightShape(input.shape)), values \(fixed(Double(low), 1)) … \(fixed(Double(high), 1))",
+                Message.imagePreprocessed(
+                    shape: weightShape(input.shape), low: fixed(Double(low), 1), high: fixed(Double(high), 1)
+                ).localized,
                 width: prose))
     }
 

@@ -1,22 +1,23 @@
 import ArgumentParser
+import Notebook
 import Platform
 import ResNetCore
 import ResNetIO
 
 /// The options every command that runs the network shares.
 struct NetworkOptions: ParsableArguments {
-    @Option(help: "Keras HDF5 weight file (default: the tutorial's file in the reslab cache).")
+    @Option(help: ArgumentHelp(Message.cliWeightsFile.localized))
     var weights: String?
 
-    @Option(help: "Which ResNet50: tutorial or keras-applications (default: told from the weight file, else tutorial).")
+    @Option(help: ArgumentHelp(Message.cliVariantDetected.localized))
     var variant: ResNet50Variant?
 
-    @Flag(help: "Use seeded random weights instead of a weight file (what they predict means nothing).")
+    @Flag(help: ArgumentHelp(Message.cliRandomWeights.localized))
     var randomWeights = false
 
     func validate() throws {
         guard !(randomWeights && weights != nil) else {
-            throw ValidationError("--weights and --random-weights: give one or the other")
+            throw ValidationError(Message.weightsOrRandomWeights.localized)
         }
     }
 }
@@ -51,12 +52,9 @@ struct LoadedNetwork {
         switch (options.variant, detected) {
         case (let asked?, let found?) where asked != found:
             throw UsageError(
-                "'\(path)' holds \(found.rawValue) weights, not \(asked.rawValue); drop --variant or pass --variant \(found.rawValue)"
-            )
+                Message.variantMismatch(path: path, found: found.rawValue, asked: asked.rawValue).localized)
         case (nil, nil):
-            throw UsageError(
-                "cannot tell which ResNet50 '\(path)' holds (no layer named res2a_branch2a or conv2_block1_1_conv); pass --variant"
-            )
+            throw UsageError(Message.cannotTellVariant(path).localized)
         default:
             break
         }
@@ -71,9 +69,7 @@ struct LoadedNetwork {
         if let given { return given }
         let cached = WeightsCache.defaultWeightsPath
         guard fileExists(cached) else {
-            throw UsageError(
-                "no weights at \(cached): run `reslab weights download` to fetch the tutorial's file (98 MB), or pass --weights FILE"
-            )
+            throw UsageError(Message.noWeightsAt(cached).localized)
         }
         return cached
     }

@@ -1,4 +1,5 @@
 @preconcurrency internal import CReadline  // readline's state is C globals; see `activeReader`
+import Notebook
 @preconcurrency import Platform  // stdin, stdout, errno: C globals used on the reading thread only
 import Synchronization
 
@@ -19,6 +20,10 @@ final class ReadlineReader {
     /// Inside an unclosed quote this is not asked: file paths are completed instead.
     var completer: ((_ line: String, _ word: String) -> [String])?
 
+    /// What to show for each completion when several are listed, if more than the completion itself
+    /// (`3  Conv Block` for `3` after `%lesson `), for the `line` being completed.
+    var describer: ((_ line: String) -> [String: String])?
+
     /// The history file, or `nil` when history is kept in memory only.
     let historyPath: String?
     /// How many entries the history file and the in-memory history keep.
@@ -38,6 +43,8 @@ final class ReadlineReader {
     private var warnedAboutHistory = false
     fileprivate var lineIsComplete = false
     fileprivate var completedLine: String?
+    /// `describer`'s labels for the matches of the last Tab.
+    fileprivate var matchLabels: [String: String] = [:]
 
     /// Loads the history from `historyPath` (creating its directory) and installs the Ctrl-C handler.
     init(historyPath: String? = ReadlineReader.defaultHistoryPath(), historyLimit: Int = 1000) {
@@ -50,7 +57,7 @@ final class ReadlineReader {
         Self.createDirectories(upTo: historyPath)
         let status = read_history(historyPath)
         if status != 0 && status != ENOENT {
-            warnOnce("history file \(historyPath) unusable: \(errnoDescription(status))")
+            warnOnce(Message.historyUnusable(path: historyPath, reason: errnoDescription(status)).localized)
         }
     }
 
@@ -184,7 +191,7 @@ final class ReadlineReader {
             status = history_truncate_file(historyPath, Int32(clamping: historyLimit))
         }
         if status != 0 {
-            warnOnce("cannot save the history to \(historyPath): \(errnoDescription(status))")
+            warnOnce(Message.historyNotSaved(path: historyPath, reason: errnoDescription(status)).localized)
         }
     }
 
@@ -381,6 +388,7 @@ private func readlineAttemptCompletion(
     var seen = Set<String>()
     let candidates = completer(line, word).filter { !$0.isEmpty && seen.insert($0).inserted }
     guard !candidates.isEmpty else { return nil }
+    activeReader?.matchLabels = activeReader?.describer?(line) ?? [:]
     rl_completion_suppress_append = 1  // no space after `model.summary`
     return makeMatchList(candidates, replacing: word)
 }
@@ -424,6 +432,16 @@ private func readlineDisplayMatches(
     _ matches: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ count: Int32, _ longest: Int32
 ) {
     guard let matches, count > 0, let common = matches[0] else { return }
+    if let labels = activeReader?.matchLabels, !labels.isEmpty {
+        // Labelled matches (lesson numbers with their titles): one per line.
+        let lines = (1...Int(count)).compactMap { matches[$0].map { String(cString: $0) } }.map { labels[$0] ?? $0 }
+        let output = rl_outstream ?? stdout
+        fputs("\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n", output)
+        fflush(output)
+        rl_on_new_line()
+        rl_forced_update_display()
+        return
+    }
     var cut = 0
     if rl_filename_completion_desired == 0, let dot = strrchr(common, Int32(UInt8(ascii: "."))) {
         cut = common.distance(to: dot) + 1

@@ -6,7 +6,7 @@ import ResNetIO
 /// `reslab` with no command: the notebook prompt. Type the tutorial's Keras lines, see every shape.
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "repl", abstract: "The notebook prompt (what `reslab` starts with no command).")
+        commandName: "repl", abstract: Message.cliReplAbstract.localized)
 
     @OptionGroup var language: LanguageOption
 
@@ -20,10 +20,9 @@ struct ReplCommand: ParsableCommand {
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract:
-            "Run a file (the tutorial's code, say) cell by cell, as if pasted at the prompt (no prompts, no colour).")
+        abstract: Message.cliRunAbstract.localized)
 
-    @Argument(help: "A file of Python for the prompt.")
+    @Argument(help: ArgumentHelp(Message.cliRunFile.localized))
     var file: String
 
     @OptionGroup var language: LanguageOption
@@ -31,9 +30,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         language.apply()
         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw UsageError("cannot read '\(file)': \(errnoDescription())") }
+        guard descriptor >= 0 else {
+            throw UsageError(Message.cannotReadFile(file, reason: errnoDescription()).localized)
+        }
         defer { close(descriptor) }
-        guard let text = readAll(descriptor) else { throw UsageError("cannot read '\(file)': \(errnoDescription())") }
+        guard let text = readAll(descriptor) else {
+            throw UsageError(Message.cannotReadFile(file, reason: errnoDescription()).localized)
+        }
         try Session(script: text, name: file).run()
     }
 }
@@ -41,14 +44,14 @@ struct RunCommand: ParsableCommand {
 /// `reslab lesson N`: a lesson at the prompt, or (`--non-interactive`) run whole and checked.
 struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lesson", abstract: "Open lesson N at the prompt, or run it whole and check every cell.")
+        commandName: "lesson", abstract: Message.cliLessonAbstract.localized)
 
-    @Argument(help: "The lesson's number (`%lessons` at the prompt lists them).")
+    @Argument(help: ArgumentHelp(Message.cliLessonNumber.localized))
     var number: Int
 
     @OptionGroup var language: LanguageOption
 
-    @Flag(help: "Print the lesson with every cell run; exit 1 if a cell fails or prints something else.")
+    @Flag(help: ArgumentHelp(Message.cliNonInteractive.localized))
     var nonInteractive = false
 
     func run() throws {
@@ -63,8 +66,7 @@ struct LessonCommand: ParsableCommand {
             print(transcript)
             if failures > 0 {
                 Terminal.printError(
-                    "lesson \(number) (\(lang)): \(failures) cell\(failures == 1 ? "" : "s") failed or printed something else"
-                )
+                    Message.lessonCellsFailed(number: number, language: lang, count: failures).localized)
                 throw ExitCode(1)
             }
             return
@@ -78,7 +80,7 @@ struct LessonCommand: ParsableCommand {
 /// `--lang zh|en`: the language reslab speaks to the learner in (lessons, help, errors); default from
 /// `LC_ALL`/`LANG`. A command applies it first thing.
 struct LanguageOption: ParsableArguments {
-    @Option(help: "zh or en: the language of lessons, help and errors (default: from LC_ALL, then LANG).")
+    @Option(help: ArgumentHelp(Message.cliLang.localized))
     var lang: Language?
 
     func apply() { Language.current = lang ?? Language.fromEnvironment() }
@@ -159,6 +161,7 @@ struct Session {
     /// The prompt: a line, or a block (a line ending in `:` opens one; a blank line ends it), is a cell.
     private func prompt(_ reader: ReadlineReader, _ notebook: Notebook) {
         reader.completer = { line, word in notebook.completions(line: line, word: word) }
+        reader.describer = { line in notebook.completionLabels(line: line) }
         while true {
             guard var source = reader.readLine(prompt: promptText("In [\(notebook.nextNumber)]: ")) else { break }
             if isExit(source) { break }
@@ -195,9 +198,11 @@ struct Session {
 
     /// Jupyter's way: what was printed, then the value after `Out[n]:`, or the error in red.
     private func show(_ cell: Cell, _ notebook: Notebook) {
-        if !cell.printed.isEmpty { print(cell.printed) }
+        if !cell.printed.isEmpty { print(fitted(cell.printed, width: notebook.width)) }
         if let result = cell.result {
-            print(styled("Out[\(cell.number)]: ", .red, enabled: Terminal.colorsStandardOutput) + result)
+            let label = "Out[\(cell.number)]: "
+            let line = fitted(label + result, width: notebook.width).dropFirst(label.count)
+            print(styled(label, .red, enabled: Terminal.colorsStandardOutput) + line)
         }
         if let error = cell.error {
             // After Ctrl-C the terminal shows ^C with no newline.

@@ -9,7 +9,7 @@ import ResNetIO
 struct Reslab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reslab",
-        abstract: "Learn how ResNet50 works by building it, then run it on a real image.",
+        abstract: Message.cliAbstract.localized,
         subcommands: [
             ReplCommand.self, RunCommand.self, LessonCommand.self, SummaryCommand.self, ClassifyCommand.self,
             ImageCommand.self,
@@ -19,6 +19,8 @@ struct Reslab: AsyncParsableCommand {
 
     /// Runs the command; an error the learner can act on is printed as one line, with no usage dump.
     static func main() async {
+        // Help and usage errors are written before any command runs: they speak the language asked for.
+        Language.current = languageAsked(in: CommandLine.arguments) ?? Language.fromEnvironment()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -32,6 +34,15 @@ struct Reslab: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// The language of `--lang zh` or `--lang=zh` among `arguments`, if one is given.
+    static func languageAsked(in arguments: [String]) -> Language? {
+        for (index, argument) in arguments.enumerated() {
+            if argument.hasPrefix("--lang=") { return Language(rawValue: String(argument.dropFirst("--lang=".count))) }
+            if argument == "--lang", index + 1 < arguments.count { return Language(rawValue: arguments[index + 1]) }
+        }
+        return nil
     }
 
     static func isReslabError(_ error: any Error) -> Bool {

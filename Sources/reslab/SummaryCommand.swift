@@ -1,12 +1,13 @@
 import ArgumentParser
+import Notebook
 import ResNetCore
 
 /// `reslab summary`: the Keras table of the network's layers.
 struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "summary", abstract: "Print the network's layers as Keras's model.summary() does.")
+        commandName: "summary", abstract: Message.cliSummaryAbstract.localized)
 
-    @Option(help: "Which ResNet50: tutorial or keras-applications.")
+    @Option(help: ArgumentHelp(Message.cliVariant.localized))
     var variant: ResNet50Variant = .tutorial
 
     func run() throws {

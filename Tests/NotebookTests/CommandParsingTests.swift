@@ -131,6 +131,17 @@ import Testing
         #expect(n.completions(line: "%time mo", word: "mo") == ["model"])
     }
 
+    @Test func lessonNumbersAreListedWithTheirTitles() {
+        let n = notebook([])
+        let labels = n.completionLabels(line: "%lesson ")
+        #expect(labels.count == 7)
+        #expect(labels["3"]?.hasPrefix("3  ") == true && (labels["3"]?.count ?? 0) > 5, "\(labels)")
+        #expect(n.completionLabels(line: "%lesson 3") == labels)
+        #expect(n.completionLabels(line: "%lesson 3 ").isEmpty)
+        #expect(n.completionLabels(line: "%path ").isEmpty)
+        #expect(n.completionLabels(line: "mod").isEmpty)
+    }
+
     @Test func membersComeFromTheValuesTable() {
         let n = notebook(["model = ResNet50()", "x = Input(shape=(4, 4, 3))"])
         let members = n.completions(line: "model.", word: "model.")

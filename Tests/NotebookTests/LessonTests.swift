@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import Testing
 
 @testable import Notebook
@@ -60,6 +61,18 @@ import Testing
         #expect(outputMatches("a\nc", expected: "a\n…\nc"))
         #expect(!outputMatches("a\nb", expected: "a\nc"))
         #expect(!outputMatches("x = 1", expected: "x = 2…"))
+    }
+
+    @Test func textWrappedToAnyWidthMatchesTheLessonsText() {
+        let expected = "177 Keras layers run as 58 steps: 53 batch norms folded into the convolution\nbefore them."
+        #expect(
+            outputMatches(
+                "177 Keras layers run as 58 steps: 53 batch norms folded\ninto the convolution before them.",
+                expected: expected))
+        #expect(outputMatches("ReLU 在卷积里一并\n完成；输入层不算一步。", expected: "ReLU 在卷积里一并完成；\n输入层不算一步。"))
+        #expect(!outputMatches("53 batch norms folded", expected: "54 batch norms folded"))
+        // Two wildcards in a row, as a line ending in `…` before a line of `…` makes them.
+        #expect(outputMatches("pool_2  MaxPooling2D  0\nfc1000  Dense  9", expected: "pool_… …\n…\nfc1000 …"))
     }
 
     @Test func unclosedBlockIsAClearError() {

@@ -1,6 +1,7 @@
+import Foundation
 // The message catalogue: every message in both languages, the Chinese in Chinese, and the language
 // that reslab speaks following --lang, then LC_ALL and LANG.
-import Foundation
+import Platform
 import Testing
 
 @testable import Notebook
@@ -62,7 +63,29 @@ private let samples: [Message] = [
     .whyOnlyConvBlockChangesShape, .columnLayer, .columnType, .columnOutput, .columnParams, .columnMultiplyAdds,
     .totalShapes(input: "(None, 55, 55, 256)", output: "(None, 28, 28, 512)"),
     .totalCounts(parameters: "1", multiplyAdds: "2"),
+    .columnStep, .columnRunsAs, .columnOutputShape, .columnKerasLayers, .planAdds("bn2a_branch1"),
+    .planSummary(layers: 177, steps: 58, batchNorms: 53, adds: 16, relus: 49),
+    .planConvolutions(count: 53, winograd: 16),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
+    .endOfLesson(next: 2, title: "t"), .replayedSteps("1–3"), .saveFormats, .savedCells(3, path: "a.ipynb"),
+    .elapsed("1.0"), .historyUnusable(path: "h", reason: "r"), .historyNotSaved(path: "h", reason: "r"),
+    .modelRepr(
+        name: "resnet50", layers: 177, parameters: "25,636,712", input: "(None, 224, 224, 3)",
+        output: "(None, 1000)", weights: .randomWeightsSeed(1)),
+    .noWeightsLoaded, .weightsFrom("w.h5"), .randomWeightsSeed(1), .arrayRepr(shape: "(1, 3)", low: "0", high: "1"),
+    .computedWithRandomWeights, .randomWeightsTag,
+    .cliAbstract, .cliReplAbstract, .cliRunAbstract, .cliRunFile, .cliLessonAbstract, .cliLessonNumber,
+    .cliNonInteractive, .cliLang, .cliSummaryAbstract, .cliVariant, .cliClassifyAbstract, .cliClassifyDiscussion,
+    .cliImages, .cliTop, .cliJSON, .cliAllProbs, .cliWeightsFile, .cliVariantDetected, .cliRandomWeights,
+    .cliImageAbstract, .cliImage, .cliRawOut, .cliWeightsAbstract, .cliDownloadAbstract, .cliURL, .cliMD5,
+    .cliPathAbstract, .cliVerifyAbstract, .cliVerifyDiscussion, .cliVerifyFile, .cliBenchAbstract,
+    .giveAnImage, .topRange, .allProbsNeedsJSON, .weightsOrRandomWeights, .notAURL("x"),
+    .cannotReadFile("f", reason: "r"), .lessonCellsFailed(number: 1, language: "zh", count: 2),
+    .variantMismatch(path: "w.h5", found: "tutorial", asked: "keras-applications"), .cannotTellVariant("w.h5"),
+    .noWeightsAt("w.h5"), .alreadyDownloaded(path: "w.h5", md5: "a"), .downloading("http://x"),
+    .savedWeights(path: "w.h5", md5: "a"), .md5OK(path: "w.h5", md5: "a"),
+    .imageLoaded(name: "a.jpg", width: 1, height: 2),
+    .imagePreprocessed(shape: "(1, 224, 224, 3)", low: "0", high: "1"),
     .checkPassed(
         function: "conv_block",
         calls: [.checkCall(block: "2a", strides: "(1, 1)"), .checkCall(block: "3a", strides: nil)],

@@ -107,4 +107,19 @@ func lines(_ text: String) -> [String] {
         #expect(TextWidth.prose(columns: 80) == 80)
         #expect(TextWidth.prose(columns: 20) == 40)
     }
+
+    @Test func aLongValueWrapsUnderItsNameAndATableRowIsLeftAlone() {
+        let model =
+            "model = <Model 'resnet50': 177 layers, 25,636,712 params, (None, 224, 224, 3) → (None, 1000), no weights>"
+        #expect(
+            fitted(model, width: 80)
+                == "model = <Model 'resnet50': 177 layers, 25,636,712 params, (None, 224, 224, 3) →\n"
+                + "        (None, 1000), no weights>")
+        let row = "conv1 (Conv2D)                  (None, 112, 112, 64)         9472        ['zero_padding2d_1[0][0]']"
+        #expect(fitted(row, width: 80) == row)
+        let predicted =
+            "Predicted: [[('n02504458', 'African_elephant', 0.41), ('n01871265', 'tusker', 0.39), ('n0', 'x', 0.1)]]"
+        #expect(fitted(predicted, width: 80) == predicted)
+        #expect(fitted("short", width: 80) == "short")
+    }
 }

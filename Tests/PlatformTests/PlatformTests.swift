@@ -48,7 +48,7 @@ import Testing
         defer { directory.remove() }
         let path = directory.path + "/missing/out.bin"
         let error = #expect(throws: FileError.self) { try atomicWrite([1] as [UInt8], to: path) }
-        #expect(error == FileError(action: "write", path: path, code: ENOENT))
+        #expect(error == FileError(action: .write, path: path, code: ENOENT))
         #expect(error?.description == "cannot write '\(path)': No such file or directory")
         #expect(directory.contents.isEmpty)
     }

@@ -24,7 +24,8 @@ import Testing
             case .convolution(let fused): reads = [fused.input] + (fused.add.map { [$0.otherInput] } ?? [])
             case .layer(let node): reads = model.nodes[node].inputs
             }
-            #expect(reads.allSatisfy(made.contains), "\(plan.layers(of: step))", sourceLocation: sourceLocation)
+            #expect(
+                reads.allSatisfy(made.contains), "\(plan.layers(of: step).map(\.name))", sourceLocation: sourceLocation)
             made.insert(step.output)
         }
         #expect(plan.steps.last?.output == model.outputIndex, sourceLocation: sourceLocation)
@@ -170,11 +171,8 @@ import Testing
     @Test func convBatchNormReLUIsOneStep() throws {
         let planned = FusionPlan(try SmallGraph.convBatchNormReLU.build())
         #expect(
-            planned.summary == """
-                4 Keras layers run as 1 step: 1 batch norm folded into the convolution before it, 0 adds and \
-                1 ReLU fused into a convolution; the input layer is not a step.
-                1 convolution: 1 by Winograd (3x3, stride 1, 'same'), 0 by one GEMM each.
-                """)
+            [planned.foldedBatchNormCount, planned.fusedAddCount, planned.fusedReLUCount, planned.winogradCount]
+                == [1, 0, 1, 1])
         #expect(
             planned.steps == [
                 .convolution(.init(conv: 1, input: 0, batchNorm: 2, add: nil, relu: 3, algorithm: .winograd))
@@ -256,35 +254,5 @@ import Testing
         let x0 = try Input(shape: [9, 9, 2])
         let x = try Conv2D(3, kernelSize: c.kernel, strides: (c.stride, c.stride), padding: c.padding)(x0)
         #expect(FusionPlan(try Model(inputs: x0, outputs: x)).convolutions.map(\.algorithm) == [c.algorithm])
-    }
-
-    // MARK: - Rendering
-
-    @Test func renderShowsOneLinePerStepThenWhatWasFused() throws {
-        let plan = FusionPlan(try ResNet50())
-        let lines = plan.render().split(separator: "\n").map(String.init)
-        #expect(lines.count == 1 + 58 + 2)
-        #expect(
-            Array(lines[0...7]) == [
-                "step  runs as              output shape          Keras layers",
-                "   1  ZeroPadding2D        (None, 230, 230, 3)   zero_padding2d_1",
-                "   2  im2col GEMM 7x7/2    (None, 112, 112, 64)  conv1 + bn_conv1 + activation_1",
-                "   3  MaxPooling2D         (None, 55, 55, 64)    max_pooling2d_1",
-                "   4  GEMM 1x1             (None, 55, 55, 64)    res2a_branch2a + bn2a_branch2a + activation_2",
-                "   5  Winograd F(2x2,3x3)  (None, 55, 55, 64)    res2a_branch2b + bn2a_branch2b + activation_3",
-                "   6  GEMM 1x1             (None, 55, 55, 256)   res2a_branch1 + bn2a_branch1",
-                "   7  GEMM 1x1             (None, 55, 55, 256)   "
-                    + "res2a_branch2c + bn2a_branch2c + add_1 (adds bn2a_branch1) + activation_4",
-            ])
-        #expect(
-            lines[14]
-                == "  14  im2col GEMM 1x1/2    (None, 28, 28, 128)   res3a_branch2a + bn3a_branch2a + activation_11")
-        #expect(lines[58] == "  58  Dense                (None, 1000)          fc1000")
-        #expect(
-            lines[59]
-                == "177 Keras layers run as 58 steps: 53 batch norms folded into the convolution before them, "
-                + "16 adds and 49 ReLUs fused into a convolution; the input layer is not a step.")
-        #expect(lines[60] == "53 convolutions: 16 by Winograd (3x3, stride 1, 'same'), 37 by one GEMM each.")
-        #expect(plan.description == plan.render())
     }
 }

@@ -2,6 +2,7 @@
 // Keras's NEAREST resize, preprocess_input and the errors. Expected values were produced by
 // Pillow 13 / tf-keras 2.21 (tests/test_images_vs_pil.py checks the rest end to end).
 import Foundation
+import Platform
 import ResNetCore
 import Testing
 
@@ -388,7 +389,7 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
     }
 
     @Test func missingFile() {
-        #expect(throws: ImageError.unreadable(path: "/nonexistent/x.jpg", reason: "No such file or directory")) {
+        #expect(throws: ImageError.unreadable(path: "/nonexistent/x.jpg", reason: errnoText(ENOENT))) {
             try loadImage(path: "/nonexistent/x.jpg")
         }
     }

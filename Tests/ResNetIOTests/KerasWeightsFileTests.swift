@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import ResNetCore
 import Testing
 
@@ -160,7 +161,7 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
     @Test func directoryIsReportedAsUnreadable() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        #expect(throws: WeightsError.unreadableFile(path: dir.path, reason: "is a directory")) {
+        #expect(throws: WeightsError.unreadableFile(path: dir.path, reason: errnoText(EISDIR))) {
             try KerasWeightsFile(path: dir.path)
         }
     }
@@ -282,7 +283,7 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
 
     @Test func everyErrorDescriptionIsOneLine() {
         let errors: [WeightsError] = [
-            .fileNotFound(path: "w.h5"), .unreadableFile(path: "w.h5", reason: "permission denied"),
+            .fileNotFound(path: "w.h5"), .unreadableFile(path: "w.h5", reason: errnoText(EACCES)),
             .notHDF5(path: "w.h5"), .corruptFile(path: "w.h5", detail: nil), .corruptFile(path: "w.h5", detail: "x"),
             .notKerasWeightsFile(path: "w.h5"), .missingLayer(path: "w.h5", layer: "fc1000"),
             .missingWeight(path: "w.h5", layer: "a", weightName: "b"),
@@ -291,9 +292,11 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
             .shapeMismatch(path: "w.h5", layer: "a", index: 0, found: [1], expected: [2]),
             .checksumMismatch(path: "w.h5", actual: "0", expected: "1"),
             .downloadChecksumMismatch(url: "http://x", actual: "0", expected: "1"),
-            .httpStatus(url: "http://x", status: 404), .cannotConnect(host: "h", port: 1, reason: "connection refused"),
+            .httpStatus(url: "http://x", status: 404),
+            .cannotConnect(host: "h", port: 1, reason: Bilingual("connection refused", "连接被拒绝")),
             .shortDownload(url: "http://x", received: 1, expected: 2), .downloadCancelled(url: "http://x"),
-            .networkFailure(url: "http://x", reason: "timed out"), .downloadStorage(path: "/x", reason: "disk full"),
+            .networkFailure(url: "http://x", reason: Bilingual(verbatim: "timed out")),
+            .downloadStorage(path: "/x", reason: errnoText(ENOSPC)),
         ]
         for error in errors {
             #expect(!error.description.contains("\n"))

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import Testing
 
 @testable import ResNetIO
@@ -271,7 +272,8 @@ final class LockedBox<Value>: @unchecked Sendable {
                 destination: destination
             ).download()
         }
-        #expect(error == .cannotConnect(host: "127.0.0.1", port: port, reason: "connection refused"))
+        #expect(
+            error == .cannotConnect(host: "127.0.0.1", port: port, reason: Bilingual("connection refused", "连接被拒绝")))
         #expect(error?.description == "download failed: cannot connect to 127.0.0.1:\(port) (connection refused)")
         #expect(dir.contents == [])
     }
@@ -407,7 +409,7 @@ final class LockedBox<Value>: @unchecked Sendable {
                 Issue.record("\(path): expected .checksumMismatch with a reason, got \(String(describing: error))")
                 continue
             }
-            #expect(found.contains(reason), "\(found)")
+            #expect(found.en.contains(reason), "\(found)")
             #expect(
                 error?.description.hasPrefix("weights '\(path)' are damaged or not a ResNet50 weight file: md5 is ")
                     == true)

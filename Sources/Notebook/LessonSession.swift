@@ -149,10 +149,9 @@ extension Notebook {
     func showStep() -> String {
         guard let lesson = openLesson, lesson.steps.indices.contains(lessonStep) else { return "" }
         let step = lesson.steps[lessonStep]
-        let hint =
-            lesson.language == "zh"
-            ? "（输入 run 运行这一格，next 下一步，back 上一步）" : "(type run to run it, next for the next step, back to go back)"
-        let cell = step.cell.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        let hint = Message.stepHint.localized
+        // The cell as it can be typed: a line too wide for the terminal breaks after a comma in brackets.
+        let cell = step.cell.split(separator: "\n").map { wrapCode("    " + $0, width: width) }.joined(separator: "\n")
         // The progress tag already names the lesson: `[第1课 · 1/10] 什么是残差网络`.
         let title = lesson.title.components(separatedBy: " · ").dropFirst().joined(separator: " · ")
         let text = [
@@ -160,7 +159,7 @@ extension Notebook {
             hint,
         ]
         .filter { !$0.isEmpty }.joined(separator: "\n\n")
-        // The cell's lines start with four spaces: they stay as typed.
+        // The cell's lines start with four spaces: the prose's wrapping leaves them as they are.
         return wrap(text, width: TextWidth.prose(columns: width))
     }
 

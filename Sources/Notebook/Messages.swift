@@ -162,6 +162,7 @@ public indirect enum Message: Sendable {
     case noWeightsYet
     case endOfLesson(next: Int?, title: String?)
     case replayedSteps(String)
+    case stepHint
     case saveFormats
     case savedCells(Int, path: String)
     case elapsed(String)
@@ -866,6 +867,9 @@ public indirect enum Message: Sendable {
                 "That is the end of this lesson, the last one. %lessons lists them all.",
                 "这一课结束了，也是最后一课。%lessons 列出所有课程。"
             )
+        case .stepHint:
+            return Bilingual(
+                "(type run to run it, next for the next step, back to go back)", "（输入 run 运行这一格，next 下一步，back 上一步）")
         case .replayedSteps(let ranges): return Bilingual("(replayed steps \(ranges))", "（已重新运行第 \(ranges) 步）")
         case .saveFormats:
             return Bilingual(

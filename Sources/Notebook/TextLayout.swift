@@ -58,6 +58,65 @@ public func fitted(_ output: String, width: Int) -> String {
     }.joined(separator: "\n")
 }
 
+/// A line of Python wrapped to `width` columns the way it could have been typed: after a comma inside
+/// brackets (the outermost brackets' first), the rest under the first character after the bracket
+/// (Python's implicit line joining), so that the wrapped text still runs when copied. A line with no
+/// such comma stays as it is. A comment wraps at words into comment lines.
+public func wrapCode(_ line: String, width: Int) -> String {
+    guard displayWidth(line) > width else { return line }
+    let indentation = String(line.prefix { $0 == " " })
+    if line.dropFirst(indentation.count).hasPrefix("# ") {
+        // A comment continues as a comment.
+        return wrapLine(Substring(line), width: width, continuation: indentation + "# ").joined(separator: "\n")
+    }
+    let characters = Array(line)
+    // Where a line may end (just after `, ` inside brackets) and the bracket it is inside.
+    var breaks = [(at: Int, bracket: Int, depth: Int)]()
+    var open = [Int]()
+    var quote: Character?
+    var index = 0
+    while index < characters.count {
+        let character = characters[index]
+        if let q = quote {
+            if character == "\\" { index += 1 } else if character == q { quote = nil }
+        } else if character == "'" || character == "\"" {
+            quote = character
+        } else if "([{".contains(character) {
+            open.append(index)
+        } else if ")]}".contains(character) {
+            _ = open.popLast()
+        } else if character == ",", let bracket = open.last, index + 1 < characters.count,
+            characters[index + 1] == " "
+        {
+            breaks.append((index + 2, bracket, open.count))
+        }
+        index += 1
+    }
+    func columns(_ range: Range<Int>) -> Int { displayWidth(String(characters[range])) }
+    var lines = [String]()
+    var start = 0
+    var indent = 0
+    var bracketColumn = [Int: Int]()  // an open bracket's column on the screen, once placed
+    while start < characters.count {
+        let fitting = breaks.filter { $0.at > start && indent + columns(start..<($0.at - 1)) <= width }
+        let rest = indent + columns(start..<characters.count)
+        // The outermost brackets' commas first: `[(…), (…),` breaks between the tuples, not inside one.
+        let shallowest = fitting.map(\.depth).min()
+        let preferred = fitting.last { $0.depth == shallowest }
+        guard rest > width, let cut = preferred ?? breaks.first(where: { $0.at > start }) else {
+            lines.append(String(repeating: " ", count: indent) + String(characters[start...]))
+            break
+        }
+        for (position, character) in characters[start..<cut.at].enumerated() where "([{".contains(character) {
+            bracketColumn[start + position] = indent + columns(start..<(start + position))
+        }
+        lines.append(String(repeating: " ", count: indent) + String(characters[start..<(cut.at - 1)]))
+        indent = (bracketColumn[cut.bracket] ?? 0) + 1
+        start = cut.at
+    }
+    return lines.joined(separator: "\n")
+}
+
 /// One character as a terminal draws it, with the escape sequences just before it.
 private struct Glyph {
     var text: Substring

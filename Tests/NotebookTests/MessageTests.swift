@@ -67,7 +67,7 @@ private let samples: [Message] = [
     .planSummary(layers: 177, steps: 58, batchNorms: 53, adds: 16, relus: 49),
     .planConvolutions(count: 53, winograd: 16),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
-    .endOfLesson(next: 2, title: "t"), .replayedSteps("1–3"), .saveFormats, .savedCells(3, path: "a.ipynb"),
+    .endOfLesson(next: 2, title: "t"), .replayedSteps("1–3"), .stepHint, .saveFormats, .savedCells(3, path: "a.ipynb"),
     .elapsed("1.0"), .historyUnusable(path: "h", reason: "r"), .historyNotSaved(path: "h", reason: "r"),
     .modelRepr(
         name: "resnet50", layers: 177, parameters: "25,636,712", input: "(None, 224, 224, 3)",

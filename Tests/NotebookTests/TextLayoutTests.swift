@@ -122,4 +122,23 @@ func lines(_ text: String) -> [String] {
         #expect(fitted(predicted, width: 80) == predicted)
         #expect(fitted("short", width: 80) == "short")
     }
+
+    @Test func aWideLineOfCodeBreaksAfterACommaUnderItsBracket() {
+        let line = "        x = Conv2D(filters2, kernel_size, padding='same', name=conv_name_base + '2b')(x)"
+        #expect(
+            wrapCode(line, width: 80)
+                == "        x = Conv2D(filters2, kernel_size, padding='same',\n"
+                + "                   name=conv_name_base + '2b')(x)")
+        let nested =
+            "    stages = [(2, [64, 64, 256], 'bc', (1, 1)), (3, [128, 128, 512], 'bcd', (2, 2)), (4, [256, 256, 1024], 'bcdef', (2, 2))]"
+        let wrapped = wrapCode(nested, width: 80)
+        #expect(wrapped.split(separator: "\n").allSatisfy { displayWidth($0) <= 80 }, "\(wrapped)")
+        #expect(wrapped.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("              (") }, "\(wrapped)")
+        // A comma inside a string is no place to break; a line that fits stays.
+        #expect(wrapCode("    print('a, b, c, d')", width: 10) == "    print('a, b, c, d')")
+        #expect(wrapCode("x = f(a, b)", width: 80) == "x = f(a, b)")
+        #expect(
+            wrapCode("        # stage, filters, the identity blocks after the conv block, the strides", width: 60)
+                == "        # stage, filters, the identity blocks after the conv\n        # block, the strides")
+    }
 }

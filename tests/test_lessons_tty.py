@@ -8,24 +8,13 @@ import subprocess
 
 import pytest
 
-from test_layout_tty import ROOT, SizedTerminal, display_width
+from test_layout_tty import ROOT, display_width, terminal  # noqa: F401 (terminal: the pane fixture)
 from test_repl_tty import at_empty_prompt, show
 
 LESSONS = sorted(int(path.name[:2]) for path in (ROOT / "Lessons" / "en").glob("[0-9][0-9]-*.md"))
 PROGRESS = {"en": r"\[Lesson {n} · (\d+)/(\d+)\]", "zh": r"\[第{n}课 · (\d+)/(\d+)\]"}
 FAILED = ["this cell failed", "the lesson expects", "这一格出错了", "课程期望的输出"]
 STEP_TIMEOUT = 90.0  # a step may build two ResNet50s and compare them (%check ResNet50)
-
-
-@pytest.fixture
-def terminal(tmp_path, reslab):
-    state = tmp_path / "state"
-    state.mkdir()
-    term = SizedTerminal(tmp_path, reslab, state)
-    try:
-        yield term
-    finally:
-        term.close()
 
 
 @pytest.fixture(scope="module")

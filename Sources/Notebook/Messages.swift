@@ -588,7 +588,7 @@ public indirect enum Message: Sendable {
         case .expectedModelOrTensor(let type):
             return Bilingual("expected a model or a tensor, got \(type)", "这里要的是模型或张量，却是 \(type)")
         case .randomClassesMeanNothing:
-            return Bilingual("[RANDOM weights: these classes mean nothing]", "[随机权重：这些类别没有意义]")
+            return Bilingual("[RANDOM weights: these classes mean nothing]", "[RANDOM 随机权重：这些类别没有意义]")
         case .noTrainedWeights:
             return Bilingual(
                 "no trained weights: run `reslab weights download` in a shell, or %classify IMAGE --weights FILE, "

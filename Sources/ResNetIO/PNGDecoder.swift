@@ -1,5 +1,6 @@
 // PNG → 8-bit RGB through libpng, matching Pillow's `Image.open(p).convert('RGB')` exactly.
-// The only file that touches libpng; the setjmp-guarded calls live in Sources/CPNG/shim.h.
+// With PNGEncoder.swift, the only file that touches libpng; the setjmp-guarded calls live in
+// Sources/CPNG/shim.h.
 //
 // What Pillow 11–13 does, checked pixel by pixel (see tests/test_images_vs_pil.py):
 //   gray 1/2/4-bit  → value × 255, × 85, × 17 (modes 1, L;2, L;4)

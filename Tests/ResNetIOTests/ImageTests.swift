@@ -479,3 +479,18 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
         #expect(!FileManager.default.fileExists(atPath: bad))
     }
 }
+
+@Suite struct PNGEncoderTests {
+    @Test func anEncodedImageDecodesToTheSamePixels() throws {
+        let pixels = (0..<(5 * 3 * 3)).map { UInt8(($0 * 37) % 256) }
+        let image = RGBImage(width: 5, height: 3, pixels: pixels)
+        let decoded = try decodeImage(try image.pngData(), path: "memory.png")
+        #expect(decoded == image)
+    }
+
+    @Test func writingIntoAMissingDirectoryIsAnErrorThatNamesThePath() throws {
+        let image = RGBImage(width: 1, height: 1, pixels: [1, 2, 3])
+        let error = #expect(throws: ImageError.self) { try image.writePNG(to: "/nonexistent/dir/x.png") }
+        #expect(error?.description.hasPrefix("cannot write '/nonexistent/dir/x.png': ") == true)
+    }
+}

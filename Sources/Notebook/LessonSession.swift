@@ -179,7 +179,7 @@ extension Notebook {
             number: cell.number, source: cell.source,
             printed: shown.compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
             error: cell.error.map { error in [error, verdict].compactMap { $0 }.joined(separator: "\n") },
-            errorLine: cell.errorLine)
+            errorLine: cell.errorLine, pictures: cell.pictures)
     }
 
     /// `nil` when the cell did what the lesson expects, else what differs.

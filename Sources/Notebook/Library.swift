@@ -12,6 +12,8 @@ final class Library {
     var graph = LayerGraph()
     /// What `print(...)` and `model.summary()` wrote during the cell being run.
     var printed: [String] = []
+    /// The pictures drawn during the cell being run, in order.
+    var pictures: [Picture] = []
     /// Polled during long work (a forward pass); `true` stops it.
     var shouldCancel: () -> Bool = { false }
     /// Where the tutorial's weight file is kept, used by `ResNet50()` when it is there.

@@ -15,12 +15,28 @@ public struct Cell: Sendable {
     public var error: String? = nil
     /// The line of the cell (1-based) where its error is, when known.
     public var errorLine: Int? = nil
+    /// The pictures it drew, after its text: drawn in the terminal, saved as `image/png` outputs.
+    public var pictures: [Picture] = []
 
     public var isError: Bool { error != nil }
 
     /// Everything shown under the cell, without colour.
     public var output: String {
         [printed, result ?? "", error.map { "error: " + $0 } ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+}
+
+/// A picture a cell shows (an image, feature maps, a class activation map), with one line saying
+/// what it is: the terminal draws the image (or only the caption where it cannot), a saved notebook
+/// keeps it as a PNG.
+public struct Picture: Sendable, Equatable {
+    public let image: RGBImage
+    /// What the picture shows, in the learner's language: `feature maps of res2a_branch2c: …`.
+    public let caption: String
+
+    public init(image: RGBImage, caption: String) {
+        self.image = image
+        self.caption = caption
     }
 }
 
@@ -104,7 +120,8 @@ public final class Notebook {
             }
         }
         interpreter.library.printed = []
-        let cell: Cell
+        interpreter.library.pictures = []
+        var cell: Cell
         do {
             let shown = try TextWidth.$current.withValue(width) { try execute(trimmed, firstLine: firstLine) }
             cell = Cell(
@@ -116,6 +133,7 @@ public final class Notebook {
                 error: "\(error)",
                 errorLine: (error as? StatementError)?.line ?? (error as? SyntaxError)?.line ?? firstLine)
         }
+        cell.pictures = interpreter.library.pictures
         if !trimmed.isEmpty {
             entries.append(.code(cell))
             codeCellCount += 1

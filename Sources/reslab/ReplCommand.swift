@@ -144,6 +144,7 @@ struct Session {
             if isExit(source.text) { break }
             let cell = notebook.run(source.text, firstLine: source.firstLine)
             if !cell.printed.isEmpty { print(cell.printed) }
+            for picture in cell.pictures { print(picture.caption) }
             if let result = cell.result { print(result) }
             guard let error = cell.error else { continue }
             failures += 1
@@ -199,6 +200,7 @@ struct Session {
     /// Jupyter's way: what was printed, then the value after `Out[n]:`, or the error in red.
     private func show(_ cell: Cell, _ notebook: Notebook) {
         if !cell.printed.isEmpty { print(fitted(cell.printed, width: notebook.width)) }
+        for picture in cell.pictures { print(picture.caption) }
         if let result = cell.result {
             let label = "Out[\(cell.number)]: "
             let line = fitted(label + result, width: notebook.width).dropFirst(label.count)

@@ -143,6 +143,7 @@ extension Notebook {
         let probabilities: Tensor
         do {
             probabilities = try handle.inferenceEngine().predict(input, shouldCancel: interpreter.library.shouldCancel)
+            interpreter.library.lastPrediction = (handle, input)
         } catch is ForwardPassCancelled {
             throw NotebookError.interrupted
         }

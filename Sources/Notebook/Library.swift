@@ -14,6 +14,9 @@ final class Library {
     var printed: [String] = []
     /// The pictures drawn during the cell being run, in order.
     var pictures: [Picture] = []
+    /// The model and the (preprocessed) input of the session's last forward pass, which pictures of
+    /// what the network saw are drawn from.
+    var lastPrediction: (model: ModelHandle, input: Tensor)?
     /// Polled during long work (a forward pass); `true` stops it.
     var shouldCancel: () -> Bool = { false }
     /// Where the tutorial's weight file is kept, used by `ResNet50()` when it is there.
@@ -108,9 +111,9 @@ extension Library {
                 .method("predict", ["x"], required: 1) { [unowned self] handle, a in
                     let (input, _) = try a.array("x", expected: .anArrayLikePreprocessInputReturns)
                     do {
-                        return .array(
-                            try handle.inferenceEngine().predict(input, shouldCancel: self.shouldCancel),
-                            randomWeights: handle.hasRandomWeights)
+                        let output = try handle.inferenceEngine().predict(input, shouldCancel: self.shouldCancel)
+                        self.lastPrediction = (handle, input)
+                        return .array(output, randomWeights: handle.hasRandomWeights)
                     } catch is ForwardPassCancelled {
                         throw NotebookError.interrupted
                     }

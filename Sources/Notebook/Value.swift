@@ -25,16 +25,24 @@ public final class ModelHandle {
 
     /// Reads the weights now (they are otherwise read on the first `predict`).
     func loadWeights(_ source: WeightsSource) throws {
-        let weights: ModelWeights
+        engine = try InferenceEngine(model: model, weights: try Self.weights(of: model, from: source))
+        weightsSource = source
+    }
+
+    /// The weights as the file (or the seed) gives them, before the engine folds batch norm into the
+    /// convolutions: read again on each call, so that the session does not hold two copies.
+    func rawWeights() throws -> ModelWeights {
+        guard let source = weightsSource else { throw NotebookError.noWeights(model: model.name) }
+        return try Self.weights(of: model, from: source)
+    }
+
+    private static func weights(of model: Model, from source: WeightsSource) throws -> ModelWeights {
         switch source {
         case .file(let path), .cachedTutorialFile(let path):
-            let file = try KerasWeightsFile(path: path)
-            weights = try file.weights(for: model)
+            return try KerasWeightsFile(path: path).weights(for: model)
         case .random(let seed):
-            weights = .random(for: model, seed: seed)
+            return .random(for: model, seed: seed)
         }
-        engine = try InferenceEngine(model: model, weights: weights)
-        weightsSource = source
     }
 
     /// The compiled model, reading the weights first if they were deferred.

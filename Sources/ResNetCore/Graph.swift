@@ -132,6 +132,31 @@ public struct Model: Sendable {
     /// Finds a layer's node by name.
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
 
+    /// The index of the node of the layer called `name`.
+    public func nodeIndex(named name: String) -> Int? { nodes.firstIndex { $0.name == name } }
+
+    /// Runs every node through its own `forward`, unfused, as Keras's layers compute: the reference the
+    /// engine's fusions must reproduce, and the activations pictures and explanations show. Returns the
+    /// output of each node in `keeping` (and of the last node); every other value is dropped once no
+    /// later node reads it.
+    public func forwardLayerByLayer(_ input: Tensor, weights: ModelWeights, keeping: Set<Int> = [])
+        -> [Int: Tensor]
+    {
+        var lastUse = [Int](repeating: -1, count: nodes.count)
+        for (index, node) in nodes.enumerated() { for source in node.inputs { lastUse[source] = index } }
+        var values = [Tensor?](repeating: nil, count: nodes.count)
+        var kept = [Int: Tensor]()
+        for (index, node) in nodes.enumerated() {
+            let value =
+                node.layer is InputLayer
+                ? input : node.layer.forward(node.inputs.map { values[$0]! }, weights: weights.byLayer[node.name] ?? [])
+            if keeping.contains(index) || index == outputIndex { kept[index] = value }
+            values[index] = value
+            for source in Set(node.inputs) where lastUse[source] == index { values[source] = nil }
+        }
+        return kept
+    }
+
     /// The nodes that own weights, with what they expect.
     public var weightedLayers: [(name: String, specs: [WeightSpec])] {
         nodes.compactMap { node in

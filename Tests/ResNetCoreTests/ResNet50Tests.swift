@@ -93,17 +93,20 @@ import Testing
 }
 
 @Suite struct InferenceEngineTests {
-    /// Runs every node through its own `forward`, unfused: what the engine's fusions must reproduce.
+    /// Every node through its own `forward`, unfused: what the engine's fusions must reproduce.
     func layerByLayer(_ model: Model, _ weights: ModelWeights, _ input: Tensor) -> Tensor {
-        var values = [Tensor]()
-        for node in model.nodes {
-            if node.layer is InputLayer {
-                values.append(input)
-                continue
-            }
-            values.append(node.layer.forward(node.inputs.map { values[$0] }, weights: weights.byLayer[node.name] ?? []))
-        }
-        return values.last!
+        model.forwardLayerByLayer(input, weights: weights)[model.outputIndex]!
+    }
+
+    @Test func layerByLayerKeepsTheActivationsAskedForAndTheOutput() throws {
+        let model = try smallResidualModel()
+        let weights = ModelWeights.random(for: model, seed: 3)
+        let input = Tensor(shape: [1, 9, 9, 8], repeating: 0.5)
+        let add = try #require(model.nodes.firstIndex { $0.layer is Add })
+        let kept = model.forwardLayerByLayer(input, weights: weights, keeping: [add])
+        #expect(Set(kept.keys) == [add, model.outputIndex])
+        #expect(kept[add]?.shape == [1] + model.nodes[add].outputShape)
+        #expect(kept[model.outputIndex]?.shape == [1, 10])
     }
 
     func smallResidualModel() throws -> Model {

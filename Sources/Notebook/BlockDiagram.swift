@@ -1,26 +1,90 @@
 import ResNetCore
 
+/// A residual block as `%path` and the diagram files see it: the `add` where the two branches meet, the
+/// layers of each branch back to the block input they share, and the ReLU after the add.
+struct ResidualBlock: Sendable {
+    /// The `add` node.
+    let add: Int
+    /// The node both branches start from (`nil` when the branches share none).
+    let input: Int?
+    /// The main path's nodes, first to last (the longer branch).
+    let main: [Int]
+    /// The shortcut's nodes, first to last: none for an identity block.
+    let shortcut: [Int]
+    /// The ReLU applied to the add's output, if any.
+    let activation: Int?
+
+    /// The block of the add at or just before `tensor` (the ReLU after a block's add leads back to it).
+    init(containing tensor: KerasTensor) throws {
+        let nodes = tensor.graph.nodes
+        guard let addIndex = Self.nearestAdd(from: tensor.node, in: nodes) else {
+            throw NotebookError.teaching(Message.notInsideResidualBlock(tensor.layerName).localized)
+        }
+        guard let block = ResidualBlock(add: addIndex, in: nodes) else {
+            throw NotebookError.unsupported(Message.pathTwoInputs.localized)
+        }
+        self = block
+    }
+
+    /// The block whose add is `nodes[addIndex]`; `nil` unless that add has two inputs.
+    init?(add addIndex: Int, in nodes: [Node]) {
+        let add = nodes[addIndex]
+        guard add.layer is Add, add.inputs.count == 2 else { return nil }
+        // Walk each branch back until it reaches a node the other branch also reaches: the block input.
+        let chains = add.inputs.map { Self.chain(from: $0, in: nodes) }
+        let shared = Set(chains[0]).intersection(chains[1])
+        let branches = chains.map { Array($0.prefix { !shared.contains($0) }.reversed()) }
+        self.add = addIndex
+        input = chains[0].first { shared.contains($0) }
+        // The main path is the longer branch (keras.applications lists the shortcut first).
+        (main, shortcut) =
+            branches[0].count >= branches[1].count ? (branches[0], branches[1]) : (branches[1], branches[0])
+        activation = nodes.indices.first {
+            nodes[$0].inputs == [addIndex] && (nodes[$0].layer as? Activation)?.function == .relu
+        }
+    }
+
+    /// What the shortcut is: the identity, a projection (its convolution's kernel and stride), or layers.
+    func shortcutTitle(in nodes: [Node]) -> Message {
+        if shortcut.isEmpty { return .shortcutIdentity }
+        if let conv = shortcut.compactMap({ nodes[$0].layer as? Conv2D }).first {
+            return .shortcutProjection(kernel: "\(conv.kernelSize.0)x\(conv.kernelSize.1)", stride: conv.strides.0)
+        }
+        return .shortcut
+    }
+
+    /// The add at or just before `index` (the ReLU after a block's add leads back to it).
+    private static func nearestAdd(from index: Int, in nodes: [Node]) -> Int? {
+        var queue = [index]
+        var seen = Set<Int>()
+        while !queue.isEmpty {
+            let current = queue.removeFirst()
+            guard seen.insert(current).inserted else { continue }
+            if nodes[current].layer is Add { return current }
+            queue.append(contentsOf: nodes[current].inputs)
+        }
+        return nil
+    }
+
+    /// `index` and its ancestors along first inputs, nearest first.
+    private static func chain(from index: Int, in nodes: [Node]) -> [Int] {
+        var result = [index]
+        var current = index
+        while let next = nodes[current].inputs.first {
+            result.append(next)
+            current = next
+        }
+        return result
+    }
+}
+
 /// `%path x`: the residual block that made `x`, its main path and its shortcut side by side, or (when that
 /// is wider than the terminal) the shortcut above the main path.
 enum BlockDiagram {
     static func draw(_ tensor: KerasTensor, width: Int = TextWidth.current) throws -> String {
         let nodes = tensor.graph.nodes
-        guard let addIndex = nearestAdd(from: tensor.node, in: nodes) else {
-            throw NotebookError.teaching(Message.notInsideResidualBlock(tensor.layerName).localized)
-        }
-        let add = nodes[addIndex]
-        guard add.inputs.count == 2 else {
-            throw NotebookError.unsupported(Message.pathTwoInputs.localized)
-        }
-
-        // Walk each branch back until it reaches a node the other branch also reaches: the block input.
-        let chains = add.inputs.map { chain(from: $0, in: nodes) }
-        let shared = Set(chains[0]).intersection(chains[1])
-        let branches = chains.map { Array($0.prefix { !shared.contains($0) }.reversed()) }
-        let blockInput = chains[0].first { shared.contains($0) }
-        // The main path is the longer branch (keras.applications lists the shortcut first).
-        let (main, shortcut) =
-            branches[0].count >= branches[1].count ? (branches[0], branches[1]) : (branches[1], branches[0])
+        let block = try ResidualBlock(containing: tensor)
+        let (main, shortcut) = (block.main, block.shortcut)
 
         /// A layer in one line, or (`split`) its name above its kind and shape.
         func rows(_ path: [Int], split: Bool) -> [String] {
@@ -30,26 +94,15 @@ enum BlockDiagram {
                 return split ? [node.name, "  " + kind] : ["\(node.name)  \(kind)"]
             }
         }
-        let shortcutKind: String
-        if shortcut.isEmpty {
-            shortcutKind = Message.shortcutIdentity.localized
-        } else if let conv = shortcut.compactMap({ nodes[$0].layer as? Conv2D }).first {
-            shortcutKind =
-                Message.shortcutProjection(
-                    kernel: "\(conv.kernelSize.0)x\(conv.kernelSize.1)", stride: conv.strides.0
-                ).localized
-        } else {
-            shortcutKind = Message.shortcut.localized
-        }
+        let shortcutKind = block.shortcutTitle(in: nodes).localized
         var before = [String]()
-        if let blockInput {
+        if let blockInput = block.input {
             before.append(
                 Message.blockInput(nodes[blockInput].name, shape: kerasShape(nodes[blockInput].outputShape)).localized)
         }
+        let add = nodes[block.add]
         var after = [Message.blockAdd(add.name, shape: kerasShape(add.outputShape)).localized]
-        if let relu = nodes.indices.first(where: {
-            nodes[$0].inputs == [addIndex] && (nodes[$0].layer as? Activation)?.function == .relu
-        }) {
+        if let relu = block.activation {
             after.append("\(nodes[relu].name) (Activation relu) \(kerasShape(nodes[relu].outputShape))")
         }
         let layouts = [false, true].flatMap { split in
@@ -80,30 +133,6 @@ enum BlockDiagram {
         let width = (left.map(displayWidth).max() ?? 0) + 2
         return ["├─┐"] + right.map { "│ │ " + $0 } + ["│ └" + String(repeating: "─", count: width - 1) + "┐"]
             + left.map { "│ " + $0.padded(width) + "│" } + ["├" + String(repeating: "─", count: width + 1) + "┘"]
-    }
-
-    /// The add at or just before `index` (the ReLU after a block's add leads back to it).
-    private static func nearestAdd(from index: Int, in nodes: [Node]) -> Int? {
-        var queue = [index]
-        var seen = Set<Int>()
-        while !queue.isEmpty {
-            let current = queue.removeFirst()
-            guard seen.insert(current).inserted else { continue }
-            if nodes[current].layer is Add { return current }
-            queue.append(contentsOf: nodes[current].inputs)
-        }
-        return nil
-    }
-
-    /// `index` and its ancestors along first inputs, nearest first.
-    private static func chain(from index: Int, in nodes: [Node]) -> [Int] {
-        var result = [index]
-        var current = index
-        while let next = nodes[current].inputs.first {
-            result.append(next)
-            current = next
-        }
-        return result
     }
 
     static func describe(_ layer: any Layer) -> String {

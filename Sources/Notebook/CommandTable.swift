@@ -30,6 +30,8 @@ public enum Command: Equatable, Sendable {
     case lesson(Int, language: String?)
     /// Moving through the open lesson: `run`, `next`, `back`, `again`, `goto N`.
     case lessonStep(LessonMove)
+    /// `%path x --svg FILE`, `%diagram model --dot FILE`: a block or a whole model drawn into files.
+    case diagram(DiagramRequest)
 }
 
 /// A step through the open lesson.
@@ -149,9 +151,17 @@ extension CommandSpec {
             summary: .summaryShape, lesson: nil
         ) { a throws(CommandError) in .shape(try a.word(0)) },
         CommandSpec(
-            name: "path", form: .magic, parameters: [.required(.variable("x", kinds: [.tensor]))],
+            name: "path", form: .magic,
+            parameters: [
+                .required(.variable("x", kinds: [.tensor])), .optional(.option("svg", value: .FILE)),
+                .optional(.option("dot", value: .FILE)),
+            ],
             summary: .summaryPath, lesson: 1
-        ) { a throws(CommandError) in .path(try a.word(0)) },
+        ) { a throws(CommandError) in
+            let name = try a.word(0)
+            guard a.optionalPath(1) != nil || a.optionalPath(2) != nil else { return .path(name) }
+            return .diagram(DiagramRequest(name: name, scope: .block, svg: a.optionalPath(1), dot: a.optionalPath(2)))
+        },
         CommandSpec(
             name: "compare", form: .magic,
             parameters: [
@@ -256,6 +266,18 @@ extension CommandSpec {
             name: "help", form: .word, parameters: [.optional(.word("NAME"))],
             summary: .summaryHelp, lesson: nil
         ) { a throws(CommandError) in .help(topic: a.optionalWord(0)) },
+        CommandSpec(
+            name: "diagram", form: .magic,
+            parameters: [
+                .required(.variable("model", kinds: [.model, .tensor])), .optional(.option("svg", value: .FILE)),
+                .optional(.option("dot", value: .FILE)),
+            ],
+            summary: .summaryDiagram, lesson: nil
+        ) { a throws(CommandError) in
+            guard a.optionalPath(1) != nil || a.optionalPath(2) != nil else { throw .usage(a.spec) }
+            return .diagram(
+                DiagramRequest(name: try a.word(0), scope: .model, svg: a.optionalPath(1), dot: a.optionalPath(2)))
+        },
     ]
 
     /// The visible commands by name, for lookup.

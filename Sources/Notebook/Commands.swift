@@ -103,6 +103,8 @@ extension Notebook {
             return try openLesson(number, language: language ?? lessonLanguage)
         case .lessonStep(let move):
             return try moveInLesson(move)
+        case .diagram(let request):
+            return try writeDiagram(request)
         }
     }
 
@@ -156,7 +158,7 @@ extension Notebook {
     }
 
     /// A path as typed: quoted text as written, a variable holding a string, or the word itself.
-    private func resolve(_ path: PathArgument) -> String {
+    func resolve(_ path: PathArgument) -> String {
         switch path {
         case .quoted(let text): return text
         case .word(let word):

@@ -252,6 +252,12 @@ public indirect enum Message: Sendable {
     case checkOutsideTensor(resNet: Bool)
     case checkShortcutNeedsConv(owner: Message, input: String, output: String, channels: Bool)
     case checkAddShapesDiffer([String])
+    // MARK: Diagrams as files (%path x --svg FILE, %diagram model --dot FILE)
+    case summaryDiagram
+    case identityArrow
+    case diagramTitle(String, layers: Int)
+    case diagramBlockTitle(String, block: String)
+    case diagramWritten(format: String, path: String, what: String, layers: Int)
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -599,7 +605,11 @@ public indirect enum Message: Sendable {
 
         case .summaryShape: return Bilingual("the shape of a tensor, array, model or image", "张量、数组、模型或图片的形状")
         case .summaryPath:
-            return Bilingual("the block that made x: main path and shortcut side by side", "生成 x 的那个块：主路径和捷径并排显示")
+            return Bilingual(
+                "the block that made x: main path and shortcut side by side; with --svg or --dot, written to FILE as "
+                    + "an SVG picture or a Graphviz graph",
+                "生成 x 的那个块：主路径和捷径并排显示；加上 --svg 或 --dot 时写进 FILE，成为 SVG 图片或 Graphviz 图"
+            )
         case .summaryCompare:
             return Bilingual(
                 "conv block vs identity block: layers, shapes, parameters, multiply-adds",
@@ -1364,6 +1374,22 @@ public indirect enum Message: Sendable {
                 "your layers.add gets tensors of different shapes, " + shapes.joined(separator: " and ")
                     + ": the main path and the shortcut must end in one shape",
                 "你的 layers.add 收到的张量形状不同，" + shapes.joined(separator: " 和 ") + "：主路径和捷径最后必须是同一个形状"
+            )
+        case .summaryDiagram:
+            return Bilingual(
+                "every layer of a model (or of all that leads to a tensor) as an SVG picture or a Graphviz graph, "
+                    + "each block's shortcut beside its main path",
+                "模型的所有层（或通向一个张量的所有层）写成 SVG 图片或 Graphviz 图，每个块的捷径画在主路径旁边"
+            )
+        case .identityArrow: return Bilingual("identity", "恒等")
+        case .diagramTitle(let name, let layers):
+            return Bilingual("\(name): \(layers) layers", "\(name)：\(layers) 层")
+        case .diagramBlockTitle(let name, let block):
+            return Bilingual("\(block) (the block that made \(name))", "\(block)（生成 \(name) 的块）")
+        case .diagramWritten(let format, let path, let what, let layers):
+            return Bilingual(
+                "wrote \(what) as \(format) to '\(path)' (\(layers) layers)",
+                "已把 \(what)以 \(format) 格式写入 '\(path)'（\(layers) 层）"
             )
         }
     }

@@ -57,8 +57,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("%path", "usage: %path x"),
-        ("%path x y", "usage: %path x"),
+        ("%path", "usage: %path x [--svg FILE] [--dot FILE]"),
+        ("%path x y", "usage: %path x [--svg FILE] [--dot FILE]"),
         ("%compare 1 2", "usage: %compare [H W C] [F1 F2 F3] [STRIDE]"),
         ("%compare 55 55 0", "usage: %compare [H W C] [F1 F2 F3] [STRIDE]"),
         ("%classify a.png --weights w.h5 --random", "usage: %classify IMAGE [--weights FILE] [--random] [--top N]"),
@@ -98,7 +98,7 @@ import Testing
 
     @Test func helpForOneCommandGivesUsageSummaryAndLesson() {
         let text = Notebook().run("help %path").output
-        #expect(text.hasPrefix("usage: %path x\nthe block that made x"))
+        #expect(text.hasPrefix("usage: %path x [--svg FILE] [--dot FILE]\nthe block that made x"))
         #expect(text.contains("lesson 1"))
         #expect(Notebook().run("help %nothing").isError)
     }

@@ -139,6 +139,8 @@ private let samples: [Message] = [
     .checkOutputsDiffer(resNet: true, by: "0.5"), .checkOutsideTensor(resNet: false),
     .checkShortcutNeedsConv(owner: .checkOwner(block: nil, inBlock: false), input: "64", output: "256", channels: true),
     .checkAddShapesDiffer(["(None, 55, 55, 64)", "(None, 55, 55, 256)"]),
+    .summaryDiagram, .identityArrow, .diagramTitle("resnet50", layers: 177), .diagramBlockTitle("x", block: "add_1"),
+    .diagramWritten(format: "SVG", path: "block.svg", what: "x", layers: 12),
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.

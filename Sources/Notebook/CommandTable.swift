@@ -32,6 +32,10 @@ public enum Command: Equatable, Sendable {
     case lessonStep(LessonMove)
     /// `%path x --svg FILE`, `%diagram model --dot FILE`: a block or a whole model drawn into files.
     case diagram(DiagramRequest)
+    /// `%cam [CLASS] [--png FILE] [--npy FILE]`: the class activation map of the last forward pass.
+    case classActivationMap(classWord: String?, png: PathArgument?, npy: PathArgument?)
+    /// `%features LAYER [N] [--png FILE]`: a grid of a layer's first N feature maps.
+    case featureMaps(String, count: Int, png: PathArgument?)
 }
 
 /// A step through the open lesson.
@@ -277,6 +281,28 @@ extension CommandSpec {
             guard a.optionalPath(1) != nil || a.optionalPath(2) != nil else { throw .usage(a.spec) }
             return .diagram(
                 DiagramRequest(name: try a.word(0), scope: .model, svg: a.optionalPath(1), dot: a.optionalPath(2)))
+        },
+        CommandSpec(
+            name: "cam", form: .magic,
+            parameters: [
+                .optional(.word("CLASS")), .optional(.option("png", value: .FILE)),
+                .optional(.option("npy", value: .FILE)),
+            ],
+            summary: .summaryCam, lesson: nil
+        ) { a throws(CommandError) in
+            .classActivationMap(classWord: a.optionalWord(0), png: a.optionalPath(1), npy: a.optionalPath(2))
+        },
+        CommandSpec(
+            name: "features", form: .magic,
+            parameters: [
+                .required(.variable("LAYER", kinds: [.tensor])), .optional(.integer("N")),
+                .optional(.option("png", value: .FILE)),
+            ],
+            summary: .summaryFeatures, lesson: nil
+        ) { a throws(CommandError) in
+            let count = a.optionalNumbers(1)?.first ?? 16
+            guard (1...256).contains(count) else { throw .usage(a.spec) }
+            return .featureMaps(try a.word(0), count: count, png: a.optionalPath(2))
         },
     ]
 

@@ -105,6 +105,10 @@ extension Notebook {
             return try moveInLesson(move)
         case .diagram(let request):
             return try writeDiagram(request)
+        case .classActivationMap(let classWord, let png, let npy):
+            return try classActivationMap(classWord, png: png, npy: npy)
+        case .featureMaps(let name, let count, let png):
+            return try featureMaps(name, count: count, png: png)
         }
     }
 
@@ -167,7 +171,8 @@ extension Notebook {
         }
     }
 
-    /// The network `%classify` uses: the tutorial's ResNet50 in a graph of its own, kept between cells.
+    /// The network `%classify` uses: the tutorial's ResNet50 (or keras.applications', for its weight file) in a
+    /// graph of its own, kept between cells.
     private func classifier(_ source: ModelHandle.WeightsSource?) throws -> ModelHandle {
         if source == nil, let model = sessionClassifier() { return model }
         let wanted =
@@ -177,7 +182,12 @@ extension Notebook {
             throw NotebookError.unsupported(Message.noTrainedWeights.localized)
         }
         if let cached = classifierCache, cached.weightsSource == wanted { return cached }
-        let handle = ModelHandle(model: try ResNet50(), weightsSource: wanted)
+        // A weight file of keras.applications' ResNet50 gets that network (its layer names tell).
+        var variant = ResNet50Variant.tutorial
+        if case .file(let path) = wanted, let found = try KerasWeightsFile(path: path).resNet50Variant {
+            variant = found
+        }
+        let handle = ModelHandle(model: try variant.build(), weightsSource: wanted)
         classifierCache = handle
         return handle
     }

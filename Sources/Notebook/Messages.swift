@@ -258,6 +258,24 @@ public indirect enum Message: Sendable {
     case diagramTitle(String, layers: Int)
     case diagramBlockTitle(String, block: String)
     case diagramWritten(format: String, path: String, what: String, layers: Int)
+    // MARK: Pictures of the last forward pass (%cam, %features, classify --cam)
+    case summaryCam, summaryFeatures
+    case needsForwardPass(String)
+    case camNeedsGlobalPooling(model: String)
+    case unknownClass(String, suggestion: String?)
+    case classOutOfRange(Int, classes: Int)
+    case layerNotInModel(String, model: String, suggestion: String?)
+    case notFeatureMaps(layer: String, shape: String)
+    case camCaption(
+        className: String, probability: String, dense: String, features: String, size: String, low: String,
+        high: String, random: Bool)
+    case camMeaningless
+    case featuresCaption(layer: String, kind: String, shape: String, channels: Int, of: Int, low: String, high: String)
+    case featuresAddCaption(
+        layer: String, main: String, shortcut: String, channels: Int, of: Int, low: String, high: String)
+    case wrotePicture(path: String, width: Int, height: Int)
+    case wroteValues(path: String, shape: String)
+    case cliCam, camOneImage
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -1390,6 +1408,103 @@ public indirect enum Message: Sendable {
             return Bilingual(
                 "wrote \(what) as \(format) to '\(path)' (\(layers) layers)",
                 "已把 \(what)以 \(format) 格式写入 '\(path)'（\(layers) 层）"
+            )
+        case .summaryCam:
+            return Bilingual(
+                "the class activation map of the last prediction: where the image made CLASS (default: the top "
+                    + "class) score, over the image; --png writes it, --npy writes the raw 7x7 map (float32 .npy)",
+                "上一次预测的类激活图：图像的哪些地方让 CLASS（默认是第一名）得分，叠在图像上；"
+                    + "--png 保存图片，--npy 保存未缩放的 7x7 原始值（float32 .npy）"
+            )
+        case .summaryFeatures:
+            return Bilingual(
+                "the first N (16) feature maps of a layer or tensor for the last prediction's image; for an add "
+                    + "layer, main path, shortcut and sum side by side; --png writes it",
+                "上一次预测的图像在某层（或张量）的前 N 个（16）特征图；add 层则并排显示主路径、捷径和它们的和；--png 保存图片"
+            )
+        case .needsForwardPass(let command):
+            return Bilingual(
+                "\(command) shows the last forward pass, and there has been none yet: run model.predict(x) or "
+                    + "%classify IMAGE first",
+                "\(command) 显示的是上一次前向计算，可现在还没有：先运行 model.predict(x) 或 %classify IMAGE"
+            )
+        case .camNeedsGlobalPooling(let model):
+            return Bilingual(
+                "a class activation map needs a network that averages its last feature maps over every position "
+                    + "(AveragePooling2D((7, 7)) + Flatten, or GlobalAveragePooling2D) and ends in one Dense layer; "
+                    + "\(model) does not",
+                "类激活图要求网络把最后的特征图在所有位置上取平均（AveragePooling2D((7, 7)) + Flatten，"
+                    + "或 GlobalAveragePooling2D），最后只接一个 Dense 层；\(model) 不是这样"
+            )
+        case .unknownClass(let word, let suggestion):
+            return Bilingual(
+                "no ImageNet class '\(word)': give an index 0-999 or a label such as tusker"
+                    + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""),
+                "没有叫 '\(word)' 的 ImageNet 类别：请给出 0-999 的编号，或 tusker 这样的标签"
+                    + (suggestion.map { "（是不是 '\($0)'？）" } ?? "")
+            )
+        case .classOutOfRange(let index, let classes):
+            return Bilingual(
+                "class \(index) is out of range: the network has \(classes) classes, 0-\(classes - 1)",
+                "类别 \(index) 超出范围：网络有 \(classes) 个类别，编号 0-\(classes - 1)"
+            )
+        case .layerNotInModel(let name, let model, let suggestion):
+            return Bilingual(
+                "\(model), the model of the last prediction, has no layer '\(name)'"
+                    + (suggestion.map { " (did you mean '\($0)'?)" } ?? "") + "; %layers model lists them",
+                "上一次预测用的模型 \(model) 里没有层 '\(name)'"
+                    + (suggestion.map { "（是不是 '\($0)'？）" } ?? "") + "；%layers model 可以列出所有层"
+            )
+        case .notFeatureMaps(let layer, let shape):
+            return Bilingual(
+                "\(layer) makes \(shape), not feature maps (None, height, width, channels): choose a layer before "
+                    + "the pooling",
+                "\(layer) 输出的是 \(shape)，不是特征图 (None, height, width, channels)：请选池化之前的层"
+            )
+        case .camCaption(
+            let className, let probability, let dense, let features, let size, let low, let high, let random):
+            return Bilingual(
+                "class activation map of \(className), probability \(probability): \(dense)'s weights for it times "
+                    + "\(features)'s \(size) maps, summed; raw values \(low) … \(high), upsampled to the image "
+                    + "(red = high, blue = low)" + (random ? " [RANDOM weights: this map means nothing]" : ""),
+                "\(className) 的类激活图，概率 \(probability)：\(dense) 对这个类别的权重乘以 \(features) 的 \(size) 特征图再求和；"
+                    + "原始值 \(low) … \(high)，放大到图像大小（红 = 高，蓝 = 低）"
+                    + (random ? " [RANDOM 随机权重：这张图没有意义]" : "")
+            )
+        case .camMeaningless:
+            return Bilingual(
+                "[RANDOM weights: the map shows where random weights respond, not where a class is]",
+                "[RANDOM 随机权重：这张图只显示随机权重在哪里有反应，并不是类别所在的位置]"
+            )
+        case .featuresCaption(let layer, let kind, let shape, let channels, let of, let low, let high):
+            return Bilingual(
+                "feature maps of \(layer) (\(kind)) \(shape): channels 0-\(channels - 1) of \(of), values \(low) … "
+                    + "\(high) on one scale (dark = low, yellow = high)",
+                "\(layer) (\(kind)) \(shape) 的特征图：\(of) 个通道中的 0-\(channels - 1)，数值 \(low) … \(high)，"
+                    + "同一个颜色尺度（暗 = 低，黄 = 高）"
+            )
+        case .featuresAddCaption(let layer, let main, let shortcut, let channels, let of, let low, let high):
+            return Bilingual(
+                "\(layer): main path (\(main)) | shortcut (\(shortcut)) | their sum, channels 0-\(channels - 1) of "
+                    + "\(of), values \(low) … \(high) on one scale (dark = low, yellow = high)",
+                "\(layer)：主路径（\(main)）| 捷径（\(shortcut)）| 两者之和，\(of) 个通道中的 0-\(channels - 1)，"
+                    + "数值 \(low) … \(high)，同一个颜色尺度（暗 = 低，黄 = 高）"
+            )
+        case .wrotePicture(let path, let width, let height):
+            return Bilingual("wrote \(path) (\(width)×\(height) PNG)", "已写入 \(path)（\(width)×\(height) PNG）")
+        case .wroteValues(let path, let shape):
+            return Bilingual(
+                "wrote \(path) (the raw map, float32 \(shape), numpy.load reads it)",
+                "已写入 \(path)（原始的图，float32 \(shape)，可用 numpy.load 读取）"
+            )
+        case .cliCam:
+            return Bilingual(
+                "Also write the class activation map of the top class over the image, as a PNG (one image only).",
+                "另外把第一名类别的类激活图叠在图像上，保存为 PNG（只能给一张图像）。"
+            )
+        case .camOneImage:
+            return Bilingual(
+                "--cam takes one image: give a single IMAGE", "--cam 只能用于一张图像：请只给一个 IMAGE"
             )
         }
     }

@@ -141,6 +141,21 @@ private let samples: [Message] = [
     .checkAddShapesDiffer(["(None, 55, 55, 64)", "(None, 55, 55, 256)"]),
     .summaryDiagram, .identityArrow, .diagramTitle("resnet50", layers: 177), .diagramBlockTitle("x", block: "add_1"),
     .diagramWritten(format: "SVG", path: "block.svg", what: "x", layers: 12),
+    .summaryCam, .summaryFeatures, .needsForwardPass("%cam"), .camNeedsGlobalPooling(model: "m"),
+    .unknownClass("tuskr", suggestion: "tusker"), .classOutOfRange(1000, classes: 1000),
+    .layerNotInModel("res2a", model: "resnet50", suggestion: "res2a_branch1"),
+    .notFeatureMaps(layer: "fc1000", shape: "(None, 1000)"),
+    .camCaption(
+        className: "tusker (101)", probability: "0.4111", dense: "fc1000", features: "activation_49", size: "7×7",
+        low: "-1", high: "2", random: true),
+    .camMeaningless,
+    .featuresCaption(
+        layer: "res2a_branch2c", kind: "Conv2D", shape: "(None, 55, 55, 256)", channels: 16, of: 256, low: "-1",
+        high: "2"),
+    .featuresAddCaption(
+        layer: "add_1", main: "bn2a_branch2c", shortcut: "bn2a_branch1", channels: 16, of: 256, low: "-1", high: "2"),
+    .wrotePicture(path: "a.png", width: 224, height: 224), .wroteValues(path: "a.npy", shape: "(7, 7)"),
+    .cliCam, .camOneImage,
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.

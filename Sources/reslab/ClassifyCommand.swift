@@ -25,10 +25,14 @@ struct ClassifyCommand: ParsableCommand {
     @Flag(help: ArgumentHelp(Message.cliAllProbs.localized))
     var allProbs = false
 
+    @Option(help: ArgumentHelp(Message.cliCam.localized, valueName: "file.png"))
+    var cam: String?
+
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError(Message.giveAnImage.localized) }
         guard (1...1000).contains(top) else { throw ValidationError(Message.topRange.localized) }
         guard !allProbs || json else { throw ValidationError(Message.allProbsNeedsJSON.localized) }
+        guard cam == nil || images.count == 1 else { throw ValidationError(Message.camOneImage.localized) }
     }
 
     func run() throws {
@@ -73,7 +77,25 @@ struct ClassifyCommand: ParsableCommand {
             print("Predicted: " + predictedList(results.map(\.top)))
             if random { print(Message.randomClassesMeanNothing.localized) }
         }
+        if let cam, let (_, input) = inputs.first {
+            let caption = try writeClassActivationMap(input, network: loaded, labels: labels, to: cam)
+            if !json { print(caption) }
+        }
         if anyFailed { throw ExitCode(1) }
+    }
+
+    /// `--cam FILE`: the top class's activation map over the image, written as a PNG; returns its caption.
+    private func writeClassActivationMap(
+        _ input: Tensor, network: LoadedNetwork, labels: ImageNetLabels, to path: String
+    ) throws -> String {
+        let model = network.engine.model
+        let map = try ClassActivationMap(model: model, weights: try network.rawWeights(), input: input) {
+            try ClassArgument.index(nil, outputs: $0, labels: labels)
+        }
+        let picture = map.picture
+        try picture.writePNG(to: path)
+        return camCaption(map, model: model, labels: labels, random: network.hasRandomWeights) + "\n"
+            + Message.wrotePicture(path: path, width: picture.width, height: picture.height).localized
     }
 }
 

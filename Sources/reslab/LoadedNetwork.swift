@@ -64,6 +64,13 @@ struct LoadedNetwork {
         weightsPath = path
     }
 
+    /// The weights as the file (or the seed) gives them, batch norm not folded: read again, for the
+    /// unfused layer-by-layer pass that pictures are drawn from.
+    func rawWeights() throws -> ModelWeights {
+        guard let weightsPath else { return .random(for: engine.model, seed: Self.randomWeightsSeed) }
+        return try KerasWeightsFile(path: weightsPath).weights(for: engine.model)
+    }
+
     /// The weight file to use: the one given, or the tutorial's file in the cache.
     static func weightsPath(_ given: String?) throws -> String {
         if let given { return given }

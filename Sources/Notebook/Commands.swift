@@ -25,6 +25,8 @@ extension Notebook {
             return cells.map { "In [\($0.number)]: \($0.source)" }.joined(separator: "\n")
         case .reset:
             interpreter.reset()
+            // What the open lesson provides stays: a lesson may start afresh and still find its images.
+            if openLesson != nil { defineLessonDirectory() }
             return Message.cleared.localized
         case .shape(let name):
             switch try interpreter.lookup(name) {

@@ -110,7 +110,7 @@ extension Notebook {
         openLesson = lesson
         lessonLanguage = language
         ranSteps = []
-        interpreter.variables["lesson_dir"] = .string(URL(fileURLWithPath: lessons.directory).standardizedFileURL.path)
+        defineLessonDirectory()
         if interpreter.library.cachedWeights == nil && randomWeightsFallbackSeed == nil {
             randomWeightsFallbackSeed = 1
         }
@@ -119,6 +119,11 @@ extension Notebook {
         let replayed = replay(before: lessonStep)
         recordStepProse()
         return [replayed, showStep()].compactMap { $0 }.joined(separator: "\n")
+    }
+
+    /// `lesson_dir`: the lessons folder, for the images the lessons read.
+    func defineLessonDirectory() {
+        interpreter.variables["lesson_dir"] = .string(URL(fileURLWithPath: lessons.directory).standardizedFileURL.path)
     }
 
     /// The current step's title and prose, for a saved notebook.

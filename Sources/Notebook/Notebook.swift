@@ -20,9 +20,10 @@ public struct Cell: Sendable {
 
     public var isError: Bool { error != nil }
 
-    /// Everything shown under the cell, without colour.
+    /// Everything shown under the cell as text, without colour: its pictures by their captions.
     public var output: String {
-        [printed, result ?? "", error.map { "error: " + $0 } ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
+        ([printed, result ?? ""] + pictures.map(\.caption) + [error.map { "error: " + $0 } ?? ""])
+            .filter { !$0.isEmpty }.joined(separator: "\n")
     }
 }
 

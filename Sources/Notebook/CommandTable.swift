@@ -36,6 +36,8 @@ public enum Command: Equatable, Sendable {
     case classActivationMap(classWord: String?, png: PathArgument?, npy: PathArgument?)
     /// `%features LAYER [N] [--png FILE]`: a grid of a layer's first N feature maps.
     case featureMaps(String, count: Int, png: PathArgument?)
+    /// `%explain LAYER (h, w, c) [--json]`: one value of the last forward pass, worked out by hand.
+    case explain(layer: String, index: [Int], json: Bool)
 }
 
 /// A step through the open lesson.
@@ -303,6 +305,13 @@ extension CommandSpec {
             let count = a.optionalNumbers(1)?.first ?? 16
             guard (1...256).contains(count) else { throw .usage(a.spec) }
             return .featureMaps(try a.word(0), count: count, png: a.optionalPath(2))
+        },
+        CommandSpec(
+            name: "explain", form: .magic, parameters: [.required(.line("LAYER (H, W, C) [--json]"))],
+            summary: .summaryExplain, lesson: nil
+        ) { a throws(CommandError) in
+            guard let request = ExplainRequest.parse(try a.word(0)) else { throw .usage(a.spec) }
+            return .explain(layer: request.layer, index: request.index, json: request.json)
         },
     ]
 

@@ -111,6 +111,8 @@ extension Notebook {
             return try classActivationMap(classWord, png: png, npy: npy)
         case .featureMaps(let name, let count, let png):
             return try featureMaps(name, count: count, png: png)
+        case .explain(let layer, let index, let json):
+            return try explain(ExplainRequest(layer: layer, index: index, json: json))
         }
     }
 

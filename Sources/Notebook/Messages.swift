@@ -276,6 +276,31 @@ public indirect enum Message: Sendable {
     case wrotePicture(path: String, width: Int, height: Int)
     case wroteValues(path: String, shape: String)
     case cliCam, camOneImage
+    // MARK: %explain
+    case explainHeading(layer: String, index: String, chain: String)
+    case explainConvolution(layer: String, kernel: String, stride: Int, padding: String, filter: Int, input: String)
+    case explainWindow(rows: String, columns: String, kernel: String, channels: Int, products: Int, padded: Int)
+    case explainLargest(count: Int, input: String, vector: Bool)
+    case explainOthers(count: Int, sum: String)
+    case explainSum(dot: String, bias: String?, value: String)
+    case explainBatchNorm(layer: String, channel: Int, epsilon: String)
+    case explainFolded(conv: String)
+    case explainFoldedValue(dot: String, bias: String, value: String)
+    case explainRelu(layer: String)
+    case explainAdd(layer: String)
+    case explainAddInput(layer: String, index: String, value: String, role: Int?)
+    case explainReluAfter(layer: String, value: String)
+    case explainPool(
+        layer: String, maximum: Bool, input: String, rows: String, columns: String, channel: Int, count: Int)
+    case explainGlobalPool(layer: String, input: String, channel: Int, count: Int)
+    case explainPadding(layer: String, input: String, source: String?)
+    case explainDense(layer: String, unit: Int, input: String, count: Int)
+    case explainSoftmax
+    case explainNetwork(layer: String, index: String, value: String)
+    case explainIndexCount(layer: String, shape: String, expected: Int, got: Int)
+    case explainIndexOutside(String, layer: String, shape: String)
+    case explainNotCovered(layer: String, kind: String)
+    case summaryExplain
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -1505,6 +1530,139 @@ public indirect enum Message: Sendable {
         case .camOneImage:
             return Bilingual(
                 "--cam takes one image: give a single IMAGE", "--cam 只能用于一张图像：请只给一个 IMAGE"
+            )
+        case .explainHeading(let layer, let index, let chain):
+            return Bilingual("how \(layer)\(index) came to be: \(chain)", "\(layer)\(index) 是怎么算出来的：\(chain)")
+        case .explainConvolution(let layer, let kernel, let stride, let padding, let filter, let input):
+            return Bilingual(
+                "\(layer) (Conv2D \(kernel), strides=\(stride), padding='\(padding)'): filter \(filter) slides over \(input)",
+                "\(layer)（Conv2D \(kernel)，strides=\(stride)，padding='\(padding)'）：第 \(filter) 个过滤器在 \(input) 上滑动"
+            )
+        case .explainWindow(let rows, let columns, let kernel, let channels, let products, let padded):
+            return Bilingual(
+                "  its window: rows \(rows), columns \(columns), all \(channels) channels: \(products) products "
+                    + "input × weight, summed"
+                    + (padded > 0
+                        ? " (\(padded) of the \(kernel) positions fall on padding zeros and add nothing)" : ""),
+                "  窗口：第 \(rows) 行、第 \(columns) 列，全部 \(channels) 个通道：\(products) 个“输入 × 权重”的乘积相加"
+                    + (padded > 0 ? "（\(kernel) 个位置里有 \(padded) 个落在补的零上，不起作用）" : "")
+            )
+        case .explainLargest(let count, let input, let vector):
+            return Bilingual(
+                "  the \(count) largest, \(input)\(vector ? "[i]" : "[row, column, channel]"): input × weight = product",
+                "  最大的 \(count) 个，\(input)\(vector ? "[i]" : "[行, 列, 通道]")：输入 × 权重 = 乘积"
+            )
+        case .explainOthers(let count, let sum):
+            return Bilingual("  the other \(count) products add up to \(sum)", "  其余 \(count) 个乘积加起来是 \(sum)")
+        case .explainSum(let dot, let bias, let value):
+            guard let bias else {
+                return Bilingual("  sum \(dot) (no bias) = \(value)", "  总和 \(dot)（没有偏置 bias）= \(value)")
+            }
+            return Bilingual("  sum \(dot) + bias \(bias) = \(value)", "  总和 \(dot) + 偏置 bias \(bias) = \(value)")
+        case .explainBatchNorm(let layer, let channel, let epsilon):
+            return Bilingual(
+                "\(layer) (BatchNormalization), channel \(channel): (x − moving_mean) / √(moving_variance + ε) · gamma "
+                    + "+ beta, ε = \(epsilon)",
+                "\(layer)（BatchNormalization），第 \(channel) 个通道：(x − moving_mean) / √(moving_variance + ε) · gamma "
+                    + "+ beta，ε = \(epsilon)"
+            )
+        case .explainFolded(let conv):
+            return Bilingual(
+                "  the engine folds it into \(conv): kernel · scale, bias · scale + shift, with "
+                    + "scale = gamma / √(moving_variance + ε), shift = beta − moving_mean · scale",
+                "  引擎把它折叠进 \(conv)：kernel · scale，bias · scale + shift，其中 "
+                    + "scale = gamma / √(moving_variance + ε)，shift = beta − moving_mean · scale"
+            )
+        case .explainFoldedValue(let dot, let bias, let value):
+            return Bilingual(
+                "  one multiply-add: the folded kernel's sum \(dot) + folded bias \(bias) = \(value), the same value",
+                "  一次乘加就够了：折叠后 kernel 的总和 \(dot) + 折叠后的 bias \(bias) = \(value)，同一个值"
+            )
+        case .explainRelu(let layer):
+            return Bilingual(
+                "\(layer) (Activation('relu')): max(0, x), negatives become 0",
+                "\(layer)（Activation('relu')）：max(0, x)，负数变成 0"
+            )
+        case .explainAdd(let layer):
+            return Bilingual(
+                "\(layer) (layers.add): the two paths added element by element",
+                "\(layer)（layers.add）：两条路径逐个元素相加"
+            )
+        case .explainAddInput(let layer, let index, let value, let role):
+            let en = role.map { $0 == 0 ? " (main path)" : " (shortcut)" } ?? ""
+            let zh = role.map { $0 == 0 ? "（主路径）" : "（捷径）" } ?? "（输入）"
+            return Bilingual("  \(layer)\(index) = \(value)\(en)", "  \(layer)\(index) = \(value)\(zh)")
+        case .explainReluAfter(let layer, let value):
+            return Bilingual(
+                "then \(layer) (Activation('relu')) makes the block's output: max(0, sum) = \(value)",
+                "接着 \(layer)（Activation('relu')）得到块的输出：max(0, 和) = \(value)"
+            )
+        case .explainPool(let layer, let maximum, let input, let rows, let columns, let channel, let count):
+            return maximum
+                ? Bilingual(
+                    "\(layer) (MaxPooling2D): the largest of the \(count) values of \(input) in rows \(rows), "
+                        + "columns \(columns), channel \(channel)",
+                    "\(layer)（MaxPooling2D）：\(input) 第 \(rows) 行、第 \(columns) 列、第 \(channel) 个通道里 \(count) 个值的最大值"
+                )
+                : Bilingual(
+                    "\(layer) (AveragePooling2D): the mean of the \(count) values of \(input) in rows \(rows), "
+                        + "columns \(columns), channel \(channel)",
+                    "\(layer)（AveragePooling2D）：\(input) 第 \(rows) 行、第 \(columns) 列、第 \(channel) 个通道里 \(count) 个值的平均值"
+                )
+        case .explainGlobalPool(let layer, let input, let channel, let count):
+            return Bilingual(
+                "\(layer) (GlobalAveragePooling2D): the mean of channel \(channel) of \(input) over its \(count) "
+                    + "positions",
+                "\(layer)（GlobalAveragePooling2D）：\(input) 第 \(channel) 个通道在全部 \(count) 个位置上的平均值"
+            )
+        case .explainPadding(let layer, let input, let source):
+            guard let source else {
+                return Bilingual(
+                    "\(layer) (ZeroPadding2D): this position is in the padding around \(input), a zero",
+                    "\(layer)（ZeroPadding2D）：这个位置在 \(input) 四周补的边上，是 0"
+                )
+            }
+            return Bilingual(
+                "\(layer) (ZeroPadding2D): a copy of \(input)\(source), shifted by the padding",
+                "\(layer)（ZeroPadding2D）：照抄 \(input)\(source)，只是位置因补边而移动"
+            )
+        case .explainDense(let layer, let unit, let input, let count):
+            return Bilingual(
+                "\(layer) (Dense): unit \(unit), a dot product over the \(count) values of \(input)",
+                "\(layer)（Dense）：第 \(unit) 个单元，对 \(input) 的 \(count) 个值做点积"
+            )
+        case .explainSoftmax:
+            return Bilingual(
+                "  softmax: exp(z − max z) / Σ exp(z_j − max z) over all the units",
+                "  softmax：exp(z − max z) / Σ exp(z_j − max z)，对所有单元求和"
+            )
+        case .explainNetwork(let layer, let index, let value):
+            return Bilingual(
+                "= \(value), the value the network computed for \(layer)\(index)",
+                "= \(value)，正是网络为 \(layer)\(index) 算出的值"
+            )
+        case .explainIndexCount(let layer, let shape, let expected, let got):
+            let names = expected == 3 ? "(h, w, c)" : expected == 1 ? "(c)" : "\(expected)"
+            return Bilingual(
+                "\(layer)'s output is \(shape): give \(expected) numbers \(names), not \(got)",
+                "\(layer) 的输出是 \(shape)：要给 \(expected) 个数 \(names)，而不是 \(got) 个"
+            )
+        case .explainIndexOutside(let index, let layer, let shape):
+            return Bilingual(
+                "\(index) is outside \(layer)'s output \(shape): each number counts from 0 and stays below its size",
+                "\(index) 超出了 \(layer) 的输出 \(shape)：每个数从 0 数起，必须小于对应的大小"
+            )
+        case .explainNotCovered(let layer, let kind):
+            return Bilingual(
+                "\(layer) is \(kind): %explain works out Conv2D, BatchNormalization, Activation('relu'), layers.add, "
+                    + "pooling, ZeroPadding2D and Dense values",
+                "\(layer) 是 \(kind)：%explain 能讲解的是 Conv2D、BatchNormalization、Activation('relu')、layers.add、"
+                    + "池化、ZeroPadding2D 和 Dense 的值"
+            )
+        case .summaryExplain:
+            return Bilingual(
+                "one value of the last forward pass worked out by hand: a conv's dot product, batch norm, ReLU, add",
+                "把上一次前向传播里的一个值亲手算一遍：卷积的点积、批归一化、ReLU、相加"
             )
         }
     }

@@ -84,15 +84,16 @@ public enum Padding: String, Sendable {
 }
 
 /// The arithmetic of a sliding window along one axis.
-struct WindowAxis: Equatable {
-    let input: Int
-    let window: Int
-    let stride: Int
-    let padBefore: Int
-    let output: Int
+public struct WindowAxis: Equatable, Sendable {
+    public let input: Int
+    public let window: Int
+    public let stride: Int
+    /// The zeros `same` padding puts before the first input position.
+    public let padBefore: Int
+    public let output: Int
 
     /// TensorFlow's rule for `valid` and `same`; `nil` when the window does not fit.
-    init?(input: Int, window: Int, stride: Int, padding: Padding) {
+    public init?(input: Int, window: Int, stride: Int, padding: Padding) {
         self.input = input
         self.window = window
         self.stride = stride
@@ -110,12 +111,12 @@ struct WindowAxis: Equatable {
 }
 
 /// The full geometry of a 2-D window over an NHWC input.
-struct WindowGeometry: Equatable {
-    let rows: WindowAxis
-    let columns: WindowAxis
-    let inputChannels: Int
+public struct WindowGeometry: Equatable, Sendable {
+    public let rows: WindowAxis
+    public let columns: WindowAxis
+    public let inputChannels: Int
 
-    init?(input: Shape, window: (Int, Int), strides: (Int, Int), padding: Padding) {
+    public init?(input: Shape, window: (Int, Int), strides: (Int, Int), padding: Padding) {
         guard let rows = WindowAxis(input: input[0], window: window.0, stride: strides.0, padding: padding),
             let columns = WindowAxis(input: input[1], window: window.1, stride: strides.1, padding: padding)
         else { return nil }

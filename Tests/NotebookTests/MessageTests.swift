@@ -156,6 +156,26 @@ private let samples: [Message] = [
         layer: "add_1", main: "bn2a_branch2c", shortcut: "bn2a_branch1", channels: 16, of: 256, low: "-1", high: "2"),
     .wrotePicture(path: "a.png", width: 224, height: 224), .wroteValues(path: "a.npy", shape: "(7, 7)"),
     .cliCam, .camOneImage,
+    .explainHeading(layer: "activation_1", index: "[3, 4, 5]", chain: "conv1 → bn_conv1 → activation_1"),
+    .explainConvolution(layer: "conv1", kernel: "7x7", stride: 2, padding: "valid", filter: 5, input: "x"),
+    .explainWindow(rows: "6–12", columns: "8–14", kernel: "3x3", channels: 3, products: 147, padded: 2),
+    .explainLargest(count: 5, input: "x", vector: false), .explainOthers(count: 142, sum: "0.1"),
+    .explainSum(dot: "1", bias: "0.1", value: "1.1"), .explainBatchNorm(layer: "bn", channel: 5, epsilon: "0.001"),
+    .explainFolded(conv: "conv1"), .explainFoldedValue(dot: "1", bias: "0.1", value: "1.1"),
+    .explainRelu(layer: "activation_1"), .explainAdd(layer: "add_1"),
+    .explainAddInput(layer: "bn2a_branch2c", index: "[1, 2, 3]", value: "0.5", role: 1),
+    .explainReluAfter(layer: "activation_4", value: "0.5"),
+    .explainPool(
+        layer: "max_pooling2d_1", maximum: true, input: "activation_1", rows: "0–2", columns: "0–2", channel: 1,
+        count: 9),
+    .explainGlobalPool(layer: "gap", input: "x", channel: 1, count: 49),
+    .explainPadding(layer: "zero_padding2d_1", input: "input_1", source: nil),
+    .explainDense(
+        layer: "fc1000", unit: 386, input: "flatten_1", count: 2048), .explainSoftmax,
+    .explainNetwork(layer: "activation_1", index: "[3, 4, 5]", value: "0.5"),
+    .explainIndexCount(layer: "conv1", shape: "(None, 109, 109, 64)", expected: 3, got: 2),
+    .explainIndexOutside("[1, 2, 64]", layer: "conv1", shape: "(None, 109, 109, 64)"),
+    .explainNotCovered(layer: "flatten_1", kind: "Flatten"), .summaryExplain,
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.

@@ -205,7 +205,7 @@ extension CommandSpec {
                 .required(.path("IMAGE")), .optional(.option("weights", value: .FILE)), .optional(.flag("random")),
                 .optional(.option("top", value: .N)),
             ],
-            summary: .summaryClassify, lesson: 6,
+            summary: .summaryClassify, lesson: 1,
             make: Self.makeClassify),
         CommandSpec(
             name: "random_weights", form: .magic,
@@ -290,7 +290,7 @@ extension CommandSpec {
                 .optional(.word("CLASS")), .optional(.option("png", value: .FILE)),
                 .optional(.option("npy", value: .FILE)),
             ],
-            summary: .summaryCam, lesson: nil
+            summary: .summaryCam, lesson: 6
         ) { a throws(CommandError) in
             .classActivationMap(classWord: a.optionalWord(0), png: a.optionalPath(1), npy: a.optionalPath(2))
         },
@@ -300,7 +300,7 @@ extension CommandSpec {
                 .required(.variable("LAYER", kinds: [.tensor])), .optional(.integer("N")),
                 .optional(.option("png", value: .FILE)),
             ],
-            summary: .summaryFeatures, lesson: nil
+            summary: .summaryFeatures, lesson: 1
         ) { a throws(CommandError) in
             let count = a.optionalNumbers(1)?.first ?? 16
             guard (1...256).contains(count) else { throw .usage(a.spec) }
@@ -308,7 +308,7 @@ extension CommandSpec {
         },
         CommandSpec(
             name: "explain", form: .magic, parameters: [.required(.line("LAYER (H, W, C) [--json]"))],
-            summary: .summaryExplain, lesson: nil
+            summary: .summaryExplain, lesson: 6
         ) { a throws(CommandError) in
             guard let request = ExplainRequest.parse(try a.word(0)) else { throw .usage(a.spec) }
             return .explain(layer: request.layer, index: request.index, json: request.json)

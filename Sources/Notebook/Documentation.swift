@@ -90,7 +90,7 @@ struct Documentation: Sendable {
         "ResNet50": .init(
             signature: "ResNet50(input_shape=[224, 224, 3], classes=1000)",
             summary: .docResNet50,
-            example: "model = ResNet50()", lesson: 5),
+            example: "model = ResNet50()", lesson: 1),
         "Model": .init(
             signature: "Model(inputs, outputs, name='model')",
             summary: .docModel,

@@ -77,7 +77,7 @@ struct Arguments {
     func padding() throws -> Padding { try Convert.padding(optional("padding"), function: function) }
     /// An array argument; otherwise the function "takes `expected`".
     func array(_ name: String, expected: Message) throws -> (Tensor, randomWeights: Bool) {
-        guard case .array(let tensor, let random) = try value(name) else { throw wrong(.takes(expected)) }
+        guard case .array(let tensor, let random, _) = try value(name) else { throw wrong(.takes(expected)) }
         return (tensor, random)
     }
 

@@ -23,6 +23,8 @@ public enum Command: Equatable, Sendable {
     case check(String)
     case compare(input: Shape, filters: [Int], stride: Int)
     case classify(image: PathArgument, weights: ClassifyWeights?, top: Int)
+    /// `%show EXPR`: an image, or an array of one, drawn as a picture.
+    case show(String)
     case randomWeights(model: String, seed: UInt64)
     case time(String)
     case sleep(seconds: Double)
@@ -83,10 +85,23 @@ enum CommandArgument: Sendable {
     case flag(String)
     /// The rest of the line as typed.
     case line(String)
+    /// An expression: the rest of the line as typed, whose value should be one of `kinds` (Tab completes
+    /// the variables that hold one).
+    case expression(String, kinds: Set<ValueKind>)
+
+    /// Whether the argument takes the rest of the line, spaces and all.
+    var takesRestOfLine: Bool {
+        switch self {
+        case .line, .expression: return true
+        default: return false
+        }
+    }
 
     var usage: String {
         switch self {
-        case .variable(let name, _), .integer(let name), .word(let name), .path(let name), .line(let name): return name
+        case .variable(let name, _), .integer(let name), .word(let name), .path(let name), .line(let name),
+            .expression(let name, _):
+            return name
         case .integers(let names): return names.joined(separator: " ")
         case .lessonNumber: return "N"
         case .choice(let words): return words.joined(separator: "|")
@@ -207,6 +222,10 @@ extension CommandSpec {
             ],
             summary: .summaryClassify, lesson: 1,
             make: Self.makeClassify),
+        CommandSpec(
+            name: "show", form: .magic, parameters: [.required(.expression("EXPR", kinds: [.image, .array]))],
+            summary: .summaryShow, lesson: nil
+        ) { a throws(CommandError) in .show(try a.word(0)) },
         CommandSpec(
             name: "random_weights", form: .magic,
             parameters: [.required(.variable("model", kinds: [.model])), .optional(.integer("SEED"))],
@@ -425,7 +444,7 @@ extension Command {
     /// stand anywhere.
     static func parseArguments(_ text: String, for spec: CommandSpec) throws(CommandError) -> ParsedArguments {
         var parsed = ParsedArguments(spec: spec)
-        if let index = spec.parameters.firstIndex(where: { if case .line = $0.argument { true } else { false } }) {
+        if let index = spec.parameters.firstIndex(where: \.argument.takesRestOfLine) {
             if !text.isEmpty { parsed.words[index] = text }
             guard !text.isEmpty || spec.parameters[index].isOptional else { throw .usage(spec) }
             return parsed
@@ -563,7 +582,7 @@ extension CommandSpec {
         }
         var index = 0
         for argument in positional {
-            if case .line = argument { return argument }
+            if argument.takesRestOfLine { return argument }
             let width: Int
             if case .integers(let names) = argument { width = names.count } else { width = 1 }
             if position < index + width { return argument }

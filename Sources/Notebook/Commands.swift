@@ -31,7 +31,7 @@ extension Notebook {
         case .shape(let name):
             switch try interpreter.lookup(name) {
             case .tensor(let t): return kerasShape(t.shape)
-            case .array(let a, _): return weightShape(a.shape)
+            case .array(let a, _, _): return weightShape(a.shape)
             case .model(let m): return "\(kerasShape(m.model.inputShape)) → \(kerasShape(m.model.outputShape))"
             case .image(let img): return "\(img.width)x\(img.height) RGB"
             case let value: throw NotebookError.typeMismatch(Message.noShape(value.typeName).localized)
@@ -79,6 +79,12 @@ extension Notebook {
             return try Comparison.render(input: input, filters: filters, stride: stride)
         case .classify(let image, let weights, let top):
             return try classify(image, weights: weights, top: top)
+        case .show(let source):
+            guard case .expression(let expression) = try Parser.statement(source) else {
+                throw NotebookError.unsupported(Message.usage(CommandSpec.byName["show"]!.usage).localized)
+            }
+            interpreter.library.pictures.append(try picture(of: try interpreter.evaluate(expression), named: source))
+            return ""
         case .randomWeights(let name, let seed):
             guard case .model(let handle) = try interpreter.lookup(name) else {
                 throw NotebookError.typeMismatch(Message.randomWeightsTakesModel.localized)
@@ -163,6 +169,33 @@ extension Notebook {
         ]
         if handle.hasRandomWeights { lines.append(Message.randomClassesMeanNothing.localized) }
         return lines.joined(separator: "\n")
+    }
+
+    /// `%show EXPR`: an image as it is; an array of shape (H, W, 3) or (1, H, W, 3) as R, G, B values
+    /// (rounded, clipped to 0…255); what `preprocess_input` returned with its work undone first.
+    private func picture(of value: Value, named name: String) throws -> Picture {
+        switch value {
+        case .image(let image):
+            return Picture(
+                image: image, caption: Message.showImage(name, width: image.width, height: image.height).localized)
+        case .array(let tensor, _, let preprocessed):
+            let shape = tensor.shape
+            guard shape.last == 3, shape.count == 3 || (shape.count == 4 && shape[0] == 1),
+                shape.allSatisfy({ $0 > 0 })
+            else {
+                throw NotebookError.typeMismatch(
+                    Message.showTakes(type: value.typeName, shape: weightShape(shape)).localized)
+            }
+            let (height, width) = (shape[shape.count - 3], shape[shape.count - 2])
+            let rgb = preprocessed ? deprocessInput(tensor) : tensor
+            let caption: Message =
+                preprocessed
+                ? .showPreprocessed(name, shape: weightShape(shape)) : .showArray(name, shape: weightShape(shape))
+            return Picture(
+                image: RGBImage(rgbValues: rgb.data, width: width, height: height), caption: caption.localized)
+        default:
+            throw NotebookError.typeMismatch(Message.showTakes(type: value.typeName, shape: nil).localized)
+        }
     }
 
     /// A path as typed: quoted text as written, a variable holding a string, or the word itself.

@@ -403,7 +403,7 @@ final class Interpreter {
                         .string($0.imageNetClass.wnid), .string($0.imageNetClass.label), .float(Double($0.probability)),
                     ])
                 })
-        case .array(let tensor, let random):
+        case .array(let tensor, let random, let preprocessed):
             guard tensor.shape.count > 1, (0..<tensor.shape[0]).contains(i < 0 ? tensor.shape[0] + i : i) else {
                 throw NotebookError.typeMismatch(
                     Message.indexOutOfRangeForShape(i, shape: weightShape(tensor.shape)).localized)
@@ -413,7 +413,7 @@ final class Interpreter {
             return .array(
                 Tensor(
                     shape: Array(tensor.shape.dropFirst()), data: Array(tensor.data[(row * size)..<((row + 1) * size)])),
-                randomWeights: random)
+                randomWeights: random, preprocessed: preprocessed)
         default:
             throw NotebookError.typeMismatch(Message.cannotBeIndexed(owner.typeName).localized)
         }

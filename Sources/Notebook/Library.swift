@@ -37,7 +37,7 @@ final class Library {
         switch value {
         case .model(let handle): return modelMembers.bound(to: handle)
         case .tensor(let tensor): return tensorMembers.bound(to: tensor)
-        case .array(let tensor, let random): return arrayMembers.bound(to: (tensor, random))
+        case .array(let tensor, let random, _): return arrayMembers.bound(to: (tensor, random))
         case .image(let image): return imageMembers.bound(to: image)
         case .module(let name): return modules[name]?.bound(to: ())
         default: return nil
@@ -174,14 +174,17 @@ extension Library {
                 ownerName: "np",
                 members: [
                     .method("expand_dims", ["a", "axis"], required: 1) { _, a in
-                        let (tensor, random) = try a.array("a", expected: .anArray)
+                        guard case .array(let tensor, let random, let preprocessed) = try a.value("a") else {
+                            throw a.wrong(.takes(.anArray))
+                        }
                         let axis = try a.int("axis", default: 0)
                         guard (-tensor.shape.count - 1...tensor.shape.count).contains(axis) else {
                             throw a.wrong(.axisOutOfRange(axis, shape: weightShape(tensor.shape)))
                         }
                         var shape = tensor.shape
                         shape.insert(1, at: axis < 0 ? shape.count + 1 + axis : axis)
-                        return .array(Tensor(shape: shape, data: tensor.data), randomWeights: random)
+                        return .array(
+                            Tensor(shape: shape, data: tensor.data), randomWeights: random, preprocessed: preprocessed)
                     }
                 ]),
             "K": MemberTable(ownerName: "K", members: []),
@@ -389,7 +392,7 @@ extension Library {
             guard tensor.shape.last == 3 else {
                 throw a.wrong(.takes(.anArrayOfRGBImages))
             }
-            return .array(preprocessInput(tensor), randomWeights: random)
+            return .array(preprocessInput(tensor), randomWeights: random, preprocessed: true)
         }
         define("decode_predictions", ["preds", "top"], required: 1) { a in
             let (tensor, random) = try a.array("preds", expected: .theArrayPredictReturns)

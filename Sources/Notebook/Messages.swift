@@ -121,11 +121,15 @@ public indirect enum Message: Sendable {
     case expectedModelOrTensor(String)
     case randomClassesMeanNothing
     case noTrainedWeights
+    case showImage(String, width: Int, height: Int)
+    case showArray(String, shape: String)
+    case showPreprocessed(String, shape: String)
+    case showTakes(type: String, shape: String?)
     // MARK: Help
     case summaryShape, summaryPath, summaryCompare, summaryParams, summaryFlops, summaryLayers, summaryPlan
     case summaryCheck, summaryClassify, summaryRandomWeights, summaryTime, summarySleep, summaryWho, summaryHistory
     case summaryReset, summaryLessons, summaryLesson, summaryRun, summaryNext, summaryBack, summaryGoto
-    case summaryAgain, summarySave, summaryHelp
+    case summaryAgain, summarySave, summaryHelp, summaryShow
     case helpIntro, helpCommands, lessonSteps, exitLine
     case usedInLesson(Int)
     // MARK: Documentation
@@ -165,6 +169,7 @@ public indirect enum Message: Sendable {
     case stepHint
     case saveFormats
     case savedCells(Int, path: String)
+    case savedPictures(Int, folder: String)
     case elapsed(String)
     case historyUnusable(path: String, reason: String)
     case historyNotSaved(path: String, reason: String)
@@ -645,6 +650,25 @@ public indirect enum Message: Sendable {
                 "没有训练好的权重：在 shell 里运行 `reslab weights download`，或者 %classify IMAGE --weights FILE，"
                     + "或者 %classify IMAGE --random 换上固定种子的随机权重（输出会注明）"
             )
+        case .showImage(let name, let width, let height):
+            return Bilingual("\(name): image, \(width)×\(height) pixels", "\(name)：图片，\(width)×\(height) 像素")
+        case .showArray(let name, let shape):
+            return Bilingual(
+                "\(name): array \(shape), its values shown as R, G, B (0–255)",
+                "\(name)：数组 \(shape)，它的值按 R、G、B（0–255）显示"
+            )
+        case .showPreprocessed(let name, let shape):
+            return Bilingual(
+                "\(name): preprocessed input \(shape), de-processed: + ImageNet means, BGR → RGB",
+                "\(name)：预处理后的输入 \(shape)，已还原：加回 ImageNet 均值，BGR → RGB"
+            )
+        case .showTakes(let type, let shape):
+            return Bilingual(
+                "%show draws an image (image.load_img) or an array of shape (H, W, 3) or (1, H, W, 3), got \(type)"
+                    + (shape.map { " of shape \($0)" } ?? ""),
+                "%show 画的是图片（image.load_img）或形状为 (H, W, 3) 或 (1, H, W, 3) 的数组，却是 \(type)"
+                    + (shape.map { "，形状 \($0)" } ?? "")
+            )
 
         case .summaryShape: return Bilingual("the shape of a tensor, array, model or image", "张量、数组、模型或图片的形状")
         case .summaryPath:
@@ -698,6 +722,11 @@ public indirect enum Message: Sendable {
         case .summarySave:
             return Bilingual("the session as a Jupyter notebook or as Markdown", "把这次会话存成 Jupyter 笔记本或 Markdown")
         case .summaryHelp: return Bilingual("this list, or one command's usage", "这份列表，或一个命令的用法")
+        case .summaryShow:
+            return Bilingual(
+                "draw an image, or an array of one (what img_to_array or preprocess_input returns)",
+                "把一张图片，或一个图片数组（img_to_array 或 preprocess_input 的结果）画出来"
+            )
         case .helpIntro:
             return Bilingual(
                 "Type the tutorial's Keras lines; every result shows at once:", "输入教程里的 Keras 代码，每个结果都会立刻显示：")
@@ -931,6 +960,10 @@ public indirect enum Message: Sendable {
             )
         case .savedCells(let count, let path):
             return Bilingual("saved \(count) cells to \(path)", "已把 \(count) 个单元保存到 \(path)")
+        case .savedPictures(let count, let folder):
+            return Bilingual(
+                count == 1 ? ", its picture in \(folder)" : ", its \(count) pictures in \(folder)",
+                "，\(count) 张图片在 \(folder) 里")
         case .elapsed(let milliseconds): return Bilingual("time: \(milliseconds) ms", "用时：\(milliseconds) ms")
         case .historyUnusable(let path, let reason):
             return Bilingual("history file \(path) unusable: \(reason)", "历史文件 \(path) 用不了：\(reason)")

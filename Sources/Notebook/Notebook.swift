@@ -251,6 +251,13 @@ public final class Notebook {
             // `%time LINE`: complete LINE as a line of its own.
             let rest = CommandSpec.parsedStart(of: line)?.rest ?? ""
             return completions(line: rest, word: word)
+        case .expression(_, let kinds)?:
+            // `%show EXPR`: first the variables that hold one of `kinds`; when none fits, or further into the
+            // expression, what Python would offer.
+            let rest = CommandSpec.parsedStart(of: line)?.rest ?? ""
+            guard rest == word else { return completions(line: rest, word: word) }
+            let fitting = interpreter.variables.filter { kinds.contains($0.value.kind) }.map(\.key)
+            candidates = fitting.contains { $0.hasPrefix(word) } ? fitting : pythonNames(for: word)
         default:
             candidates = []
         }

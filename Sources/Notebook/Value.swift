@@ -74,8 +74,10 @@ public enum Value {
     case model(ModelHandle)
     /// What `image.load_img` returns.
     case image(RGBImage)
-    /// A numpy-like array; `randomWeights` marks values computed with random weights.
-    case array(Tensor, randomWeights: Bool)
+    /// A numpy-like array; `randomWeights` marks values computed with random weights, `preprocessed` what
+    /// `preprocess_input` returned (BGR, minus the ImageNet means; kept through `np.expand_dims` and
+    /// indexing), so that `%show` can undo it.
+    case array(Tensor, randomWeights: Bool, preprocessed: Bool = false)
     /// What `decode_predictions` returns.
     case predictions([[Prediction]], randomWeights: Bool)
 
@@ -163,7 +165,7 @@ public enum Value {
                 input: kerasShape(m.inputShape), output: kerasShape(m.outputShape), weights: weights
             ).localized
         case .image(let image): return "<image \(image.width)x\(image.height) RGB>"
-        case .array(let tensor, let random):
+        case .array(let tensor, let random, _):
             let low = tensor.data.min() ?? 0
             let high = tensor.data.max() ?? 0
             return Message.arrayRepr(shape: weightShape(tensor.shape), low: "\(low)", high: "\(high)").localized

@@ -1,4 +1,5 @@
-/// Terminals, standard error and colour. The one place that writes ANSI escape codes (see ``TextStyle``).
+/// Terminals, standard error and colour. The one place that writes ANSI escape codes (see ``TextStyle``,
+/// and the inline-image protocols below).
 public enum Terminal {
     /// Whether `fileDescriptor` is a terminal.
     public static func isTerminal(_ fileDescriptor: Int32) -> Bool { isatty(fileDescriptor) == 1 }
@@ -43,6 +44,28 @@ public enum Terminal {
     /// Erases from the cursor to the end of the line (after `\r`, to redraw a line in place).
     public static let eraseToEndOfLine = "\u{1B}[K"
 
+    /// A PNG shown with the kitty graphics protocol, `columns` × `rows` character cells, the cursor after
+    /// it: `ESC _G a=T,f=100,…;<base64> ESC \`, the base64 in chunks of at most 4096 characters, each but
+    /// the last marked `m=1`. `q=2` keeps the terminal from answering on standard input.
+    public static func kittyImage(base64 png: String, columns: Int, rows: Int) -> String {
+        let characters = Array(png.utf8)
+        let chunkSize = 4096
+        var chunks = stride(from: 0, to: characters.count, by: chunkSize).map {
+            String(decoding: characters[$0..<min($0 + chunkSize, characters.count)], as: UTF8.self)
+        }
+        if chunks.isEmpty { chunks = [""] }
+        return chunks.enumerated().map { index, chunk in
+            let more = index < chunks.count - 1 ? 1 : 0
+            let keys = index == 0 ? "a=T,f=100,q=2,c=\(columns),r=\(rows),m=\(more)" : "m=\(more)"
+            return "\u{1B}_G\(keys);\(chunk)\u{1B}\\"
+        }.joined()
+    }
+
+    /// A PNG shown inline by iTerm2 (OSC 1337), `columns` character cells wide, as high as its shape asks.
+    public static func iTerm2Image(base64 png: String, columns: Int) -> String {
+        "\u{1B}]1337;File=inline=1;width=\(columns);preserveAspectRatio=1:\(png)\u{07}"
+    }
+
     private static var colorEnvironment: [String: String] {
         var environment: [String: String] = [:]
         for name in ["NO_COLOR", "TERM"] {
@@ -57,6 +80,8 @@ public enum TextStyle: Sendable {
     case bold, dim, red, green, yellow, cyan, boldRed
     /// 24-bit colour: `foreground` for the glyph, `background` behind it (a pixel pair drawn with `▀`).
     case truecolor(foreground: (r: UInt8, g: UInt8, b: UInt8), background: (r: UInt8, g: UInt8, b: UInt8))
+    /// The same pair in the xterm 256-colour palette (indices 16–231 the 6×6×6 cube, 232–255 the greys).
+    case palette256(foreground: UInt8, background: UInt8)
 
     /// The escape sequence that turns this style on.
     public var escapeSequence: String {
@@ -69,6 +94,7 @@ public enum TextStyle: Sendable {
         case .cyan: return Self.sgr("36")
         case .boldRed: return Self.sgr("1;31")
         case .truecolor(let f, let b): return Self.sgr("38;2;\(f.r);\(f.g);\(f.b);48;2;\(b.r);\(b.g);\(b.b)")
+        case .palette256(let f, let b): return Self.sgr("38;5;\(f);48;5;\(b)")
         }
     }
 

@@ -223,3 +223,34 @@ public func preprocessInput(_ rgb: Tensor) -> Tensor {
     }
     return output
 }
+
+/// The inverse of `preprocessInput` on an array it returned: the ImageNet mean of each
+/// channel added back, then BGR → RGB. Same shape; values are not clipped (see
+/// ``RGBImage/init(rgbValues:width:height:)``).
+public func deprocessInput(_ bgr: Tensor) -> Tensor {
+    precondition(bgr.shape.last == 3, "deprocessInput: the last axis must hold B, G, R")
+    var output = bgr
+    bgr.data.withUnsafeBufferPointer { input in
+        output.data.withUnsafeMutableBufferPointer { out in
+            var i = 0
+            while i < input.count {
+                out[i] = input[i + 2] + caffeMeanBGR.r
+                out[i + 1] = input[i + 1] + caffeMeanBGR.g
+                out[i + 2] = input[i] + caffeMeanBGR.b
+                i += 3
+            }
+        }
+    }
+    return output
+}
+
+extension RGBImage {
+    /// An image from R, G, B values as `image.img_to_array` holds them (`height` rows of `width` pixels,
+    /// three values each), each rounded to the nearest whole number and clipped to 0…255 (NaN gives 0).
+    public init(rgbValues values: [Float], width: Int, height: Int) {
+        precondition(values.count == width * height * 3, "RGBImage: \(values.count) values for \(width)x\(height) RGB")
+        self.init(
+            width: width, height: height,
+            pixels: values.map { $0.isNaN ? 0 : UInt8(Swift.min(255, Swift.max(0, $0.rounded()))) })
+    }
+}

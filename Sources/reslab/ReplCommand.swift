@@ -144,7 +144,7 @@ struct Session {
             if isExit(source.text) { break }
             let cell = notebook.run(source.text, firstLine: source.firstLine)
             if !cell.printed.isEmpty { print(cell.printed) }
-            for picture in cell.pictures { print(picture.caption) }
+            printPictures(of: cell, notebook)
             if let result = cell.result { print(result) }
             guard let error = cell.error else { continue }
             failures += 1
@@ -200,7 +200,7 @@ struct Session {
     /// Jupyter's way: what was printed, then the value after `Out[n]:`, or the error in red.
     private func show(_ cell: Cell, _ notebook: Notebook) {
         if !cell.printed.isEmpty { print(fitted(cell.printed, width: notebook.width)) }
-        for picture in cell.pictures { print(picture.caption) }
+        printPictures(of: cell, notebook)
         if let result = cell.result {
             let label = "Out[\(cell.number)]: "
             let line = fitted(label + result, width: notebook.width).dropFirst(label.count)
@@ -215,6 +215,18 @@ struct Session {
             print((interrupted ? "\n" : "") + styled(lines.joined(separator: "\n"), .red, enabled: notebook.color))
         }
         print()
+    }
+
+    /// Each picture of `cell` under its caption, drawn as standard output allows (``PictureMode``): on a
+    /// terminal in colour (or as the terminal's own image), fitted to the notebook's width and the screen's
+    /// height; through a pipe or into a file as plain text, 64 columns wide. `save` keeps the pictures
+    /// themselves, as PNG.
+    private func printPictures(of cell: Cell, _ notebook: Notebook) {
+        guard !cell.pictures.isEmpty else { return }
+        let mode = PictureMode.standardOutput
+        for picture in cell.pictures {
+            print(picture.drawn(mode: mode, width: notebook.width, screenRows: Terminal.size?.rows))
+        }
     }
 
     /// How far the next line of a block starts: four spaces deeper after a line ending in `:`, else

@@ -254,7 +254,7 @@ import Testing
         _ = n.run("m = ResNet50()")
         _ = n.run("%random_weights m")
         #expect(n.run("%classify '\(chelsea)'").output.contains("\u{1B}["), "coloured on the screen")
-        let ipynb = n.ipynb()
+        let ipynb = try n.ipynb()
         #expect(!ipynb.contains("\\u001b") && !ipynb.contains("\u{1B}"))
         #expect(ipynb.components(separatedBy: "\"cell_type\" : \"markdown\"").count == 3, "two steps shown")
         #expect(ipynb.contains("[Lesson 2 · 1/"))

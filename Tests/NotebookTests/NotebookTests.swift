@@ -174,10 +174,10 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         #expect(notebook.run("a").isError)
     }
 
-    @Test func ipynbHasOneCodeCellPerCell() {
+    @Test func ipynbHasOneCodeCellPerCell() throws {
         let notebook = Notebook()
         run(["x = Input(shape=(4, 4, 3))", "x.shape", "nope"], in: notebook)
-        let json = notebook.ipynb()
+        let json = try notebook.ipynb()
         #expect(json.contains("\"nbformat\" : 4"))
         #expect(json.components(separatedBy: "\"cell_type\" : \"code\"").count == 4)
     }

@@ -494,3 +494,19 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
         #expect(error?.description.hasPrefix("cannot write '/nonexistent/dir/x.png': ") == true)
     }
 }
+
+// MARK: - Undoing preprocess_input
+
+@Suite struct DeprocessTests {
+    @Test func deprocessingUndoesPreprocessInput() {
+        let rgb = Tensor(shape: [1, 2, 2, 3], data: [0, 1, 2, 50, 100, 150, 253, 254, 255, 10, 200, 30])
+        let back = deprocessInput(preprocessInput(rgb))
+        #expect(back.shape == rgb.shape)
+        #expect(zip(back.data, rgb.data).allSatisfy { abs($0 - $1) < 1e-4 })
+    }
+
+    @Test func valuesBecomePixelsRoundedAndClipped() {
+        let image = RGBImage(rgbValues: [-3, 0.4, 0.6, 254.5, 255, 300, .nan, 128.49, 1e9], width: 3, height: 1)
+        #expect(image.pixels == [0, 0, 1, 255, 255, 255, 0, 128, 255])
+    }
+}

@@ -1,14 +1,15 @@
+import Notebook
 import Testing
 
 @testable import reslab
 
 @Suite struct ImageCommandTests {
     @Test func thePictureTakesTheTerminalsWidthAndStaysOnTheScreen() {
-        #expect(ImageCommand.pictureColumns(width: 80, height: nil) == 80)
-        #expect(ImageCommand.pictureColumns(width: 80, height: 60) == 80)
+        #expect(ImageCommand.pictureSize(width: 80, height: nil) == PictureCells(columns: 80, rows: 40))
+        #expect(ImageCommand.pictureSize(width: 80, height: 60).columns == 80)
         // 140 columns would make 70 rows: the picture shrinks to fit 40 rows with the lines around it.
-        #expect(ImageCommand.pictureColumns(width: 140, height: 40) == 72)
+        #expect(ImageCommand.pictureSize(width: 140, height: 40) == PictureCells(columns: 72, rows: 36))
         // Never more columns than the 224 pixels.
-        #expect(ImageCommand.pictureColumns(width: 300, height: 200) == 224)
+        #expect(ImageCommand.pictureSize(width: 300, height: 200).columns == 224)
     }
 }

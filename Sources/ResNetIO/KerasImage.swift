@@ -209,34 +209,28 @@ public func preprocessInput(_ images: [RGBImage]) -> Tensor {
 /// gives them: channels reversed to BGR, then the ImageNet mean of each subtracted. Same shape.
 public func preprocessInput(_ rgb: Tensor) -> Tensor {
     precondition(rgb.shape.last == 3, "preprocessInput: the last axis must hold R, G, B")
-    var output = rgb
-    rgb.data.withUnsafeBufferPointer { input in
-        output.data.withUnsafeMutableBufferPointer { out in
-            var i = 0
-            while i < input.count {
-                out[i] = input[i + 2] - caffeMeanBGR.b
-                out[i + 1] = input[i + 1] - caffeMeanBGR.g
-                out[i + 2] = input[i] - caffeMeanBGR.r
-                i += 3
-            }
-        }
-    }
-    return output
+    return reversingChannels(rgb, adding: (-caffeMeanBGR.b, -caffeMeanBGR.g, -caffeMeanBGR.r))
 }
 
-/// The inverse of `preprocessInput` on an array it returned: the ImageNet mean of each
-/// channel added back, then BGR → RGB. Same shape; values are not clipped (see
+/// The inverse of `preprocessInput` on an array it returned: the ImageNet mean of each channel
+/// added back, then BGR → RGB. Same shape; values are not clipped (see
 /// ``RGBImage/init(rgbValues:width:height:)``).
 public func deprocessInput(_ bgr: Tensor) -> Tensor {
     precondition(bgr.shape.last == 3, "deprocessInput: the last axis must hold B, G, R")
-    var output = bgr
-    bgr.data.withUnsafeBufferPointer { input in
+    return reversingChannels(bgr, adding: (caffeMeanBGR.r, caffeMeanBGR.g, caffeMeanBGR.b))
+}
+
+/// `x` with the three channels of each pixel in reverse order (RGB ↔ BGR), then `offset` added to
+/// them, in their new order. (Adding a negated mean is subtracting it, to the last bit.)
+private func reversingChannels(_ x: Tensor, adding offset: (Float, Float, Float)) -> Tensor {
+    var output = x
+    x.data.withUnsafeBufferPointer { input in
         output.data.withUnsafeMutableBufferPointer { out in
             var i = 0
             while i < input.count {
-                out[i] = input[i + 2] + caffeMeanBGR.r
-                out[i + 1] = input[i + 1] + caffeMeanBGR.g
-                out[i + 2] = input[i] + caffeMeanBGR.b
+                out[i] = input[i + 2] + offset.0
+                out[i + 1] = input[i + 1] + offset.1
+                out[i + 2] = input[i] + offset.2
                 i += 3
             }
         }
@@ -248,7 +242,8 @@ extension RGBImage {
     /// An image from R, G, B values as `image.img_to_array` holds them (`height` rows of `width` pixels,
     /// three values each), each rounded to the nearest whole number and clipped to 0…255 (NaN gives 0).
     public init(rgbValues values: [Float], width: Int, height: Int) {
-        precondition(values.count == width * height * 3, "RGBImage: \(values.count) values for \(width)x\(height) RGB")
+        precondition(
+            values.count == width * height * 3, "RGBImage: \(values.count) values for \(width)x\(height) RGB")
         self.init(
             width: width, height: height,
             pixels: values.map { $0.isNaN ? 0 : UInt8(Swift.min(255, Swift.max(0, $0.rounded()))) })

@@ -104,7 +104,7 @@ public struct ClassActivationMap: Sendable {
         let kernel = weights.byLayer[model.nodes[site.dense].name]?.first ?? Tensor(shape: [0, 0])
         (height, width) = (activations.shape[1], activations.shape[2])
         values = Self.map(activations: activations, kernel: kernel, classIndex: classIndex)
-        image = one.shape.count == 4 && one.shape[3] == 3 ? deprocessInput(one) : nil
+        image = one.shape.count == 4 && one.shape[3] == 3 ? deprocessedImage(one) : nil
     }
 
     /// Σ_k kernel[k, c] · activations[0, y, x, k] for every position: `[1, h, w, K]` activations, a

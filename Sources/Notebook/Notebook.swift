@@ -20,11 +20,13 @@ public struct Cell: Sendable {
 
     public var isError: Bool { error != nil }
 
-    /// Everything shown under the cell as text, without colour: its pictures by their captions.
-    public var output: String {
-        ([printed, result ?? ""] + pictures.map(\.caption) + [error.map { "error: " + $0 } ?? ""])
-            .filter { !$0.isEmpty }.joined(separator: "\n")
+    /// What the cell printed, its value and its error, without colour.
+    public var text: String {
+        [printed, result ?? "", error.map { "error: " + $0 } ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
     }
+
+    /// Everything shown under the cell as text: ``text``, then its pictures by their captions.
+    public var output: String { ([text] + pictures.map(\.caption)).filter { !$0.isEmpty }.joined(separator: "\n") }
 }
 
 /// A picture a cell shows (an image, feature maps, a class activation map), with one line saying

@@ -65,7 +65,7 @@ extension Notebook {
             }
             var outputs = [[String: Any]]()
             if cell.isError {
-                let text = cell.output.withoutEscapeSequences
+                let text = cell.text.withoutEscapeSequences
                 outputs.append(["output_type": "error", "ename": "ReslabError", "evalue": text, "traceback": [text]])
             } else {
                 // Printed text as a stream; a bare expression's value as the cell's result, as Jupyter does.
@@ -120,7 +120,7 @@ extension Notebook {
                 text += "\n" + prose.withoutEscapeSequences + "\n"
             case .code(let cell):
                 text += "\n**In [\(cell.number)]:**\n\n```python\n\(cell.source)\n```\n"
-                if !cell.output.isEmpty { text += "\n```\n\(cell.output.withoutEscapeSequences)\n```\n" }
+                if !cell.text.isEmpty { text += "\n```\n\(cell.text.withoutEscapeSequences)\n```\n" }
                 for (position, picture) in cell.pictures.enumerated() {
                     let file = picturesFolder + "/" + Self.pictureFileName(cell: cell.number, position: position)
                     text += "\n![\(markdownText(picture.caption))](\(markdownLink(file)))\n"

@@ -238,6 +238,17 @@ private func reversingChannels(_ x: Tensor, adding offset: (Float, Float, Float)
     return output
 }
 
+/// The image `preprocessInput` was given, back from its output: image `index` of a batch
+/// `[n, height, width, 3]`, de-processed and rounded to 8 bits.
+public func deprocessedImage(_ batch: Tensor, index: Int = 0) -> RGBImage {
+    precondition(batch.shape.count == 4 && batch.shape[3] == 3, "deprocessedImage: expected [n, height, width, 3]")
+    precondition((0..<batch.shape[0]).contains(index), "deprocessedImage: no image \(index)")
+    let (height, width) = (batch.shape[1], batch.shape[2])
+    let count = height * width * 3
+    let one = Tensor(shape: [height, width, 3], data: Array(batch.data[(index * count)..<((index + 1) * count)]))
+    return RGBImage(rgbValues: deprocessInput(one).data, width: width, height: height)
+}
+
 extension RGBImage {
     /// An image from R, G, B values as `image.img_to_array` holds them (`height` rows of `width` pixels,
     /// three values each), each rounded to the nearest whole number and clipped to 0…255 (NaN gives 0).

@@ -176,6 +176,6 @@ private let chelsea = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
 
     @Test func deprocessingUndoesPreprocessInput() throws {
         let image = try loadImage(path: chelsea, targetSize: (224, 224))
-        #expect(deprocessInput(preprocessInput(image)) == image)
+        #expect(deprocessedImage(preprocessInput(image)) == image)
     }
 }

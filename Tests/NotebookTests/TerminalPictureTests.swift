@@ -237,7 +237,7 @@ private func temporaryDirectory() throws -> String {
 
     @Test func anImageIsShownAsItIs() throws {
         let cell = notebook().run("%show img")
-        #expect(!cell.isError && cell.output.isEmpty, "\(cell.output)")
+        #expect(!cell.isError && cell.text.isEmpty && cell.output == cell.pictures.first?.caption, "\(cell.output)")
         let picture = try #require(cell.pictures.first)
         #expect(cell.pictures.count == 1)
         #expect(picture.image == (try loadImage(path: chelsea)))

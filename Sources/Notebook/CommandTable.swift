@@ -280,10 +280,13 @@ extension CommandSpec {
             lesson: nil
         ) { _ throws(CommandError) in .lessonStep(.again) },
         CommandSpec(
-            name: "save", form: .word, parameters: [.required(.word("NAME.ipynb|NAME.md"))],
+            name: "save", form: .word, parameters: [.required(.path("NAME.ipynb|NAME.md"))],
             summary: .summarySave, lesson: nil
         ) { a throws(CommandError) in
-            let path = try a.word(0)
+            let path: String
+            switch try a.path(0) {
+            case .quoted(let text), .word(let text): path = text
+            }
             guard path.hasSuffix(".ipynb") || path.hasSuffix(".md") else { throw .usage(a.spec) }
             return .save(path: path)
         },
@@ -436,7 +439,11 @@ extension Command {
             }
             return nil
         }
-        if !isMagic, let next = rest.first, "=([.,+-*/".contains(next) { return nil }
+        // `save = 1`, `help(Conv2D)`, `next - 1` are Python; `save /tmp/s.md` and `save ./s.md` are paths.
+        if !isMagic, let next = rest.first {
+            let followedBySpace = rest.dropFirst().first.map(\.isWhitespace) ?? true
+            if "=([,".contains(next) || ("+-*/".contains(next) && followedBySpace) { return nil }
+        }
         return try spec.make(try parseArguments(rest, for: spec))
     }
 

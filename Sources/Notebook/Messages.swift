@@ -959,7 +959,7 @@ public indirect enum Message: Sendable {
                 "save 写的是 NAME.ipynb（Jupyter）或 NAME.md（Markdown）"
             )
         case .savedCells(let count, let path):
-            return Bilingual("saved \(count) cells to \(path)", "已把 \(count) 个单元保存到 \(path)")
+            return Bilingual("saved \(count) cell\(count == 1 ? "" : "s") to \(path)", "已把 \(count) 个单元保存到 \(path)")
         case .savedPictures(let count, let folder):
             return Bilingual(
                 count == 1 ? ", its picture in \(folder)" : ", its \(count) pictures in \(folder)",

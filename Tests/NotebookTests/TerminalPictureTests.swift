@@ -367,7 +367,7 @@ private func temporaryDirectory() throws -> String {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let n = Notebook()
         run(["a = 1"], in: n)
-        #expect(try n.save(to: directory + "/plain.md") == "saved 1 cells to \(directory)/plain.md")
+        #expect(try n.save(to: directory + "/plain.md") == "saved 1 cell to \(directory)/plain.md")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["plain.md"])
     }
 }

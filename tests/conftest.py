@@ -3,11 +3,18 @@ independent Python references (tf-keras, PIL, onnxruntime)."""
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "Lessons" / "images"
+sys.path.insert(0, str(ROOT / "python"))
+
+import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtures, not at collection)
+
+# The sample images, by file name: every oracle computes Keras's results for all of them at once.
+IMAGE_NAMES = sorted(p.name for p in IMAGES.iterdir() if p.suffix in (".png", ".jpg"))
 
 
 def _reslab_binary() -> pathlib.Path:
@@ -33,3 +40,27 @@ def reslab() -> pathlib.Path:
 def sample_images() -> dict:
     """The free sample images shipped with the lessons (`Lessons/images`), by file name."""
     return {p.name: p for p in sorted(IMAGES.iterdir()) if p.suffix in (".png", ".jpg")}
+
+
+# ---------------------------------------------------------------- the oracle: Keras on seeded weights
+@pytest.fixture(scope="session")
+def oracle_dir(tmp_path_factory):
+    """Where the seeded weight files and Keras's results are kept, once per test session."""
+    return tmp_path_factory.getbasetemp() / "oracle"
+
+
+@pytest.fixture(scope="session")
+def keras_case(oracle_dir, sample_images):
+    """variant -> {"weights": Path, "results": [{"image", "probs", "predicted"}]} (Keras, computed once)."""
+    from reslab_oracle import reference
+
+    images = tuple(str(sample_images[name]) for name in IMAGE_NAMES)
+    return lambda variant: reference.seeded_case(variant, reslab_oracle.FIXTURE_SEEDS[variant], str(oracle_dir), images)
+
+
+@pytest.fixture(scope="session")
+def keras_model(keras_case):
+    """variant -> Keras's model with the seeded weights loaded."""
+    from reslab_oracle import reference
+
+    return lambda variant: reference.load_model(variant, keras_case(variant)["weights"], cached=True)

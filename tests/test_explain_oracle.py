@@ -22,15 +22,11 @@ import json
 import pathlib
 import re
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "python"))
-
-import reslab_oracle  # noqa: E402
 
 TOLERANCE = 1e-4
 IMAGE = ROOT / "Lessons" / "images" / "chelsea.png"
@@ -41,25 +37,13 @@ def close(a, b):
 
 
 @pytest.fixture(scope="session")
-def keras_model(tmp_path_factory):
-    """The tutorial's ResNet50 under tf-keras with seeded weights, and the weights file it wrote."""
-    from reslab_oracle import make_weights, models
-
-    path = tmp_path_factory.mktemp("explain") / "tutorial.h5"
-    model = models.cached("tutorial")
-    make_weights.write_weights("tutorial", reslab_oracle.FIXTURE_SEEDS["tutorial"], path, model=model)
-    model.load_weights(str(path))
-    return model, path
-
-
-@pytest.fixture(scope="session")
 def keras_outputs(keras_model):
     """name -> Keras's output of that layer for the sample image (batch left out), by explicit names;
     `after:NAME` is the layer right after NAME (the automatically named Activation or Add)."""
     import tf_keras as keras
     from reslab_oracle import reference
 
-    model, _ = keras_model
+    model = keras_model("tutorial")
     named = ["conv1", "bn_conv1", "res2a_branch2b", "bn2a_branch2b", "bn2a_branch2c", "bn2a_branch1",
              "res3a_branch1", "bn3a_branch1"]
     after = ["bn_conv1", "bn2a_branch2b", "bn2a_branch2c"]
@@ -102,9 +86,9 @@ def cases(keras_outputs):
 
 
 @pytest.fixture(scope="session")
-def reslab_explained(reslab, keras_model, cases, tmp_path_factory):
+def reslab_explained(reslab, keras_case, cases, tmp_path_factory):
     """reslab's JSON for every case, and the text of the first, from one session."""
-    _, weights = keras_model
+    weights = keras_case("tutorial")["weights"]
     lines = [f"%classify '{IMAGE}' --weights '{weights}'"]
     for layer, (h, w, c), offset in cases.values():
         lines.append(f"%explain {layer} ({h + offset}, {w}, {c}) --json")

@@ -34,9 +34,7 @@ import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtur
 
 TOLERANCE = 1e-4  # max abs difference of any probability, reslab vs Keras
 TOP = 5
-IMAGE_NAMES = sorted(
-    p.name for p in (ROOT / "Lessons" / "images").iterdir() if p.suffix in (".png", ".jpg")
-)
+from conftest import IMAGE_NAMES  # noqa: E402
 VARIANTS = reslab_oracle.VARIANTS
 RUN_TIMEOUT = 900  # seconds for one reslab run over all images
 
@@ -48,18 +46,6 @@ STACK_DUMP_MARKERS = (
 
 
 # ---------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def oracle_dir(tmp_path_factory):
-    return tmp_path_factory.getbasetemp() / "oracle"
-
-
-@pytest.fixture(scope="session")
-def keras_case(oracle_dir, sample_images):
-    """variant -> {"weights": Path, "results": [{"image", "probs", "predicted"}]} (Keras, computed once)."""
-    from reslab_oracle import reference
-
-    images = tuple(str(sample_images[name]) for name in IMAGE_NAMES)
-    return lambda variant: reference.seeded_case(variant, reslab_oracle.FIXTURE_SEEDS[variant], str(oracle_dir), images)
 
 
 def _run(cmd, timeout=RUN_TIMEOUT):

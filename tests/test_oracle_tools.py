@@ -21,23 +21,8 @@ sys.path.insert(0, str(PYTHON_DIR))
 import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtures, not at collection)
 
 TOLERANCE = 1e-4
-IMAGE_NAMES = sorted(
-    p.name for p in (ROOT / "Lessons" / "images").iterdir() if p.suffix in (".png", ".jpg")
-)
+from conftest import IMAGE_NAMES  # noqa: E402
 VARIANTS = reslab_oracle.VARIANTS
-
-
-@pytest.fixture(scope="session")
-def oracle_dir(tmp_path_factory):
-    return tmp_path_factory.getbasetemp() / "oracle"  # same directory as test_oracle_classify.py
-
-
-@pytest.fixture(scope="session")
-def keras_case(oracle_dir, sample_images):
-    from reslab_oracle import reference
-
-    images = tuple(str(sample_images[name]) for name in IMAGE_NAMES)
-    return lambda variant: reference.seeded_case(variant, reslab_oracle.FIXTURE_SEEDS[variant], str(oracle_dir), images)
 
 
 @pytest.fixture(scope="session")

@@ -29,32 +29,10 @@ import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtur
 
 TOLERANCE = 1e-4
 IMAGE = "chelsea.png"
-IMAGE_NAMES = sorted(p.name for p in (ROOT / "Lessons" / "images").iterdir() if p.suffix in (".png", ".jpg"))
 RUN_TIMEOUT = 900
 MAX_LUMINANCE_DROP = 2.5  # Rec. 601 luma; viridis's steps are about 0.7 each
 ENGLISH = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 GAP, PANEL_GAP = 2, 8  # pixels between tiles and between an add layer's panels (FeatureGridLayout)
-
-
-@pytest.fixture(scope="session")
-def oracle_dir(tmp_path_factory):
-    return tmp_path_factory.getbasetemp() / "oracle"  # same directory as test_oracle_classify.py
-
-
-@pytest.fixture(scope="session")
-def keras_case(oracle_dir, sample_images):
-    from reslab_oracle import reference
-
-    images = tuple(str(sample_images[name]) for name in IMAGE_NAMES)
-    return lambda variant: reference.seeded_case(variant, reslab_oracle.FIXTURE_SEEDS[variant], str(oracle_dir), images)
-
-
-@pytest.fixture(scope="session")
-def keras_model(keras_case):
-    """variant -> Keras's model with the seeded weights loaded."""
-    from reslab_oracle import reference
-
-    return lambda variant: reference.load_model(variant, keras_case(variant)["weights"], cached=True)
 
 
 def _prompt(reslab, lines, cwd):

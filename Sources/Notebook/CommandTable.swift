@@ -224,7 +224,7 @@ extension CommandSpec {
             make: Self.makeClassify),
         CommandSpec(
             name: "show", form: .magic, parameters: [.required(.expression("EXPR", kinds: [.image, .array]))],
-            summary: .summaryShow, lesson: nil
+            summary: .summaryShow, lesson: 6
         ) { a throws(CommandError) in .show(try a.word(0)) },
         CommandSpec(
             name: "random_weights", form: .magic,

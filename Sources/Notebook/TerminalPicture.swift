@@ -180,13 +180,14 @@ public enum TerminalPicture {
 }
 
 extension Picture {
-    /// The caption, wrapped to `width`, and under it the image drawn in `mode`: as wide as `width` allows
+    /// The caption, wrapped to `width` (as prose: at most 100 columns), and under it the image drawn in `mode`: as wide as `width` allows
     /// up to ``TerminalPicture/widest`` columns, and on a screen `screenRows` high, short enough to be seen
     /// whole (see ``PictureCells/init(width:height:columns:screenRows:)``).
     public func drawn(mode: PictureMode, width: Int, screenRows: Int?) -> String {
         let size = PictureCells(
             width: image.width, height: image.height, columns: min(width, TerminalPicture.widest),
             screenRows: screenRows)
-        return wrap(caption, width: width) + "\n" + TerminalPicture.draw(image, mode: mode, size: size)
+        return wrap(caption, width: TextWidth.prose(columns: width)) + "\n"
+            + TerminalPicture.draw(image, mode: mode, size: size)
     }
 }

@@ -96,7 +96,7 @@ public struct ClassActivationMap: Sendable {
     ) throws {
         site = try ClassActivationSite(model: model)
         let one = firstImage(input)
-        let kept = model.forwardLayerByLayer(one, weights: weights, keeping: [site.features])
+        let kept = try model.forwardLayerByLayer(one, weights: weights, keeping: [site.features])
         let outputs = kept[model.outputIndex]!.data
         classIndex = try choose(outputs)
         probability = outputs[classIndex]

@@ -676,7 +676,7 @@ private struct BlockComparison {
         do {
             let tutorialModel = try tutorial.model()
             let learnerModel = try learner.model()
-            let weights = ModelWeights.random(for: tutorialModel, seed: BlockCheck.weightsSeed)
+            let weights = try ModelWeights.random(for: tutorialModel, seed: BlockCheck.weightsSeed)
             var learnerWeights = ModelWeights()
             for (t, l) in match {
                 if let arrays = weights.byLayer[tutorial.nodes[t].name] {

@@ -164,6 +164,8 @@ enum ExplainError: Error, Equatable, CustomStringConvertible {
     case wrongIndexCount(layer: String, shape: Shape, got: Int)
     case indexOutside([Int], layer: String, shape: Shape)
     case notCovered(layer: String, kind: String)
+    /// The layer-by-layer pass would go past a size or memory limit.
+    case beyondLimit(ShapeError)
 
     var message: Message {
         switch self {
@@ -175,6 +177,7 @@ enum ExplainError: Error, Equatable, CustomStringConvertible {
         case .indexOutside(let index, let layer, let shape):
             return .explainIndexOutside(indexText(index), layer: layer, shape: kerasShape(shape))
         case .notCovered(let layer, let kind): return .explainNotCovered(layer: layer, kind: kind)
+        case .beyondLimit(let error): return .explainBeyondLimit(error.text)
         }
     }
 
@@ -213,7 +216,12 @@ extension Explanation {
             model.nodes[target].layer is Add && model.nodes[$0].inputs == [target]
                 && (model.nodes[$0].layer as? Activation)?.function == .relu
         }
-        let values = Self.activations(of: keep, upTo: target, in: model, input: input, weights: weights)
+        let values: [Int: Tensor]
+        do {
+            values = try Self.activations(of: keep, upTo: target, in: model, input: input, weights: weights)
+        } catch {
+            throw .beyondLimit(error)
+        }
         var steps = [ExplanationStep]()
         for node in chain {
             let previous = steps.last.flatMap { step in
@@ -233,12 +241,12 @@ extension Explanation {
     /// layer-by-layer pass through only the layers that lead to `target`.
     private static func activations(
         of keep: Set<Int>, upTo target: Int, in model: Model, input: Tensor, weights: ModelWeights
-    ) -> [Int: Tensor] {
+    ) throws(ShapeError) -> [Int: Tensor] {
         guard let part = try? Self.part(of: model, endingAt: target) else {
-            return model.forwardLayerByLayer(input, weights: weights, keeping: keep)
+            return try model.forwardLayerByLayer(input, weights: weights, keeping: keep)
         }
         let wanted = Set(keep.compactMap { part.nodeIndex(named: model.nodes[$0].name) })
-        let values = part.forwardLayerByLayer(input, weights: weights, keeping: wanted)
+        let values = try part.forwardLayerByLayer(input, weights: weights, keeping: wanted)
         var byNode = [Int: Tensor]()
         for node in keep { byNode[node] = part.nodeIndex(named: model.nodes[node].name).flatMap { values[$0] } }
         return byNode

@@ -306,6 +306,8 @@ public indirect enum Message: Sendable {
     case explainIndexOutside(String, layer: String, shape: String)
     case explainNotCovered(layer: String, kind: String)
     case summaryExplain
+    /// `%explain`'s pass would go past a size or memory limit of the engine.
+    case explainBeyondLimit(Bilingual)
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -1697,6 +1699,8 @@ public indirect enum Message: Sendable {
                 "one value of the last forward pass worked out by hand: a conv's dot product, batch norm, ReLU, add",
                 "把上一次前向传播里的一个值亲手算一遍：卷积的点积、批归一化、ReLU、相加"
             )
+        case .explainBeyondLimit(let text):
+            return text
         }
     }
 

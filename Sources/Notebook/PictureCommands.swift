@@ -54,7 +54,8 @@ extension Notebook {
         }
         let isAdd = node.layer is Add && node.inputs.count >= 2
         let shown = isAdd ? [node.inputs[0], node.inputs[1], index] : [index]
-        let kept = model.forwardLayerByLayer(firstImage(input), weights: try handle.rawWeights(), keeping: Set(shown))
+        let kept = try model.forwardLayerByLayer(
+            firstImage(input), weights: try handle.rawWeights(), keeping: Set(shown))
         let grid = FeatureGrid(panels: shown.map { kept[$0]! }, channels: count)
         let caption: Message
         if isAdd {

@@ -41,7 +41,7 @@ public final class ModelHandle {
         case .file(let path), .cachedTutorialFile(let path):
             return try KerasWeightsFile(path: path).weights(for: model)
         case .random(let seed):
-            return .random(for: model, seed: seed)
+            return try .random(for: model, seed: seed)
         }
     }
 

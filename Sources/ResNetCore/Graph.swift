@@ -43,7 +43,14 @@ public final class LayerGraph {
             layer.name = "\(prefix)_\(nameCounts[prefix]!)"
         }
         guard inputs.allSatisfy({ $0.graph === self }) else { throw .differentGraphs(layer: layer.displayName) }
-        let shape = try layer.outputShape(for: inputs.map(\.shape))
+        let inputShapes = inputs.map(\.shape)
+        let shape = try layer.outputShape(for: inputShapes)
+        // Every tensor and count this node brings must be computable before anything uses it.
+        _ = try checkedElementCount(shape, layer: layer.displayName, role: .output)
+        for spec in layer.weightSpecs(for: inputShapes) {
+            _ = try checkedElementCount(spec.shape, layer: layer.displayName, role: .weight(spec.name))
+        }
+        _ = try multiplyAdds(of: layer, inputs: inputShapes, output: shape)
         nodes.append(Node(layer: layer, inputs: inputs.map(\.node), outputShape: shape))
         return KerasTensor(graph: self, node: nodes.count - 1)
     }
@@ -127,6 +134,19 @@ public struct Model: Sendable {
         }
         self.name = name
         self.nodes = nodes
+        // Each node's counts were checked when it was applied; their totals must fit too.
+        var parameters = 0
+        var macs = 0
+        for index in nodes.indices {
+            guard let sum = Checked.sum(parameters, parameterCount(ofNode: index)) else {
+                throw .countOverflow(layer: name, count: .parameters)
+            }
+            parameters = sum
+            guard let sum = Checked.sum(macs, multiplyAdds(ofNode: index)) else {
+                throw .countOverflow(layer: name, count: .multiplyAdds)
+            }
+            macs = sum
+        }
     }
 
     /// Finds a layer's node by name.
@@ -138,10 +158,12 @@ public struct Model: Sendable {
     /// Runs every node through its own `forward`, unfused, as Keras's layers compute: the reference the
     /// engine's fusions must reproduce, and the activations pictures and explanations show. Returns the
     /// output of each node in `keeping` (and of the last node); every other value is dropped once no
-    /// later node reads it.
+    /// later node reads it. Throws ``ShapeError/overMemoryBudget(use:bytes:limit:)`` before computing
+    /// anything when the activations would not fit in memory.
     public func forwardLayerByLayer(_ input: Tensor, weights: ModelWeights, keeping: Set<Int> = [])
-        -> [Int: Tensor]
+        throws(ShapeError) -> [Int: Tensor]
     {
+        try checkActivationsFit(batch: input.shape.first ?? 1, operation: "predict")
         var lastUse = [Int](repeating: -1, count: nodes.count)
         for (index, node) in nodes.enumerated() { for source in node.inputs { lastUse[source] = index } }
         var values = [Tensor?](repeating: nil, count: nodes.count)

@@ -104,6 +104,7 @@ public final class InferenceEngine {
         guard input.shape.count == model.inputShape.count + 1, Array(input.shape.dropFirst()) == model.inputShape,
             input.shape[0] > 0
         else { throw ShapeError.inputMismatch(expected: model.inputShape, found: input.shape) }
+        try model.checkActivationsFit(batch: input.shape[0], operation: "predict")
 
         // One value per node of the graph; a fused step writes only its last node's.
         var values = [Tensor?](repeating: nil, count: model.nodes.count)

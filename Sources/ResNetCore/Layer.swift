@@ -13,7 +13,8 @@ public struct WeightSpec: Sendable, Equatable {
         self.trainable = trainable
     }
 
-    public var count: Int { shape.reduce(1, *) }
+    /// The number of values; a spec too large to count (never one of an applied layer) gives `Int.max`.
+    public var count: Int { Checked.product(shape) ?? .max }
 }
 
 /// A Keras layer: its configuration, how it changes shapes, which weights it owns and how it computes.
@@ -103,8 +104,11 @@ public struct WindowAxis: Equatable, Sendable {
             output = (input - window) / stride + 1
             padBefore = 0
         case .same:
-            output = (input + stride - 1) / stride
-            let total = max((output - 1) * stride + window - input, 0)
+            // ceil(input / stride) and the padding, computed so that no size can overflow:
+            // the last window starts `lastStart` in, which is below `input`.
+            output = input / stride + (input % stride == 0 ? 0 : 1)
+            let lastStart = (output - 1) * stride
+            let total = max(window - (input - lastStart), 0)
             padBefore = total / 2
         }
     }

@@ -202,7 +202,12 @@ public struct ZeroPadding2D: Layer {
                 layer: displayName, argument: "padding", value: String(value),
                 reason: .negativePadding(side: argument))
         }
-        return [input[0] + top + bottom, input[1] + left + right, input[2]]
+        guard let rows = Checked.sum([input[0], top, bottom]), let columns = Checked.sum([input[1], left, right]) else {
+            throw .tooManyValues(
+                layer: displayName, role: .output,
+                axes: ["\(input[0]) + \(top) + \(bottom)", "\(input[1]) + \(left) + \(right)", String(input[2])])
+        }
+        return [rows, columns, input[2]]
     }
     public func forward(_ inputs: [Tensor], weights: [Tensor]) -> Tensor {
         zeroPad(inputs[0], top: top, bottom: bottom, left: left, right: right)
@@ -310,7 +315,11 @@ public struct Flatten: Layer {
     public init(name: String? = nil) { self.name = name }
     public func outputShape(for inputs: [Shape]) throws(ShapeError) -> Shape {
         guard inputs.count == 1 else { throw .wrongInputCount(layer: displayName, expected: "1", found: inputs.count) }
-        return [inputs[0].reduce(1, *)]
+        guard let count = Checked.product(inputs[0]), count <= SizeLimits.maxElements else {
+            throw .tooManyValues(
+                layer: displayName, role: .output, axes: [inputs[0].map(String.init).joined(separator: " × ")])
+        }
+        return [count]
     }
     public func forward(_ inputs: [Tensor], weights: [Tensor]) -> Tensor {
         let batch = inputs[0].shape[0]

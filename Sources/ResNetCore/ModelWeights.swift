@@ -29,7 +29,10 @@ public struct ModelWeights: Sendable {
 
     /// Seeded random weights for every layer of `model`, scaled so activations stay moderate through
     /// all 50 layers: for lessons and tests only, never a stand-in for trained weights.
-    public static func random(for model: Model, seed: UInt64) -> ModelWeights {
+    ///
+    /// - Throws: ``ShapeError/overMemoryBudget(use:bytes:limit:)`` when the weights would not fit in memory.
+    public static func random(for model: Model, seed: UInt64) throws(ShapeError) -> ModelWeights {
+        try model.checkWeightsFit()
         var generator = SplitMix64(seed: seed)
         var weights = ModelWeights()
         for node in model.nodes {

@@ -34,6 +34,13 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
     case outputNotConnected(output: String, input: String)
     /// The data given to `predict` does not fit the model's input.
     case inputMismatch(expected: Shape, found: [Int])
+    /// A tensor would hold more than `SizeLimits.maxElements` values (or its size overflows); `axes` are
+    /// its sizes as written, e.g. `8 + 9223372036854775807 + 1` for a padded axis.
+    case tooManyValues(layer: String, role: TensorRole, axes: [String])
+    /// A count (parameters or multiply-adds) is beyond what a 64-bit integer holds.
+    case countOverflow(layer: String, count: CountKind)
+    /// An operation would need more memory than reslab's budget (`bytes` nil: too many to count).
+    case overMemoryBudget(use: MemoryUse, bytes: Int?, limit: Int)
 
     public var description: String { Language.current.pick(text) }
 
@@ -82,6 +89,58 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
                 "the model takes input \(kerasShape(expected)), got an array of shape \(weightShape(found))",
                 "模型的输入是 \(kerasShape(expected))，收到的数组形状是 \(weightShape(found))"
             )
+        case .tooManyValues(let layer, let role, let axes):
+            let limit = SizeLimits.maxElements.formatted(thousandsSeparator: ",")
+            let shape: Bilingual
+            switch role {
+            case .output:
+                let text = "(" + (["None"] + axes).joined(separator: ", ") + ")"
+                shape = Bilingual("its output " + text, "输出 " + text)
+            case .weight(let name):
+                let text = axes.count == 1 ? "(\(axes[0]),)" : "(" + axes.joined(separator: ", ") + ")"
+                shape = Bilingual("its \(name) " + text, "权重 \(name) " + text)
+            }
+            return Bilingual(
+                "\(layer): \(shape.en) would hold more than \(limit) values, the most reslab allows in one tensor",
+                "\(layer)：\(shape.zh) 的数值会超过 \(limit) 个，这是 reslab 单个张量的上限")
+        case .countOverflow(let layer, let count):
+            let what = count.text
+            return Bilingual(
+                "\(layer): its \(what.en) are too many to count in a 64-bit integer",
+                "\(layer)：\(what.zh)多到 64 位整数都数不下")
+        case .overMemoryBudget(let use, let bytes, let limit):
+            let need = bytes.map(byteCount) ?? "more than \(byteCount(Int.max))"
+            let needZh = bytes.map(byteCount) ?? "超过 \(byteCount(Int.max))"
+            let budget = byteCount(limit)
+            let change = MemoryBudget.environmentVariable
+            switch use {
+            case .weights(let model, let parameters):
+                let count = parameters.formatted(thousandsSeparator: ",")
+                return Bilingual(
+                    "the weights of \(model) (\(count) parameters) would need \(need); reslab's limit is \(budget) "
+                        + "(\(change) sets it)",
+                    "\(model) 的权重（\(count) 个参数）需要 \(needZh) 内存；reslab 的上限是 \(budget)（用 \(change) 设置）")
+            case .activations(let operation, let batch, let layer, let shape):
+                return Bilingual(
+                    "\(operation) on a batch of \(batch) would need \(need), its largest activation \(layer) "
+                        + "\(kerasShape(shape)); reslab's limit is \(budget) (\(change) sets it)",
+                    "对 \(batch) 个样本做 \(operation) 需要 \(needZh) 内存，最大的激活是 \(layer) \(kerasShape(shape))；"
+                        + "reslab 的上限是 \(budget)（用 \(change) 设置）")
+            }
+        }
+    }
+}
+
+/// A count that can grow past 64 bits.
+public enum CountKind: Equatable, Sendable {
+    case parameters
+    case multiplyAdds
+
+    /// Its name, in English and in Chinese.
+    public var text: Bilingual {
+        switch self {
+        case .parameters: Bilingual("parameters", "参数")
+        case .multiplyAdds: Bilingual("multiply-adds", "乘加次数")
         }
     }
 }

@@ -30,13 +30,10 @@ extension Model {
     /// Multiply-adds of one node for one image: convolutions and dense layers (the rest is negligible).
     public func multiplyAdds(ofNode index: Int) -> Int {
         let node = nodes[index]
-        if let conv = node.layer as? Conv2D {
-            let input = nodes[node.inputs[0]].outputShape
-            return node.outputShape[0] * node.outputShape[1] * conv.kernelSize.0 * conv.kernelSize.1 * input[2]
-                * conv.filters
-        }
-        if let dense = node.layer as? Dense { return nodes[node.inputs[0]].outputShape[0] * dense.units }
-        return 0
+        // Checked when the layer was applied, so it cannot fail here.
+        return
+            (try? ResNetCore.multiplyAdds(of: node.layer, inputs: node.inputShapes(in: nodes), output: node.outputShape))
+            ?? 0
     }
 
     /// Multiply-adds of one forward pass of one image (ResNet50: about 3.9 billion).

@@ -53,13 +53,15 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     case unsupported(path: String, format: ImageFormat, detail: String)
     /// Raw pixels could not be written to `path`.
     case unwritable(path: String, reason: Bilingual)
+    /// `load_img`'s `target_size=(height, width)` is not a positive size within `ImageLimits`.
+    case badTargetSize(path: String, height: Int, width: Int)
 
     /// The file the error is about.
     public var path: String {
         switch self {
         case .unreadable(let path, _), .empty(let path), .unknownFormat(let path, _),
             .tooLarge(let path, _, _), .truncated(let path, _, _), .corrupt(let path, _, _),
-            .unsupported(let path, _, _), .unwritable(let path, _):
+            .unsupported(let path, _, _), .unwritable(let path, _), .badTargetSize(let path, _, _):
             return path
         }
     }
@@ -115,6 +117,13 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
             return Bilingual("corrupt \(format) data: \(detail)", "\(format) 数据已损坏：\(detail)")
         case .unsupported(_, let format, let detail):
             return Bilingual("unsupported \(format): \(detail)", "不支持的 \(format)：\(detail)")
+        case .badTargetSize(_, let height, let width):
+            let side = ImageLimits.maxSide
+            let pixels = ImageLimits.maxRGBBytes / 3
+            return Bilingual(
+                "target_size=(\(height), \(width)) must be two positive sizes (height, width), each at most \(side) "
+                    + "and at most \(pixels) pixels in all",
+                "target_size=(\(height), \(width)) 必须是两个正的尺寸（高, 宽），每边最多 \(side)，总共最多 \(pixels) 像素")
         }
     }
 

@@ -123,6 +123,12 @@ public func loadImage(
 )
     throws(ImageError) -> RGBImage
 {
+    if let targetSize {
+        // Checked before reading, so a bad size never costs a decode (or an allocation).
+        guard targetSize.height > 0, targetSize.width > 0,
+            (try? checkImageSize(width: targetSize.width, height: targetSize.height, path: path)) != nil
+        else { throw .badTargetSize(path: path, height: targetSize.height, width: targetSize.width) }
+    }
     let image = try readImage(path: path)
     guard let targetSize else { return image }
     return image.resized(width: targetSize.width, height: targetSize.height)
@@ -132,7 +138,7 @@ public func loadImage(
 /// this straight after reading the header, before allocating pixel memory.
 func checkImageSize(width: Int, height: Int, path: String) throws(ImageError) {
     guard width <= ImageLimits.maxSide, height <= ImageLimits.maxSide,
-        width * height * 3 <= ImageLimits.maxRGBBytes
+        (Checked.product([width, height, 3]) ?? .max) <= ImageLimits.maxRGBBytes
     else { throw .tooLarge(path: path, width: width, height: height) }
 }
 

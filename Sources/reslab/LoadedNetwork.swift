@@ -67,7 +67,7 @@ struct LoadedNetwork {
     /// The weights as the file (or the seed) gives them, batch norm not folded: read again, for the
     /// unfused layer-by-layer pass that pictures are drawn from.
     func rawWeights() throws -> ModelWeights {
-        guard let weightsPath else { return .random(for: engine.model, seed: Self.randomWeightsSeed) }
+        guard let weightsPath else { return try .random(for: engine.model, seed: Self.randomWeightsSeed) }
         return try KerasWeightsFile(path: weightsPath).weights(for: engine.model)
     }
 

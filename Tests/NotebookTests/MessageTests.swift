@@ -8,6 +8,7 @@ import Testing
 
 /// One value of every message (a test fails when a case is missing here).
 private let samples: [Message] = [
+    .explainBeyondLimit(Bilingual("predict would need 1.6 TB", "需要 1.6 TB 内存")),
     .nameNotDefined("x"), .kerasWordUnquoted("relu"), .noAttribute(owner: "Model", name: "sumary"),
     .didYouMean(["a", "b"]), .cannotBeCalled("int 3"), .noWeights(model: "model"),
     .unknownCommand("shap", suggestion: "shape"), .interrupted, .inFunction("f", line: 2), .usage("%shape x"),

@@ -98,7 +98,7 @@ private func smallModelNotebook() throws -> (Notebook, ModelHandle, Tensor) {
             layer: relu, index: [0, 5, 2], model: model, weights: weights, input: input)
         #expect(explanation.steps.map(\.layer) == ["c", "bn_c", relu])
         let (conv, bn) = (model.nodeIndex(named: "c")!, model.nodeIndex(named: "bn_c")!)
-        let outputs = model.forwardLayerByLayer(input, weights: weights, keeping: [conv, bn])
+        let outputs = try model.forwardLayerByLayer(input, weights: weights, keeping: [conv, bn])
         let flat = (0 * 6 + 5) * 4 + 2
         #expect(abs(explanation.steps[0].value - Double(outputs[conv]!.data[flat])) < 1e-5)
         #expect(abs(explanation.steps[1].value - Double(outputs[bn]!.data[flat])) < 1e-5)
@@ -121,7 +121,7 @@ private func smallModelNotebook() throws -> (Notebook, ModelHandle, Tensor) {
         let (notebook, handle, input) = try smallModelNotebook()
         let cell = notebook.run("%explain r (2, 3, 1)")
         #expect(!cell.isError, "\(cell.output)")
-        let value = handle.model.forwardLayerByLayer(input, weights: try handle.rawWeights())[
+        let value = try handle.model.forwardLayerByLayer(input, weights: try handle.rawWeights())[
             handle.model.outputIndex]!.data[(2 * 6 + 3) * 4 + 1]
         let name = handle.model.nodes[handle.model.outputIndex].name
         #expect(cell.output.hasPrefix("how \(name)[2, 3, 1] came to be: c → bn_c → \(name)"))

@@ -226,13 +226,13 @@ import Testing
     @Test(arguments: SmallGraph.allCases)
     func smallGraphsRunLikeLayerByLayer(_ graph: SmallGraph) throws {
         let model = try graph.build()
-        let weights = ModelWeights.random(for: model, seed: 4)
+        let weights = try ModelWeights.random(for: model, seed: 4)
         var generator = SplitMix64(seed: 8)
         let shape = [2] + model.inputShape
         let input = Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in generator.normal() })
         let engine = try InferenceEngine(model: model, weights: weights)
         #expect(engine.stepCount == engine.plan.steps.count)
-        let expected = InferenceEngineTests().layerByLayer(model, weights, input)
+        let expected = try InferenceEngineTests().layerByLayer(model, weights, input)
         expectClose(try engine.predict(input).data, expected.data, atol: 1e-5, rtol: 1e-4)
     }
 

@@ -94,16 +94,16 @@ import Testing
 
 @Suite struct InferenceEngineTests {
     /// Every node through its own `forward`, unfused: what the engine's fusions must reproduce.
-    func layerByLayer(_ model: Model, _ weights: ModelWeights, _ input: Tensor) -> Tensor {
-        model.forwardLayerByLayer(input, weights: weights)[model.outputIndex]!
+    func layerByLayer(_ model: Model, _ weights: ModelWeights, _ input: Tensor) throws -> Tensor {
+        try model.forwardLayerByLayer(input, weights: weights)[model.outputIndex]!
     }
 
     @Test func layerByLayerKeepsTheActivationsAskedForAndTheOutput() throws {
         let model = try smallResidualModel()
-        let weights = ModelWeights.random(for: model, seed: 3)
+        let weights = try ModelWeights.random(for: model, seed: 3)
         let input = Tensor(shape: [1, 9, 9, 8], repeating: 0.5)
         let add = try #require(model.nodes.firstIndex { $0.layer is Add })
-        let kept = model.forwardLayerByLayer(input, weights: weights, keeping: [add])
+        let kept = try model.forwardLayerByLayer(input, weights: weights, keeping: [add])
         #expect(Set(kept.keys) == [add, model.outputIndex])
         #expect(kept[add]?.shape == [1] + model.nodes[add].outputShape)
         #expect(kept[model.outputIndex]?.shape == [1, 10])
@@ -123,10 +123,10 @@ import Testing
     @Test(arguments: [1, 2, 3])
     func fusedPlanMatchesLayerByLayerForwardPass(threads: Int) throws {
         let model = try smallResidualModel()
-        let weights = ModelWeights.random(for: model, seed: 3)
+        let weights = try ModelWeights.random(for: model, seed: 3)
         var generator = SplitMix64(seed: 11)
         let input = Tensor(shape: [2, 9, 9, 8], data: (0..<(2 * 9 * 9 * 8)).map { _ in generator.normal() })
-        let expected = layerByLayer(model, weights, input)
+        let expected = try layerByLayer(model, weights, input)
         let engine = try InferenceEngine(model: model, weights: weights)
         engine.threadCount = threads
         #expect(engine.stepCount < model.nodes.count - 10)
@@ -155,19 +155,20 @@ import Testing
         x = try Activation(.relu)(x)
         x = try Conv2D(c.filters, kernelSize: 3, strides: (2, 2), padding: .same)(x)  // im2col
         let model = try Model(inputs: x0, outputs: x)
-        let weights = ModelWeights.random(for: model, seed: 5)
+        let weights = try ModelWeights.random(for: model, seed: 5)
         var generator = SplitMix64(seed: 2)
         let input = Tensor(
             shape: [1, c.size, c.size, c.channels],
             data: (0..<(c.size * c.size * c.channels)).map { _ in generator.normal() })
         let engine = try InferenceEngine(model: model, weights: weights)
         engine.threadCount = c.threads
-        expectClose(try engine.predict(input).data, layerByLayer(model, weights, input).data, atol: 1e-5, rtol: 1e-4)
+        expectClose(
+            try engine.predict(input).data, try layerByLayer(model, weights, input).data, atol: 1e-5, rtol: 1e-4)
     }
 
     @Test func missingWeightsAreNamed() throws {
         let model = try smallResidualModel()
-        var weights = ModelWeights.random(for: model, seed: 3)
+        var weights = try ModelWeights.random(for: model, seed: 3)
         weights.byLayer["res2a_branch1"] = nil
         #expect(throws: WeightsMismatch.missingLayer("res2a_branch1")) {
             try InferenceEngine(model: model, weights: weights)
@@ -176,7 +177,7 @@ import Testing
 
     @Test func wrongWeightShapeIsNamedWithBothShapes() throws {
         let model = try smallResidualModel()
-        var weights = ModelWeights.random(for: model, seed: 3)
+        var weights = try ModelWeights.random(for: model, seed: 3)
         weights.byLayer["res2a_branch2a"]![0] = Tensor(shape: [1, 1, 8, 5])
         let expected = WeightsMismatch.wrongShape(
             layer: "res2a_branch2a", index: 0, weight: "kernel", expected: [1, 1, 8, 4], found: [1, 1, 8, 5])
@@ -188,7 +189,7 @@ import Testing
 
     @Test func inputOfTheWrongShapeIsRejected() throws {
         let model = try smallResidualModel()
-        let engine = try InferenceEngine(model: model, weights: .random(for: model, seed: 1))
+        let engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: 1))
         #expect(throws: ShapeError.inputMismatch(expected: [9, 9, 8], found: [1, 9, 9, 3])) {
             try engine.predict(Tensor(shape: [1, 9, 9, 3]))
         }
@@ -196,7 +197,7 @@ import Testing
 
     @Test func cancellationStopsTheForwardPass() throws {
         let model = try smallResidualModel()
-        let engine = try InferenceEngine(model: model, weights: .random(for: model, seed: 1))
+        let engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: 1))
         #expect(throws: ForwardPassCancelled.self) {
             try engine.predict(Tensor(shape: [1, 9, 9, 8]), shouldCancel: { true })
         }

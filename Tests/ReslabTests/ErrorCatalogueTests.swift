@@ -26,6 +26,13 @@ private let catalogues: [Catalogue] = [
             .differentGraphs(layer: "add_1"), .wrongInputCount(layer: "add_1", expected: "2 or more", found: 1),
             .duplicateLayerName("conv1"), .outputNotConnected(output: "x", input: "input_1"),
             .inputMismatch(expected: [224, 224, 3], found: [1, 3]),
+            .tooManyValues(layer: "flatten_1", role: .output, axes: ["10 × 10"]),
+            .tooManyValues(layer: "fc1000", role: .weight("kernel"), axes: ["2048"]),
+            .countOverflow(layer: "conv1", count: .multiplyAdds), .countOverflow(layer: "model", count: .parameters),
+            .overMemoryBudget(use: .weights(model: "resnet50", parameters: 25_636_712), bytes: nil, limit: 1 << 33),
+            .overMemoryBudget(
+                use: .activations(operation: "predict", batch: 1, layer: "conv1", shape: [112, 112, 64]),
+                bytes: 1 << 40, limit: 1 << 33),
         ].map { ($0, $0.text) }),
     Catalogue(
         type: "ArgumentProblem", file: "ResNetCore/ShapeError.swift",
@@ -67,6 +74,7 @@ private let catalogues: [Catalogue] = [
             .tooLarge(path: "a.png", width: 20000, height: 1), .truncated(path: "a.jpg", format: .jpeg, detail: "d"),
             .corrupt(path: "a.png", format: .png, detail: "d"), .unsupported(path: "a.jpg", format: .jpeg, detail: "d"),
             .unwritable(path: "out.rgb", reason: errnoText(EROFS)),
+            .badTargetSize(path: "a.png", height: 0, width: 0),
         ].map { ($0, $0.text) }),
     Catalogue(
         type: "LabelsError", file: "ResNetIO/ImageNetLabels.swift",

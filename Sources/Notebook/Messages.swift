@@ -308,6 +308,7 @@ public indirect enum Message: Sendable {
     case summaryExplain
     /// `%explain`'s pass would go past a size or memory limit of the engine.
     case explainBeyondLimit(Bilingual)
+    case outputNotFinite(image: String)
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -1701,6 +1702,12 @@ public indirect enum Message: Sendable {
             )
         case .explainBeyondLimit(let text):
             return text
+        case .outputNotFinite(let image):
+            return Bilingual(
+                "\(image): the network's probabilities are not finite numbers (NaN or infinity): the weights make "
+                    + "the values overflow on the way through",
+                "\(image)：网络算出的概率不是有限的数（NaN 或无穷大）：这些权重让数值在传递中溢出了"
+            )
         }
     }
 

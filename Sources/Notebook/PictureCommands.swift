@@ -88,9 +88,12 @@ public func camCaption(_ map: ClassActivationMap, model: Model, labels: ImageNet
     ).localized
 }
 
-/// A probability with four decimals: `0.4111`.
+/// A probability with four decimals: `0.4111`; `nan` or `inf` for a value that is not a finite number
+/// (never a trap), a negative one as `0.0000`.
 func fourDecimals(_ value: Float) -> String {
-    let scaled = Int((Double(max(0, value)) * 10000).rounded())
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "0.0000" }
+    let scaled = Int((min(1e12, Double(max(0, value))) * 10000).rounded())  // bounded: Int never overflows
     let decimals = String(scaled % 10000)
     return "\(scaled / 10000)." + String(repeating: "0", count: 4 - decimals.count) + decimals
 }

@@ -228,12 +228,11 @@ public func predictionTable(title: String, predictions: [Prediction], color: Boo
     lines.append(styled("   #  " + pad("class", labelWidth) + "  wnid       probability", .dim, enabled: color))
     for (rank, prediction) in predictions.enumerated() {
         let p = prediction.probability
-        let filled = max(0, min(20, Int((p * 20).rounded())))
+        // Clamped before converting: a probability that is not a finite number draws an empty bar, never a trap.
+        let filled = p.isNaN ? 0 : Int((min(1, max(0, p)) * 20).rounded())
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: 20 - filled)
         let number = String(rank + 1)
-        let scaled = Int((Double(max(0, p)) * 10000).rounded())  // four decimals: 0.4111
-        let decimals = String(scaled % 10000)
-        let probability = "\(scaled / 10000)." + String(repeating: "0", count: 4 - decimals.count) + decimals
+        let probability = fourDecimals(p)
         lines.append(
             "  " + String(repeating: " ", count: 2 - min(2, number.count)) + number + "  "
                 + pad(prediction.imageNetClass.label, labelWidth) + "  " + prediction.imageNetClass.wnid + "  "

@@ -19,12 +19,20 @@ public struct ModelWeights: Sendable {
     /// The one place a weight's count and shape are checked; the weight-file reader reports what this
     /// finds naming the file (`WeightsError` in ResNetIO).
     public static func check(_ arrays: [Tensor], layer: String, specs: [WeightSpec]) throws(WeightsMismatch) {
-        guard arrays.count == specs.count else {
-            throw .wrongCount(layer: layer, expected: specs.count, found: arrays.count)
+        try check(shapes: arrays.map(\.shape), layer: layer, specs: specs)
+    }
+
+    /// `check` on the shapes alone, e.g. as a weight file's metadata declares them before any value is read.
+    public static func check(shapes: [[Int]], layer: String, specs: [WeightSpec]) throws(WeightsMismatch) {
+        try check(count: shapes.count, layer: layer, specs: specs)
+        for (index, (spec, shape)) in zip(specs, shapes).enumerated() where spec.shape != shape {
+            throw .wrongShape(layer: layer, index: index, weight: spec.name, expected: spec.shape, found: shape)
         }
-        for (index, (spec, array)) in zip(specs, arrays).enumerated() where spec.shape != array.shape {
-            throw .wrongShape(layer: layer, index: index, weight: spec.name, expected: spec.shape, found: array.shape)
-        }
+    }
+
+    /// The count part of `check`: whether a layer has as many weights as it owns.
+    public static func check(count: Int, layer: String, specs: [WeightSpec]) throws(WeightsMismatch) {
+        guard count == specs.count else { throw .wrongCount(layer: layer, expected: specs.count, found: count) }
     }
 
     /// Seeded random weights for every layer of `model`, scaled so activations stay moderate through

@@ -19,6 +19,10 @@ enum HDF5Error: Error, Equatable, Sendable {
     case unsupportedType(object: String, detail: String)
     /// The library failed while reading the object (corrupt data, truncated file, I/O error).
     case readFailed(object: String)
+    /// The dataset's header declares more values (or larger chunks) than can be read.
+    case tooLarge(object: String)
+    /// The dataset's header declares `found`, not the shape the caller asked to read.
+    case shapeDiffers(object: String, found: [Int])
 }
 
 /// What an HDF5 path names.
@@ -189,42 +193,50 @@ final class HDF5File: @unchecked Sendable {
 
     // MARK: - Datasets
 
-    /// Reads the dataset at `datasetPath` as float32, with its shape (outermost axis first; `[]` for a scalar).
-    ///
-    /// The library reads straight into the array's storage; float64, float16 and integer datasets
-    /// are converted by HDF5 on the way.
-    func readFloats(_ datasetPath: String) throws(HDF5Error) -> (shape: [Int], data: [Float]) {
-        try withHDF5 { () throws(HDF5Error) -> (shape: [Int], data: [Float]) in
-            guard unlockedObjectKind(datasetPath) == .dataset else { throw .noSuchObject(datasetPath) }
-            let dataset = H5Dopen2(fileID, datasetPath, reslab_h5p_default())
-            if dataset < 0 { throw .readFailed(object: datasetPath) }
+    /// The most values one dataset may hold to be read (256 MB as float32); ResNet50's largest weight
+    /// holds 2,359,296. A header declaring more is treated as damage, never allocated.
+    static let maximumElements = 1 << 26
+    /// The most bytes one chunk of a chunked dataset may take: the library allocates whole chunks.
+    static let maximumChunkBytes = 1 << 28
+
+    /// The shape the header of the dataset at `datasetPath` declares (outermost axis first; `[]` for a
+    /// scalar), read without reading any value. Also checks that it holds numbers and that its chunks
+    /// are of a size the library can allocate.
+    /// - Throws: `.noSuchObject`, `.unsupportedType`, `.tooLarge` (a dimension beyond `Int`, or chunks
+    ///   over `maximumChunkBytes`), `.readFailed`.
+    func datasetShape(_ datasetPath: String) throws(HDF5Error) -> [Int] {
+        try withHDF5 { () throws(HDF5Error) -> [Int] in
+            let dataset = try unlockedOpenDataset(datasetPath)
             defer { H5Dclose(dataset) }
+            return try Self.declaredShape(dataset, datasetPath)
+        }
+    }
 
-            let fileType = H5Dget_type(dataset)
-            if fileType < 0 { throw .readFailed(object: datasetPath) }
-            defer { H5Tclose(fileType) }
-            let typeClass = H5Tget_class(fileType)
-            if typeClass != H5T_FLOAT && typeClass != H5T_INTEGER {
-                throw .unsupportedType(object: datasetPath, detail: "not a number")
-            }
+    /// Reads the dataset at `datasetPath` as float32, with its shape (outermost axis first; `[]` for a scalar).
+    /// - Throws: as `datasetShape`, and `.tooLarge` when it holds more than `maximumElements` values.
+    func readFloats(_ datasetPath: String) throws(HDF5Error) -> (shape: [Int], data: [Float]) {
+        let shape = try datasetShape(datasetPath)
+        return (shape, try readFloats(datasetPath, shape: shape))
+    }
 
-            let space = H5Dget_space(dataset)
-            if space < 0 { throw .readFailed(object: datasetPath) }
-            defer { H5Sclose(space) }
-            let rank = H5Sget_simple_extent_ndims(space)
-            if rank < 0 { throw .readFailed(object: datasetPath) }
-            var dims = [hsize_t](repeating: 0, count: Int(rank))
-            if rank > 0 && H5Sget_simple_extent_dims(space, &dims, nil) < 0 {
-                throw .readFailed(object: datasetPath)
+    /// Reads the dataset at `datasetPath`, whose header must declare exactly `shape`, as float32 into a
+    /// buffer of exactly that many values. float64, float16 and integer datasets are converted by HDF5.
+    /// - Throws: as `datasetShape`; `.shapeDiffers` when the header declares another shape; `.tooLarge`
+    ///   when `shape` holds more than `maximumElements` values; `.readFailed`.
+    func readFloats(_ datasetPath: String, shape: [Int]) throws(HDF5Error) -> [Float] {
+        try withHDF5 { () throws(HDF5Error) -> [Float] in
+            let dataset = try unlockedOpenDataset(datasetPath)
+            defer { H5Dclose(dataset) }
+            let declared = try Self.declaredShape(dataset, datasetPath)
+            guard declared == shape else { throw .shapeDiffers(object: datasetPath, found: declared) }
+            guard let count = Self.elementCount(shape), count <= Self.maximumElements else {
+                throw .tooLarge(object: datasetPath)
             }
-            let shape = dims.map { Int($0) }
-            let points = H5Sget_simple_extent_npoints(space)
-            if points < 0 { throw .readFailed(object: datasetPath) }
-            let count = Int(points)
-            if count == 0 { return (shape, []) }
+            if count == 0 { return [] }
 
             var status: herr_t = -1
             let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                // The file's dataspace (H5S_ALL) holds exactly `count` points: checked above.
                 status = H5Dread(
                     dataset, reslab_h5t_native_float(), reslab_h5s_all(), reslab_h5s_all(),
                     reslab_h5p_default(), buffer.baseAddress)
@@ -232,7 +244,85 @@ final class HDF5File: @unchecked Sendable {
                 initialized = status < 0 ? 0 : count
             }
             if status < 0 { throw .readFailed(object: datasetPath) }
-            return (shape, data)
+            return data
+        }
+    }
+
+    /// The number of values in `shape`, or nil when the product overflows `Int`.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if dimension < 0 || overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// Opens the dataset at `datasetPath`; the caller closes it.
+    private func unlockedOpenDataset(_ datasetPath: String) throws(HDF5Error) -> hid_t {
+        guard unlockedObjectKind(datasetPath) == .dataset else { throw .noSuchObject(datasetPath) }
+        let dataset = H5Dopen2(fileID, datasetPath, reslab_h5p_default())
+        if dataset < 0 { throw .readFailed(object: datasetPath) }
+        return dataset
+    }
+
+    /// What the header of an open dataset declares: its shape, after checking its type and chunks.
+    private static func declaredShape(_ dataset: hid_t, _ datasetPath: String) throws(HDF5Error) -> [Int] {
+        let fileType = H5Dget_type(dataset)
+        if fileType < 0 { throw .readFailed(object: datasetPath) }
+        defer { H5Tclose(fileType) }
+        let typeClass = H5Tget_class(fileType)
+        if typeClass != H5T_FLOAT && typeClass != H5T_INTEGER {
+            throw .unsupportedType(object: datasetPath, detail: "not a number")
+        }
+        let typeSize = H5Tget_size(fileType)
+        if typeSize == 0 || typeSize > 16 {
+            throw .unsupportedType(object: datasetPath, detail: "\(typeSize)-byte number")
+        }
+
+        let space = H5Dget_space(dataset)
+        if space < 0 { throw .readFailed(object: datasetPath) }
+        defer { H5Sclose(space) }
+        let shape: [Int]
+        switch H5Sget_simple_extent_type(space) {
+        case H5S_SCALAR: shape = []
+        case H5S_NULL: shape = [0]  // no values at all: never matches a weight's shape
+        case H5S_SIMPLE: shape = try dimensions(space, datasetPath)
+        default: throw .readFailed(object: datasetPath)
+        }
+        try checkChunks(dataset, typeSize: typeSize, datasetPath)
+        return shape
+    }
+
+    /// The dimensions of a simple dataspace, each checked to fit an `Int`.
+    private static func dimensions(_ space: hid_t, _ datasetPath: String) throws(HDF5Error) -> [Int] {
+        let rank = H5Sget_simple_extent_ndims(space)
+        if rank < 0 || rank > 32 { throw .readFailed(object: datasetPath) }  // H5S_MAX_RANK is 32
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 && H5Sget_simple_extent_dims(space, &dims, nil) < 0 { throw .readFailed(object: datasetPath) }
+        var shape: [Int] = []
+        for dimension in dims {
+            guard let value = Int(exactly: dimension) else { throw .tooLarge(object: datasetPath) }
+            shape.append(value)
+        }
+        return shape
+    }
+
+    /// Refuses a chunked dataset whose chunks would take more than `maximumChunkBytes` each.
+    private static func checkChunks(_ dataset: hid_t, typeSize: Int, _ datasetPath: String) throws(HDF5Error) {
+        let properties = H5Dget_create_plist(dataset)
+        if properties < 0 { throw .readFailed(object: datasetPath) }
+        defer { H5Pclose(properties) }
+        guard H5Pget_layout(properties) == H5D_CHUNKED else { return }
+        var chunk = [hsize_t](repeating: 0, count: 32)
+        let rank = H5Pget_chunk(properties, 32, &chunk)
+        if rank < 0 || rank > 32 { throw .readFailed(object: datasetPath) }
+        var bytes = UInt64(typeSize)
+        for dimension in chunk.prefix(Int(rank)) {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+            if overflow || product > UInt64(maximumChunkBytes) { throw .tooLarge(object: datasetPath) }
+            bytes = product
         }
     }
 }

@@ -94,33 +94,70 @@ public final class KerasWeightsFile: Sendable {
     }
 
     /// `layer`'s weights, in `weight_names` order, each with the shape stored in the file.
+    /// - Throws: a read error, `.weightTooLarge`, or `.nonFiniteWeight`.
     public func weights(forLayer layer: String) throws(WeightsError) -> [Tensor] {
-        try weightNames(forLayer: layer).map { (name) throws(WeightsError) -> Tensor in
-            let datasetPath = prefix + layer + "/" + name
-            do throws(HDF5Error) {
-                let (shape, data) = try file.readFloats(datasetPath)
-                return Tensor(shape: shape, data: data)
-            } catch .noSuchObject {
-                throw .missingWeight(path: path, layer: layer, weightName: name)
-            } catch .unsupportedType {
-                throw .unsupportedWeightType(path: path, layer: layer, weightName: name)
-            } catch {
-                throw .corruptFile(path: path, detail: "cannot read layer '\(layer)' weight '\(name)'")
-            }
+        let names = try weightNames(forLayer: layer)
+        let shapes = try names.map { (name) throws(WeightsError) in try declaredShape(layer: layer, weight: name) }
+        return try zip(names, shapes).map { (name, shape) throws(WeightsError) in
+            try read(layer: layer, weight: name, shape: shape)
         }
     }
 
-    /// `layer`'s weights, checked against the weights the layer owns with ResNetCore's
-    /// `ModelWeights.check` (count first, then each shape).
-    /// - Throws: `.missingLayer`, `.wrongWeightCount`, `.shapeMismatch`, or a read error.
+    /// `layer`'s weights, checked against the weights the layer owns with ResNetCore's `ModelWeights.check`
+    /// from the file's metadata before any value is read: the count of `weight_names` first, then the
+    /// shape each dataset's header declares. Only then is each read, into exactly the checked size.
+    /// - Throws: `.missingLayer`, `.wrongWeightCount`, `.shapeMismatch`, a read error, or `.nonFiniteWeight`.
     public func weights(forLayer layer: String, expecting specs: [WeightSpec]) throws(WeightsError) -> [Tensor] {
-        let tensors = try weights(forLayer: layer)
+        let names = try weightNames(forLayer: layer)
         do throws(WeightsMismatch) {
-            try ModelWeights.check(tensors, layer: layer, specs: specs)
+            try ModelWeights.check(count: names.count, layer: layer, specs: specs)
         } catch {
             throw WeightsError(error, path: path)
         }
-        return tensors
+        let shapes = try names.map { (name) throws(WeightsError) in try declaredShape(layer: layer, weight: name) }
+        do throws(WeightsMismatch) {
+            try ModelWeights.check(shapes: shapes, layer: layer, specs: specs)
+        } catch {
+            throw WeightsError(error, path: path)
+        }
+        return try zip(names, shapes).map { (name, shape) throws(WeightsError) in
+            try read(layer: layer, weight: name, shape: shape)
+        }
+    }
+
+    /// The shape the header of `layer`'s weight `name` declares; no value is read.
+    private func declaredShape(layer: String, weight name: String) throws(WeightsError) -> [Int] {
+        do throws(HDF5Error) {
+            return try file.datasetShape(prefix + layer + "/" + name)
+        } catch {
+            throw readError(error, layer: layer, weight: name)
+        }
+    }
+
+    /// Reads `layer`'s weight `name`, whose header declared `shape`, and checks every value is finite.
+    private func read(layer: String, weight name: String, shape: [Int]) throws(WeightsError) -> Tensor {
+        let data: [Float]
+        do throws(HDF5Error) {
+            data = try file.readFloats(prefix + layer + "/" + name, shape: shape)
+        } catch {
+            throw readError(error, layer: layer, weight: name)
+        }
+        if let position = data.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteWeight(
+                path: path, layer: layer, weightName: name, position: position,
+                value: data[position].isNaN ? .nan : data[position] > 0 ? .infinity : .minusInfinity)
+        }
+        return Tensor(shape: shape, data: data)
+    }
+
+    /// What a failure of the HDF5 layer on `layer`'s weight `name` means to the learner.
+    private func readError(_ error: HDF5Error, layer: String, weight name: String) -> WeightsError {
+        switch error {
+        case .noSuchObject: return .missingWeight(path: path, layer: layer, weightName: name)
+        case .unsupportedType: return .unsupportedWeightType(path: path, layer: layer, weightName: name)
+        case .tooLarge: return .weightTooLarge(path: path, layer: layer, weightName: name)
+        default: return .corruptFile(path: path, detail: "cannot read layer '\(layer)' weight '\(name)'")
+        }
     }
 
     /// Every layer that has weights, read into the engine's `ModelWeights` (layers without weights are left out).

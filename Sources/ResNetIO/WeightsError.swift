@@ -56,6 +56,18 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The system's libcrypto will not compute MD5 (a FIPS-only configuration), so no file can be checked.
     case md5Unavailable
 
+    // MARK: Values and sizes the file declares (checked before anything downstream sees them)
+
+    /// The header of `layer`'s weight `weightName` declares more values (or larger chunks) than can be read.
+    case weightTooLarge(path: String, layer: String, weightName: String)
+    /// `layer`'s weight `weightName` holds a value that is not a finite number, the first at flat `position`.
+    case nonFiniteWeight(path: String, layer: String, weightName: String, position: Int, value: NonFinite)
+
+    /// A float that is not a finite number.
+    public enum NonFinite: String, Sendable, Equatable {
+        case nan = "NaN", infinity = "inf", minusInfinity = "-inf"
+    }
+
     /// One line, naming the file or the URL, in the learner's language.
     public var description: String { Language.current.pick(text) }
 
@@ -65,7 +77,8 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
         case .fileNotFound(let path), .unreadableFile(let path, _), .notHDF5(let path), .corruptFile(let path, _),
             .notKerasWeightsFile(let path), .missingLayer(let path, _), .missingWeight(let path, _, _),
             .unsupportedWeightType(let path, _, _), .wrongWeightCount(let path, _, _, _),
-            .shapeMismatch(let path, _, _, _, _):
+            .shapeMismatch(let path, _, _, _, _), .weightTooLarge(let path, _, _),
+            .nonFiniteWeight(let path, _, _, _, _):
             let why = readingReasonText ?? Bilingual("", "")
             return Bilingual("cannot read weights '\(path)': " + why.en, "读不了权重文件 '\(path)'：" + why.zh)
         case .checksumMismatch(let path, let actual, let expected, nil):
@@ -177,6 +190,17 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
             return Bilingual(
                 "layer '\(layer)' weight \(index) has shape \(weightShape(found)), expected \(weightShape(expected))",
                 "层 '\(layer)' 的第 \(index) 个权重形状是 \(weightShape(found))，应该是 \(weightShape(expected))"
+            )
+        case .weightTooLarge(_, let layer, let weightName):
+            return Bilingual(
+                "layer '\(layer)' weight '\(weightName)' declares a size too large to read (a damaged header?)",
+                "层 '\(layer)' 的权重 '\(weightName)' 声明的大小大得读不了（文件头损坏了？）"
+            )
+        case .nonFiniteWeight(_, let layer, let weightName, let position, let value):
+            return Bilingual(
+                "layer '\(layer)' weight '\(weightName)' holds \(value.rawValue) (value \(position)): "
+                    + "weights must be finite numbers",
+                "层 '\(layer)' 的权重 '\(weightName)' 含有 \(value.rawValue)（第 \(position) 个值）：权重必须是有限的数"
             )
         default:
             return nil

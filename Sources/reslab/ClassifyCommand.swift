@@ -56,8 +56,16 @@ struct ClassifyCommand: ParsableCommand {
         let random = loaded.hasRandomWeights
 
         var results = [(image: String, top: [Prediction], probabilities: [Float])]()
+        var anyNotFinite = false
         for (path, input) in inputs {
             let probabilities = try loaded.engine.predict(input)
+            // Weights are checked finite when read, yet huge ones can still overflow on the way: such an
+            // image gets an error line, never a table of NaN or invalid JSON.
+            guard probabilities.data.allSatisfy(\.isFinite) else {
+                Terminal.printError(Message.outputNotFinite(image: path).localized)
+                anyNotFinite = true
+                continue
+            }
             results.append((path, try labels.decodePredictions(probabilities, top: top)[0], probabilities.data))
         }
         if json {
@@ -67,7 +75,7 @@ struct ClassifyCommand: ParsableCommand {
                     randomWeights: random)
             }
             print(try ClassifyResult.json(printed))
-        } else {
+        } else if !results.isEmpty {
             for (index, result) in results.enumerated() {
                 if index > 0 { print() }
                 let title = result.image + (random ? Message.randomWeightsTag.localized : "")
@@ -77,11 +85,11 @@ struct ClassifyCommand: ParsableCommand {
             print("Predicted: " + predictedList(results.map(\.top)))
             if random { print(Message.randomClassesMeanNothing.localized) }
         }
-        if let cam, let (_, input) = inputs.first {
+        if let cam, let (_, input) = inputs.first, !anyNotFinite {
             let caption = try writeClassActivationMap(input, network: loaded, labels: labels, to: cam)
             if !json { print(caption) }
         }
-        if anyFailed { throw ExitCode(1) }
+        if anyFailed || anyNotFinite { throw ExitCode(1) }
     }
 
     /// `--cam FILE`: the top class's activation map over the image, written as a PNG; returns its caption.

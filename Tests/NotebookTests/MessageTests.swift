@@ -180,7 +180,7 @@ private let samples: [Message] = [
     .explainNetwork(layer: "activation_1", index: "[3, 4, 5]", value: "0.5"),
     .explainIndexCount(layer: "conv1", shape: "(None, 109, 109, 64)", expected: 3, got: 2),
     .explainIndexOutside("[1, 2, 64]", layer: "conv1", shape: "(None, 109, 109, 64)"),
-    .explainNotCovered(layer: "flatten_1", kind: "Flatten"), .summaryExplain,
+    .explainNotCovered(layer: "flatten_1", kind: "Flatten"), .summaryExplain, .outputNotFinite(image: "cat.jpg"),
 ]
 
 /// A message's case name: `nameNotDefined` for `.nameNotDefined("x")`.

@@ -65,6 +65,8 @@ private let catalogues: [Catalogue] = [
             .shortDownload(url: "u", received: 1, expected: 2), .downloadCancelled(url: "u"),
             .networkFailure(url: "u", reason: Bilingual("timed out", "超时")),
             .downloadStorage(path: "p", reason: errnoText(ENOSPC)), .md5Unavailable,
+            .weightTooLarge(path: "w.h5", layer: "l", weightName: "k"),
+            .nonFiniteWeight(path: "w.h5", layer: "fc1000", weightName: "fc1000_b:0", position: 3, value: .nan),
         ].map { ($0, $0.text) }),
     Catalogue(
         type: "ImageError", file: "ResNetIO/ImageError.swift",

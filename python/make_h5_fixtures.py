@@ -14,6 +14,10 @@ The files mimic what Keras writes, layer for layer:
   full_model.h5     `model.save` layout: the same structure under the group `model_weights`.
   notop.h5          like legacy_fixed.h5 without the classifier layer `fc1000`.
   not_keras.h5      a valid HDF5 file without `layer_names`.
+  hostile.h5        legacy layout, one layer per way a header or its values can lie: a kernel declared
+                    (2**31, 2**31) in 1024x1024 chunks and one declared (2**33,) contiguous (neither has
+                    any data stored), a (3, 4) kernel in 1 GB chunks, `weight_names` listing one dataset
+                    300 times, a null dataspace, NaN in a bias, -inf in a kernel.
 Values are deterministic (arange-based) so the tests can check them exactly.
 """
 import os
@@ -143,6 +147,31 @@ def write_not_keras(path):
         f.attrs["comment"] = "plain HDF5, no layer_names"
 
 
+def write_hostile(path):
+    with new_file(path) as f:
+        bias = ("b:0", values((4,), 0.0))
+        layers = {
+            "huge_chunked": [("W:0", dict(shape=(2**31, 2**31), dtype="f4", chunks=(1024, 1024))), bias],
+            "huge_contiguous": [("W:0", dict(shape=(2**33,), dtype="f4")), bias],
+            "huge_chunks": [("W:0", dict(shape=(3, 4), dtype="f4", maxshape=(None, None), chunks=(16384, 16384))),
+                            bias],
+            "null_space": [("W:0", dict(data=h5py.Empty("f4"))), bias],
+            "nan_bias": [("W:0", values((3, 4), 0.0)), ("b:0", np.array([0, np.nan, 0, 0], np.float32))],
+            "minus_inf_kernel": [("W:0", np.array([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, -np.inf, 0]], np.float32)),
+                                 bias],
+        }
+        set_layer_names(f, list(layers) + ["repeated"])
+        for layer, weights in layers.items():
+            g = new_group(f, layer)
+            g.attrs["weight_names"] = np.asarray([f"{layer}_{name}".encode() for name, _ in weights])
+            for name, dataset in weights:
+                args = dataset if isinstance(dataset, dict) else dict(data=dataset)
+                g.create_dataset(f"{layer}_{name}", track_times=False, **args)
+        g = new_group(f, "repeated")
+        g.attrs["weight_names"] = np.asarray([b"repeated_W:0"] * 300)
+        g.create_dataset("repeated_W:0", data=values((3, 4), 0.0), track_times=False)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "Tests/ResNetIOTests/Fixtures"
     os.makedirs(out, exist_ok=True)
@@ -151,6 +180,7 @@ def main():
     write_full_model(os.path.join(out, "full_model.h5"))
     write_legacy(os.path.join(out, "notop.h5"), with_top=False)
     write_not_keras(os.path.join(out, "not_keras.h5"))
+    write_hostile(os.path.join(out, "hostile.h5"))
     for name in sorted(os.listdir(out)):
         print(f"{os.path.getsize(os.path.join(out, name)):8d}  {os.path.join(out, name)}")
 

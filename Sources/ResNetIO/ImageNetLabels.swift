@@ -85,9 +85,9 @@ public struct ImageNetLabels: Sendable {
         guard width == classes.count else { throw .wrongOutputSize(width) }
         return (0..<(predictions.count / width)).map { row in
             let probabilities = predictions.data[(row * width)..<((row + 1) * width)]
-            let ranked = probabilities.indices.sorted {
-                probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1
-            }
+            // NaN ranks last (as -inf), so the order stays a total one whatever the values.
+            func key(_ index: Int) -> Float { probabilities[index].isNaN ? -.infinity : probabilities[index] }
+            let ranked = probabilities.indices.sorted { key($0) != key($1) ? key($0) > key($1) : $0 < $1 }
             return ranked.prefix(max(0, top)).map {
                 Prediction(imageNetClass: classes[$0 - row * width], probability: probabilities[$0])
             }

@@ -142,10 +142,8 @@ public final class KerasWeightsFile: Sendable {
         } catch {
             throw readError(error, layer: layer, weight: name)
         }
-        if let position = data.firstIndex(where: { !$0.isFinite }) {
-            throw .nonFiniteWeight(
-                path: path, layer: layer, weightName: name, position: position,
-                value: data[position].isNaN ? .nan : data[position] > 0 ? .infinity : .minusInfinity)
+        if let position = data.firstIndex(where: { !$0.isFinite }), let value = NonFiniteValue(data[position]) {
+            throw .nonFiniteWeight(path: path, layer: layer, weightName: name, position: position, value: value)
         }
         return Tensor(shape: shape, data: data)
     }
@@ -191,6 +189,24 @@ public final class KerasWeightsFile: Sendable {
             throw .corruptFile(path: path, detail: "attribute '\(name)'\(owner) is not a list of strings")
         } catch {
             throw .corruptFile(path: path, detail: nil)
+        }
+    }
+}
+
+/// A float that is not a finite number, as a weight file can hold one.
+public enum NonFiniteValue: String, Sendable, Equatable {
+    case nan = "NaN"
+    case infinity = "inf"
+    case minusInfinity = "-inf"
+
+    /// What `value` is, or nil when it is a finite number.
+    init?(_ value: Float) {
+        if value.isNaN {
+            self = .nan
+        } else if value.isInfinite {
+            self = value > 0 ? .infinity : .minusInfinity
+        } else {
+            return nil
         }
     }
 }

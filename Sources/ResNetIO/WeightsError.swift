@@ -61,12 +61,7 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The header of `layer`'s weight `weightName` declares more values (or larger chunks) than can be read.
     case weightTooLarge(path: String, layer: String, weightName: String)
     /// `layer`'s weight `weightName` holds a value that is not a finite number, the first at flat `position`.
-    case nonFiniteWeight(path: String, layer: String, weightName: String, position: Int, value: NonFinite)
-
-    /// A float that is not a finite number.
-    public enum NonFinite: String, Sendable, Equatable {
-        case nan = "NaN", infinity = "inf", minusInfinity = "-inf"
-    }
+    case nonFiniteWeight(path: String, layer: String, weightName: String, position: Int, value: NonFiniteValue)
 
     /// One line, naming the file or the URL, in the learner's language.
     public var description: String { Language.current.pick(text) }

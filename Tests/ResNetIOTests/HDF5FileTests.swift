@@ -95,3 +95,44 @@ import Testing
         #expect(openDescriptors() == 0)
     }
 }
+
+/// What a dataset's header declares is read, and checked, without reading its values (`hostile.h5`).
+@Suite struct HDF5DatasetHeaderTests {
+    let file: HDF5File
+    init() throws { file = try HDF5File(path: Fixtures.path("hostile.h5")) }
+
+    @Test func hugeDeclaredShapesAreReadFromTheHeaderAlone() throws {
+        #expect(try file.datasetShape("huge_chunked/huge_chunked_W:0") == [1 << 31, 1 << 31])
+        #expect(try file.datasetShape("huge_contiguous/huge_contiguous_W:0") == [1 << 33])
+        #expect(try file.datasetShape("null_space/null_space_W:0") == [0])
+    }
+
+    @Test func aDatasetIsReadOnlyWithTheShapeItsHeaderDeclares() throws {
+        let path = "nan_bias/nan_bias_W:0"
+        #expect(try file.readFloats(path, shape: [3, 4]).count == 12)
+        #expect(throws: HDF5Error.shapeDiffers(object: path, found: [3, 4])) { try file.readFloats(path, shape: [12]) }
+    }
+
+    @Test func declaringMoreValuesThanCanBeReadIsRefusedBeforeReading() {
+        let chunked = "huge_chunked/huge_chunked_W:0"
+        #expect(throws: HDF5Error.tooLarge(object: chunked)) { try file.readFloats(chunked) }
+        #expect(throws: HDF5Error.tooLarge(object: chunked)) {
+            try file.readFloats(chunked, shape: [1 << 31, 1 << 31])
+        }
+        let contiguous = "huge_contiguous/huge_contiguous_W:0"
+        #expect(throws: HDF5Error.tooLarge(object: contiguous)) { try file.readFloats(contiguous) }
+    }
+
+    @Test func chunksTooLargeToAllocateAreRefusedFromTheHeader() {
+        let path = "huge_chunks/huge_chunks_W:0"
+        #expect(throws: HDF5Error.tooLarge(object: path)) { try file.datasetShape(path) }
+    }
+
+    @Test func elementCountsThatOverflowAreNil() {
+        #expect(HDF5File.elementCount([]) == 1)
+        #expect(HDF5File.elementCount([2, 0, 5]) == 0)
+        #expect(HDF5File.elementCount([1 << 31, 1 << 31]) == 1 << 62)
+        #expect(HDF5File.elementCount([1 << 32, 1 << 32]) == nil)
+        #expect(HDF5File.elementCount([-1]) == nil)
+    }
+}

@@ -235,6 +235,64 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
         )
     }
 
+    // MARK: Hostile headers and values (`hostile.h5`)
+
+    static let kernelAndBias = [spec("kernel", [3, 4]), spec("bias", [4])]
+
+    @Test func hugeDeclaredShapeIsAShapeMismatchFoundBeforeAnyRead() throws {
+        let path = Fixtures.path("hostile.h5")
+        let file = try KerasWeightsFile(path: path)
+        for (layer, found) in [("huge_chunked", [1 << 31, 1 << 31]), ("huge_contiguous", [1 << 33])] {
+            let error = #expect(throws: WeightsError.self) {
+                try file.weights(forLayer: layer, expecting: Self.kernelAndBias)
+            }
+            #expect(error == .shapeMismatch(path: path, layer: layer, index: 0, found: found, expected: [3, 4]))
+        }
+        #expect(
+            throws: WeightsError.shapeMismatch(path: path, layer: "null_space", index: 0, found: [0], expected: [3, 4])
+        ) { try file.weights(forLayer: "null_space", expecting: Self.kernelAndBias) }
+    }
+
+    @Test func weightNamesOfTheWrongCountAreRefusedBeforeAnyRead() throws {
+        let path = Fixtures.path("hostile.h5")
+        let file = try KerasWeightsFile(path: path)
+        #expect(throws: WeightsError.wrongWeightCount(path: path, layer: "repeated", found: 300, expected: 2)) {
+            try file.weights(forLayer: "repeated", expecting: Self.kernelAndBias)
+        }
+    }
+
+    @Test func declaredSizesTooLargeToReadNameTheWeight() throws {
+        let path = Fixtures.path("hostile.h5")
+        let file = try KerasWeightsFile(path: path)
+        #expect(throws: WeightsError.weightTooLarge(path: path, layer: "huge_chunked", weightName: "huge_chunked_W:0"))
+        {
+            try file.weights(forLayer: "huge_chunked")
+        }
+        #expect(throws: WeightsError.weightTooLarge(path: path, layer: "huge_chunks", weightName: "huge_chunks_W:0")) {
+            try file.weights(forLayer: "huge_chunks", expecting: Self.kernelAndBias)
+        }
+    }
+
+    @Test func valuesThatAreNotFiniteNameTheLayerWeightAndPosition() throws {
+        let path = Fixtures.path("hostile.h5")
+        let file = try KerasWeightsFile(path: path)
+        let nan = #expect(throws: WeightsError.self) {
+            try file.weights(forLayer: "nan_bias", expecting: Self.kernelAndBias)
+        }
+        #expect(
+            nan == .nonFiniteWeight(path: path, layer: "nan_bias", weightName: "nan_bias_b:0", position: 1, value: .nan)
+        )
+        #expect(
+            nan?.description
+                == "cannot read weights '\(path)': layer 'nan_bias' weight 'nan_bias_b:0' holds NaN (value 1): "
+                + "weights must be finite numbers")
+        #expect(
+            throws: WeightsError.nonFiniteWeight(
+                path: path, layer: "minus_inf_kernel", weightName: "minus_inf_kernel_W:0", position: 10,
+                value: .minusInfinity)
+        ) { try file.weights(forLayer: "minus_inf_kernel") }
+    }
+
     @Test func theEnginesWeightCheckIsReportedNamingTheFile() {
         #expect(WeightsError(.missingLayer("fc1000"), path: "w.h5") == .missingLayer(path: "w.h5", layer: "fc1000"))
         #expect(

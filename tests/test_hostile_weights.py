@@ -9,6 +9,7 @@ naming the layer, no signal, and a peak resident size under 1 GB (the shapes dec
 
 Run: `swift build`, then `python -m pytest tests/test_hostile_weights.py` (or set RESLAB_BIN).
 """
+import json
 import os
 import shutil
 import subprocess
@@ -134,3 +135,21 @@ def test_prompt_refuses_the_file_and_goes_on(reslab, hostile_files, sample_image
         lines = [text for text in (out + err).splitlines() if text.strip()]
         _check_refused(status, lines, peak, layer, detail, f"{line.strip()!r} with {case}")
         assert lines[-1] == "still here", f"{case}: the session should go on\n" + "\n".join(lines)
+
+
+def test_finite_weights_that_overflow_are_refused_with_valid_json(reslab, hostile_files, sample_images, tmp_path):
+    """Every weight finite, yet fc1000's logits overflow: no table of NaN, no `"prob": nan`."""
+    path = tmp_path / "overflowing.h5"
+    shutil.copyfile(hostile_files["nan-in-dense-bias"], path)
+    with h5py.File(path, "r+") as f:
+        f["fc1000"]["fc1000/bias:0"][...] = 0
+        f["fc1000"]["fc1000/kernel:0"][...] = 3e38
+    image = sample_images[IMAGE_NAMES[0]]
+    for extra in ([], ["--json"]):
+        status, out, err, _ = run_measured([reslab, "classify", image, "--weights", path, *extra])
+        assert status == 1, f"exit status {status}\n{err}"
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:") and "not finite" in lines[0], err
+        assert "nan" not in out.lower(), out
+        if extra:
+            assert json.loads(out) == [], out

@@ -18,6 +18,11 @@ struct LogicalLine: Equatable {
 }
 
 public enum SourceText {
+    /// The most a script (`reslab run FILE`, or standard input through a pipe) may hold, in bytes of UTF-8.
+    public static let maximumScriptBytes = 10_000_000
+    /// The most one cell may hold, in bytes of UTF-8: longer, it is refused before it is parsed.
+    public static let maximumCellBytes = 1_000_000
+
     /// The text without a byte-order mark, with `\r\n` and lone `\r` as `\n`.
     static func normalized(_ source: String) -> String {
         var text = source
@@ -48,6 +53,8 @@ public enum SourceText {
                     || (scanner.depth > 0
                         && (scanner.endsOpen || indent > open.indent || body.first.map { ")]}".contains($0) } == true))
                 if continues {
+                    // Appended in place: a copy of the statement's text for each line would be quadratic.
+                    current = nil
                     open.text += "\n" + scanner.scan(line)
                     open.lastLine = number
                     current = open
@@ -165,7 +172,7 @@ extension Parser {
         var index = 0
         guard let first = lines.first else { return [] }
         do throws(SyntaxError) {
-            let statements = try suite(lines, &index, indent: first.indent)
+            let statements = try suite(lines, &index, indent: first.indent, nesting: 0)
             if index < lines.count {
                 throw SyntaxError(
                     message: Message.unexpectedIndent.localized, column: lines[index].indent,
@@ -179,8 +186,10 @@ extension Parser {
         }
     }
 
-    /// The statements at `indent`, from `index` until a line indented less.
-    private static func suite(_ lines: [LogicalLine], _ index: inout Int, indent: Int) throws(SyntaxError) -> [Located]
+    /// The statements at `indent`, from `index` until a line indented less; `nesting` counts the blocks they
+    /// are in, at most ``Parser/maximumDepth``.
+    private static func suite(_ lines: [LogicalLine], _ index: inout Int, indent: Int, nesting: Int)
+        throws(SyntaxError) -> [Located]
     {
         var statements = [Located]()
         while index < lines.count, lines[index].indent >= indent {
@@ -189,13 +198,15 @@ extension Parser {
                     message: Message.unexpectedIndent.localized, column: lines[index].indent,
                     line: lines[index].firstLine)
             }
-            statements.append(try statement(lines, &index))
+            statements.append(try statement(lines, &index, nesting: nesting))
         }
         return statements
     }
 
     /// One statement and, for a block, its body (and its `elif`/`else` parts).
-    private static func statement(_ lines: [LogicalLine], _ index: inout Int) throws(SyntaxError) -> Located {
+    private static func statement(_ lines: [LogicalLine], _ index: inout Int, nesting: Int) throws(SyntaxError)
+        -> Located
+    {
         let line = lines[index]
         index += 1
         let text = line.text.trimmingWhitespace()
@@ -211,20 +222,20 @@ extension Parser {
         let inline = String(text[text.index(after: colon)...]).trimmingWhitespace()
         if refusedBlocks.contains(keyword) {
             // The whole block (and a try's except/finally parts) is one refusal, not one error a line.
-            _ = try? body(after: line, inline: inline, lines, &index)
+            _ = try? body(after: line, inline: inline, lines, &index, nesting: nesting)
             while index < lines.count, lines[index].indent == line.indent,
                 let (next, _) = blockOpening(lines[index].text.trimmingWhitespace()),
                 ["except", "finally", "else"].contains(next)
             {
                 index += 1
-                _ = try? body(after: lines[index - 1], inline: "", lines, &index)
+                _ = try? body(after: lines[index - 1], inline: "", lines, &index, nesting: nesting)
             }
             throw SyntaxError(
                 message: Parser.outside(.quoted(keyword), column: nil).message, column: line.indent,
                 line: line.firstLine)
         }
         let header = try located(line) { () throws(SyntaxError) in try Parser.header(headerText) }
-        let statements = try body(after: line, inline: inline, lines, &index)
+        let statements = try body(after: line, inline: inline, lines, &index, nesting: nesting)
         switch header {
         case .function(let name, let parameters):
             return Located(
@@ -250,7 +261,7 @@ extension Parser {
                 let branchBody = try body(
                     after: branchLine,
                     inline: String(branchText[branchText.index(after: nextColon)...]).trimmingWhitespace(),
-                    lines, &index)
+                    lines, &index, nesting: nesting)
                 if case .elifBranch(let condition) = branchHeader {
                     branches.append(ConditionalBranch(condition: condition, body: branchBody))
                 } else {
@@ -266,9 +277,13 @@ extension Parser {
     }
 
     /// A block's body: the statement after its `:` on the same line, or the lines indented under it.
-    private static func body(after header: LogicalLine, inline: String, _ lines: [LogicalLine], _ index: inout Int)
-        throws(SyntaxError) -> [Located]
-    {
+    private static func body(
+        after header: LogicalLine, inline: String, _ lines: [LogicalLine], _ index: inout Int, nesting: Int
+    ) throws(SyntaxError) -> [Located] {
+        guard nesting < maximumDepth else {
+            throw SyntaxError(
+                message: Message.nestedTooDeep(maximumDepth).localized, column: nil, line: header.firstLine)
+        }
         if !inline.isEmpty {
             return [
                 Located(
@@ -282,42 +297,27 @@ extension Parser {
                 message: "expected an indented block after '\(opening.prefix(60))'", column: nil, line: header.firstLine
             )
         }
-        return try suite(lines, &index, indent: lines[index].indent)
+        return try suite(lines, &index, indent: lines[index].indent, nesting: nesting + 1)
     }
 
     /// Keywords that open blocks reslab does not run: the block is refused whole.
     static let refusedBlocks: Set<String> = ["class", "while", "with", "try", "except", "finally", "async", "match"]
 
+    /// Every keyword a line that opens a block starts with: reslab's blocks and the refused ones.
+    static let blockKeywords: Set<String> = refusedBlocks.union(["def", "if", "elif", "else", "for"])
+
     /// The block keyword of a line that opens a block and the index of its `:`, or `nil`.
     static func blockOpening(_ text: String) -> (keyword: String, colon: String.Index)? {
         let keyword = String(text.prefix { $0.isLetter || $0 == "_" })
-        guard ["def", "if", "elif", "else", "for"].contains(keyword) || refusedBlocks.contains(keyword) else {
-            return nil
-        }
+        guard blockKeywords.contains(keyword) else { return nil }
         guard let colon = topLevelColon(in: text) else { return nil }
         return (keyword, colon)
     }
 
     /// The first `:` outside brackets and strings.
     static func topLevelColon(in text: String) -> String.Index? {
-        var depth = 0
-        var quote: Character?
-        var escaped = false
-        for index in text.indices {
-            let c = text[index]
-            if let q = quote {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == q { quote = nil }
-                continue
-            }
-            switch c {
-            case "'", "\"": quote = c
-            case "(", "[", "{": depth += 1
-            case ")", "]", "}": depth -= 1
-            case ":" where depth == 0: return index
-            default: break
-            }
-        }
-        return nil
+        var search = TopLevelColon()
+        return text.indices.first { search.step(text[$0]) }
     }
 
     /// Runs `parse` on a logical line, giving its errors the line they are on.
@@ -333,6 +333,29 @@ extension Parser {
                 message: error.message, column: newlines > 0 ? nil : error.column.map { $0 + line.indent },
                 line: line.firstLine + newlines)
         }
+    }
+}
+
+/// Looks for a `:` outside brackets and strings, a character at a time.
+struct TopLevelColon {
+    private var depth = 0
+    private var quote: Character?
+    private var escaped = false
+
+    /// Takes the next character; `true` when it is a `:` outside brackets and strings.
+    mutating func step(_ c: Character) -> Bool {
+        if let q = quote {
+            if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == q { quote = nil }
+            return false
+        }
+        switch c {
+        case "'", "\"": quote = c
+        case "(", "[", "{": depth += 1
+        case ")", "]", "}": depth -= 1
+        case ":" where depth == 0: return true
+        default: break
+        }
+        return false
     }
 }
 
@@ -375,15 +398,81 @@ extension SourceText {
     /// Whether the prompt should read another line before running `source`: a bracket is still open
     /// (and the line ends so that it continues), or a block is open (its body ends with a blank line).
     public static func needsMoreInput(_ source: String) -> Bool {
-        let physical = normalized(source).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var scanner = BracketScanner()
-        for line in physical { _ = scanner.scan(line) }
+        var pending = PendingCell()
+        pending.append(source)
+        return pending.needsMoreInput
+    }
+}
+
+/// A cell being typed at the prompt, line by line: whether it needs another line (see
+/// ``SourceText/needsMoreInput(_:)``), worked out from each line once, so that a cell of many lines takes
+/// time in proportion to its length.
+public struct PendingCell {
+    /// Follows brackets and strings through every line, as typed.
+    private var scanner = BracketScanner()
+    /// Follows the logical line being read (see ``SourceText/logicalLines(_:firstLine:)``).
+    private var statementScanner = BracketScanner()
+    /// The indentation of the logical line being read; `nil` before the first.
+    private var statementIndent: Int?
+    /// Finds the `:` of the logical line being read, when it starts with a block keyword.
+    private var colon: TopLevelColon?
+    /// Some logical line opens a block (`def f():`, `if x:`).
+    private var opensBlock = false
+    private var lastLineIsBlank = true
+
+    public init() {}
+
+    /// Adds one or more lines (separated by newlines) to the cell.
+    public mutating func append(_ text: String) {
+        for physical in SourceText.normalized(text).split(separator: "\n", omittingEmptySubsequences: false) {
+            appendLine(String(physical))
+        }
+    }
+
+    private mutating func appendLine(_ line: String) {
+        _ = scanner.scan(line)
+        lastLineIsBlank = line.allSatisfy(\.isWhitespace)
+        let indent = SourceText.indentation(of: line)
+        let body = line.drop { $0 == " " || $0 == "\t" || $0 == "\u{0C}" }
+        if let open = statementIndent {
+            let continues =
+                statementScanner.inTripleQuote || statementScanner.endsWithBackslash
+                || (statementScanner.depth > 0
+                    && (statementScanner.endsOpen || indent > open || body.first.map { ")]}".contains($0) } == true))
+            if continues {
+                let text = statementScanner.scan(line)
+                if colon != nil { find(in: "\n" + text) }
+                return
+            }
+            statementIndent = nil
+        }
+        statementScanner = BracketScanner()
+        let text = statementScanner.scan(String(body))
+        if text.allSatisfy(\.isWhitespace) && !statementScanner.inTripleQuote { return }
+        statementIndent = indent
+        let keyword = String(text.prefix { $0.isLetter || $0 == "_" })
+        colon = Parser.blockKeywords.contains(keyword) ? TopLevelColon() : nil
+        if colon != nil { find(in: text) }
+    }
+
+    /// Feeds the logical line's text to the search for its `:`.
+    private mutating func find(in text: String) {
+        guard var search = colon else { return }
+        for character in text where search.step(character) {
+            opensBlock = true
+            colon = nil
+            return
+        }
+        colon = search
+    }
+
+    /// Whether the prompt should read another line before running the cell.
+    public var needsMoreInput: Bool {
         if scanner.inTripleQuote || scanner.endsWithBackslash { return true }
         // Inside brackets only after a line that plainly goes on, so a stray bracket cannot swallow the session.
         if scanner.depth > 0 { return scanner.endsOpen }
         // A block stays open until a blank line.
-        let opensBlock = logicalLines(source).contains { Parser.blockOpening($0.text.trimmingWhitespace()) != nil }
-        return opensBlock && !(physical.last ?? "").trimmingWhitespace().isEmpty
+        return opensBlock && !lastLineIsBlank
     }
 }
 

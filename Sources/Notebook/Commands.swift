@@ -92,6 +92,11 @@ extension Notebook {
             try handle.loadWeights(.random(seed: seed))
             return Message.nowRandomWeights(name, seed: seed).localized
         case .time(let line):
+            guard timeNesting < Self.maximumTimeNesting else {
+                throw NotebookError.unsupported(Message.timeNestedTooDeep(Self.maximumTimeNesting).localized)
+            }
+            timeNesting += 1
+            defer { timeNesting -= 1 }
             let clock = ContinuousClock()
             let start = clock.now
             let output = try execute(line).text

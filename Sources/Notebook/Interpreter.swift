@@ -38,6 +38,11 @@ final class Interpreter {
     let library = Library()
     /// Calls deeper than this are refused: a function that calls itself forever stops with a message.
     static let maximumCallDepth = 100
+    /// Expressions being evaluated, one inside another, across the calls being run.
+    private var evaluationDepth = 0
+    /// Deepest evaluation accepted: the parser bounds one expression (``Parser/maximumHeight``), this bounds
+    /// them all together through the calls of a recursive function, so that the stack cannot run out.
+    static let maximumEvaluationDepth = 1000
 
     /// A local variable, else a session variable, else a built-in name.
     func lookup(_ name: String) throws -> Value {
@@ -254,6 +259,15 @@ final class Interpreter {
     }
 
     func evaluate(_ expression: Expression) throws -> Value {
+        evaluationDepth += 1
+        defer { evaluationDepth -= 1 }
+        guard evaluationDepth <= Self.maximumEvaluationDepth else {
+            throw NotebookError.unsupported(Message.evaluationTooDeep(Self.maximumEvaluationDepth).localized)
+        }
+        return try evaluateNode(expression)
+    }
+
+    private func evaluateNode(_ expression: Expression) throws -> Value {
         switch expression {
         case .name(let name): return try lookup(name)
         case .integer(let i): return .integer(i)

@@ -309,6 +309,11 @@ public indirect enum Message: Sendable {
     /// `%explain`'s pass would go past a size or memory limit of the engine.
     case explainBeyondLimit(Bilingual)
     case outputNotFinite(image: String)
+    case expressionTooTall(Int)
+    case timeNestedTooDeep(Int)
+    case evaluationTooDeep(Int)
+    case scriptTooLarge(String?, limit: Int)
+    case cellTooLong(limit: Int)
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -1707,6 +1712,34 @@ public indirect enum Message: Sendable {
                 "\(image): the network's probabilities are not finite numbers (NaN or infinity): the weights make "
                     + "the values overflow on the way through",
                 "\(image)：网络算出的概率不是有限的数（NaN 或无穷大）：这些权重让数值在传递中溢出了"
+            )
+        case .expressionTooTall(let limit):
+            return Bilingual(
+                "this expression is more than \(limit) operations deep (operators, calls, attributes and subscripts "
+                    + "one on another); reslab's limit: split it over several lines with variables",
+                "这个表达式一层套一层超过了 \(limit) 层（运算符、调用、属性、下标）；这是 reslab 的上限："
+                    + "用变量把它分成几行"
+            )
+        case .timeNestedTooDeep(let limit):
+            return Bilingual(
+                "%time inside %time more than \(limit) deep: reslab's limit; time the line itself",
+                "%time 里套 %time 超过了 \(limit) 层：这是 reslab 的上限；直接给那一行计时"
+            )
+        case .evaluationTooDeep(let limit):
+            return Bilingual(
+                "more than \(limit) expressions evaluated one inside another (through the calls of a function that "
+                    + "calls itself): reslab's limit",
+                "一层套一层求值的表达式超过了 \(limit) 个（经由一个调用自己的函数的各次调用）：这是 reslab 的上限"
+            )
+        case .scriptTooLarge(let file, let limit):
+            return Bilingual(
+                "\(file.map { "'\($0)'" } ?? "standard input") holds more than \(limit) bytes: reslab's limit for a script",
+                "\(file.map { "'\($0)'" } ?? "标准输入")超过了 \(limit) 字节：这是 reslab 对脚本的上限"
+            )
+        case .cellTooLong(let limit):
+            return Bilingual(
+                "this cell holds more than \(limit) bytes: reslab's limit for one cell; split it into several",
+                "这个单元格超过了 \(limit) 字节：这是 reslab 对一个单元格的上限；请把它分成几个"
             )
         }
     }

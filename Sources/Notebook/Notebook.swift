@@ -76,6 +76,10 @@ public final class Notebook {
     public var width = TextWidth.standard
     /// The network `%classify` keeps between cells.
     var classifierCache: ModelHandle?
+    /// How many `%time` commands are running, one inside another (`%time %time x`).
+    var timeNesting = 0
+    /// The most `%time` commands one line may hold one inside another: each runs the rest as a line of its own.
+    static let maximumTimeNesting = 10
 
     // MARK: Lessons
     /// Where the lessons are.
@@ -113,6 +117,13 @@ public final class Notebook {
     @discardableResult
     public func run(_ source: String, firstLine: Int = 1, shouldCancel: @escaping () -> Bool = { false }) -> Cell {
         interpreter.library.shouldCancel = shouldCancel
+        guard source.utf8.count <= SourceText.maximumCellBytes else {
+            let error = Message.cellTooLong(limit: SourceText.maximumCellBytes).localized
+            let cell = Cell(number: nextNumber, source: "", printed: "", error: error, errorLine: firstLine)
+            entries.append(.code(cell))
+            codeCellCount += 1
+            return cell
+        }
         let trimmed = source.trimmingWhitespace()
         if case .lessonStep(let move)? = try? Command.parse(trimmed), openLesson != nil {
             if move == .run { return runLessonCell() }

@@ -249,9 +249,13 @@ struct ConditionalBranch: Equatable {
 struct Parser {
     private var tokens: [(Token, Int)]
     private var position = 0
-    /// Deepest nesting accepted, so a pathological line cannot exhaust the stack.
+    /// Deepest nesting of brackets, `-` and `not` accepted, so a pathological line cannot exhaust the stack.
     static let maximumDepth = 64
     private var depth = 0
+    /// Tallest expression tree accepted: operators, calls, attributes and subscripts one after another
+    /// (`1+1+…`, `x.shape.shape…`) nest the tree as deeply as brackets do, and the interpreter follows
+    /// the tree by recursion.
+    static let maximumHeight = 200
 
     init(_ source: String) throws(SyntaxError) { tokens = try Lexer.tokens(source) }
 
@@ -456,31 +460,63 @@ struct Parser {
         }
     }
 
+    /// An expression and the height of its tree (a name or a number is 0), so that no tree is built taller
+    /// than ``maximumHeight``.
+    private struct Parsed {
+        let expression: Expression
+        let height: Int
+    }
+
+    /// A leaf: a name, a number, a string.
+    private func leaf(_ expression: Expression) -> Parsed { Parsed(expression: expression, height: 0) }
+
+    /// `expression` over `children`: one level taller than the tallest; refused beyond ``maximumHeight``.
+    private func node(_ expression: Expression, _ children: [Parsed]) throws(SyntaxError) -> Parsed {
+        let height = (children.map(\.height).max() ?? 0) + 1
+        guard height <= Self.maximumHeight else {
+            throw SyntaxError(message: Message.expressionTooTall(Self.maximumHeight).localized, column: column)
+        }
+        return Parsed(expression: expression, height: height)
+    }
+
+    /// One level deeper into brackets, `-` or `not`; refused beyond ``maximumDepth``.
+    private mutating func enter() throws(SyntaxError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else {
+            throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
+        }
+    }
+
     /// `a, b` without brackets is a tuple, as in Python.
     private mutating func parseExpressionList() throws(SyntaxError) -> Expression {
-        let first = try parseExpression()
+        try parseExpressionListTree().expression
+    }
+
+    private mutating func parseExpressionListTree() throws(SyntaxError) -> Parsed {
+        let first = try parseExpressionTree()
         guard current == .symbol(",") else { return first }
         var items = [first]
         while current == .symbol(",") {
             advance()
             if current == .end || current == .symbol("=") { break }
-            items.append(try parseExpression())
+            items.append(try parseExpressionTree())
         }
-        return .tuple(items)
+        return try node(.tuple(items.map(\.expression)), items)
     }
 
+    private mutating func parseExpression() throws(SyntaxError) -> Expression { try parseExpressionTree().expression }
+
     /// `or` binds loosest, then `and`, `not`, comparisons, `+ -`, `* / // %`, unary minus, then
-    /// calls, attributes and subscripts: Python's order.
-    private mutating func parseExpression() throws(SyntaxError) -> Expression {
-        depth += 1
+    /// calls, attributes and subscripts: Python's order. Chains of operators are read in a loop, their
+    /// trees' heights counted.
+    private mutating func parseExpressionTree() throws(SyntaxError) -> Parsed {
+        try enter()
         defer { depth -= 1 }
-        guard depth <= Self.maximumDepth else {
-            throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
-        }
         var left = try parseAnd()
         while current == .name("or") {
             advance()
-            left = .logical("or", left, try parseAnd())
+            let right = try parseAnd()
+            left = try node(.logical("or", left.expression, right.expression), [left, right])
         }
         if current == .name("if") {
             throw Self.outside(.conditionalExpression, column: column)
@@ -488,31 +524,31 @@ struct Parser {
         return left
     }
 
-    private mutating func parseAnd() throws(SyntaxError) -> Expression {
+    private mutating func parseAnd() throws(SyntaxError) -> Parsed {
         var left = try parseNot()
         while current == .name("and") {
             advance()
-            left = .logical("and", left, try parseNot())
+            let right = try parseNot()
+            left = try node(.logical("and", left.expression, right.expression), [left, right])
         }
         return left
     }
 
-    private mutating func parseNot() throws(SyntaxError) -> Expression {
+    private mutating func parseNot() throws(SyntaxError) -> Parsed {
         guard current == .name("not") else { return try parseComparison() }
         advance()
-        depth += 1
+        try enter()
         defer { depth -= 1 }
-        guard depth <= Self.maximumDepth else {
-            throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
-        }
-        return .not(try parseNot())
+        let inner = try parseNot()
+        return try node(.not(inner.expression), [inner])
     }
 
     /// `a < b`, `x in items`, `y is None`; a chain `a < b < c` is refused rather than misread.
-    private mutating func parseComparison() throws(SyntaxError) -> Expression {
+    private mutating func parseComparison() throws(SyntaxError) -> Parsed {
         let left = try parseArithmetic()
         guard let op = comparisonOperator() else { return left }
-        let expression = Expression.comparison(op, left, try parseArithmetic())
+        let right = try parseArithmetic()
+        let expression = try node(.comparison(op, left.expression, right.expression), [left, right])
         if comparisonOperator() != nil {
             throw Self.outside(.chainedComparison, column: column)
         }
@@ -544,48 +580,49 @@ struct Parser {
         }
     }
 
-    private mutating func parseArithmetic() throws(SyntaxError) -> Expression {
+    private mutating func parseArithmetic() throws(SyntaxError) -> Parsed {
         var left = try parseTerm()
         while case .symbol(let op) = current, op == "+" || op == "-" {
             advance()
-            left = .binary(op, left, try parseTerm())
+            let right = try parseTerm()
+            left = try node(.binary(op, left.expression, right.expression), [left, right])
         }
         return left
     }
 
-    private mutating func parseTerm() throws(SyntaxError) -> Expression {
+    private mutating func parseTerm() throws(SyntaxError) -> Parsed {
         var left = try parseUnary()
         while case .symbol(let op) = current, ["*", "/", "//", "%"].contains(op) {
             advance()
-            left = .binary(op, left, try parseUnary())
+            let right = try parseUnary()
+            left = try node(.binary(op, left.expression, right.expression), [left, right])
         }
         return left
     }
 
-    private mutating func parseUnary() throws(SyntaxError) -> Expression {
-        if current == .symbol("-") {
+    /// Signs before an operand, read in a loop: `+` changes nothing, each `-` negates; each counts as a level
+    /// of nesting, as in Python's tree.
+    private mutating func parseUnary() throws(SyntaxError) -> Parsed {
+        var negations = 0
+        let entered = depth
+        defer { depth = entered }
+        while current == .symbol("-") || current == .symbol("+") {
+            if current == .symbol("-") { negations += 1 }
+            try enter()
             advance()
-            depth += 1
-            defer { depth -= 1 }
-            guard depth <= Self.maximumDepth else {
-                throw SyntaxError(message: Message.nestedTooDeep(Self.maximumDepth).localized, column: column)
-            }
-            return .negative(try parseUnary())
         }
-        if current == .symbol("+") {
-            advance()
-            return try parseUnary()
-        }
-        return try parsePostfix()
+        var operand = try parsePostfix()
+        for _ in 0..<negations { operand = try node(.negative(operand.expression), [operand]) }
+        return operand
     }
 
-    private mutating func parsePostfix() throws(SyntaxError) -> Expression {
-        var expression = try parseAtom()
+    private mutating func parsePostfix() throws(SyntaxError) -> Parsed {
+        var parsed = try parseAtom()
         while true {
             if current == .symbol("(") {
                 advance()
-                var arguments = [Expression]()
-                var keywords = [KeywordArgument]()
+                var arguments = [Parsed]()
+                var keywords = [(name: String, value: Parsed)]()
                 while current != .symbol(")") {
                     if case .name(let name) = current, tokens[position + 1].0 == .symbol("=") {
                         advance()
@@ -593,65 +630,69 @@ struct Parser {
                         guard !keywords.contains(where: { $0.name == name }) else {
                             throw SyntaxError(message: Message.keywordTwice(name).localized, column: column)
                         }
-                        keywords.append(KeywordArgument(name: name, value: try parseExpression()))
+                        keywords.append((name, try parseExpressionTree()))
                     } else {
                         guard keywords.isEmpty else {
                             throw SyntaxError(message: Message.positionalAfterKeyword.localized, column: column)
                         }
-                        arguments.append(try parseExpression())
+                        arguments.append(try parseExpressionTree())
                     }
                     if current == .symbol(",") { advance() } else { break }
                 }
                 try expect(")", .toCloseCall)
-                expression = .call(expression, arguments: arguments, keywords: keywords)
+                parsed = try node(
+                    .call(
+                        parsed.expression, arguments: arguments.map(\.expression),
+                        keywords: keywords.map { KeywordArgument(name: $0.name, value: $0.value.expression) }),
+                    [parsed] + arguments + keywords.map(\.value))
             } else if current == .symbol(".") {
                 advance()
                 guard case .name(let name) = current else {
                     throw SyntaxError(message: Message.expectedNameAfterDot.localized, column: column)
                 }
                 advance()
-                expression = .attribute(expression, name)
+                parsed = try node(.attribute(parsed.expression, name), [parsed])
             } else if current == .symbol("[") {
                 advance()
-                let index = try parseExpression()
+                let index = try parseExpressionTree()
                 if current == .symbol(":") {
                     throw SyntaxError(message: Message.slicesNotSupported.localized, column: column)
                 }
                 try expect("]", .toCloseSubscript)
-                expression = .subscripted(expression, index)
+                parsed = try node(.subscripted(parsed.expression, index.expression), [parsed, index])
             } else {
-                return expression
+                return parsed
             }
         }
     }
 
-    private mutating func parseAtom() throws(SyntaxError) -> Expression {
+    private mutating func parseAtom() throws(SyntaxError) -> Parsed {
         let token = current
         switch token {
         case .name(let name):
             if Self.refusedKeywords.contains(name) { throw Self.outside(.quoted(name), column: column) }
             advance()
-            return .name(name)
+            return leaf(.name(name))
         case .integer(let value):
             advance()
-            return .integer(value)
+            return leaf(.integer(value))
         case .float(let value):
             advance()
-            return .float(value)
+            return leaf(.float(value))
         case .string(var value):
             advance()
             while case .string(let more) = current {  // 'a' 'b' concatenates, as in Python
                 value += more
                 advance()
             }
-            return .string(value)
+            return leaf(.string(value))
         case .symbol("("):
             advance()
             if current == .symbol(")") {
                 advance()
-                return .tuple([])
+                return leaf(.tuple([]))
             }
-            let first = try parseExpression()
+            let first = try parseExpressionTree()
             if current == .symbol(")") {
                 advance()
                 return first
@@ -660,20 +701,20 @@ struct Parser {
             while current == .symbol(",") {
                 advance()
                 if current == .symbol(")") { break }
-                items.append(try parseExpression())
+                items.append(try parseExpressionTree())
             }
             try expect(")", .toCloseTuple)
-            return .tuple(items)
+            return try node(.tuple(items.map(\.expression)), items)
         case .symbol("["):
             advance()
-            var items = [Expression]()
+            var items = [Parsed]()
             while current != .symbol("]") {
-                items.append(try parseExpression())
+                items.append(try parseExpressionTree())
                 if current == .name("for") { throw Self.outside(.listComprehension, column: column) }
                 if current == .symbol(",") { advance() } else { break }
             }
             try expect("]", .toCloseList)
-            return .list(items)
+            return try node(.list(items.map(\.expression)), items)
         default:
             throw SyntaxError(message: Message.unexpected(describe(token)).localized, column: column)
         }

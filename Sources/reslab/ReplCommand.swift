@@ -12,7 +12,7 @@ struct ReplCommand: ParsableCommand {
 
     func run() throws {
         language.apply()
-        try Session(input: Session.standardInput()).run()
+        try Session(input: try Session.standardInput()).run()
     }
 }
 
@@ -34,10 +34,7 @@ struct RunCommand: ParsableCommand {
             throw UsageError(Message.cannotReadFile(file, reason: errnoDescription()).localized)
         }
         defer { close(descriptor) }
-        guard let text = readAll(descriptor) else {
-            throw UsageError(Message.cannotReadFile(file, reason: errnoDescription()).localized)
-        }
-        try Session(script: text, name: file).run()
+        try Session(script: try readScript(descriptor, name: file), name: file).run()
     }
 }
 
@@ -71,7 +68,7 @@ struct LessonCommand: ParsableCommand {
             }
             return
         }
-        try Session(input: Session.standardInput()) { notebook in
+        try Session(input: try Session.standardInput()) { notebook in
             try notebook.openLesson(number, language: lang)
         }.run()
     }
@@ -110,9 +107,9 @@ struct Session {
     init(script: String, name: String?) { self.init(input: .script(script, name: name)) }
 
     /// Readline on a terminal; otherwise all of standard input, as a script.
-    static func standardInput() -> Input {
+    static func standardInput() throws(UsageError) -> Input {
         if Terminal.isTerminal(STDIN_FILENO) && Terminal.standardOutputIsTerminal { return .terminal(ReadlineReader()) }
-        return .script(readAll(STDIN_FILENO) ?? "", name: nil)
+        return .script(try readScript(STDIN_FILENO, name: nil), name: nil)
     }
 
     func run() throws {
@@ -167,9 +164,13 @@ struct Session {
             guard var source = reader.readLine(prompt: promptText("In [\(notebook.nextNumber)]: ")) else { break }
             if isExit(source) { break }
             var cancelled = reader.lastLineWasInterrupted
-            while !cancelled, SourceText.needsMoreInput(source) {
+            // Each line is looked at once, so that a paste of many lines is read in linear time.
+            var pending = PendingCell()
+            pending.append(source)
+            var lastLine = source
+            while !cancelled, pending.needsMoreInput {
                 // Ctrl-C or Ctrl-D on a continuation line cancels the whole cell.
-                let indent = continuationIndent(source)
+                let indent = continuationIndent(lastLine)
                 guard var more = reader.readLine(prompt: promptText("   ...: "), prefill: indent),
                     !reader.lastLineWasInterrupted
                 else {
@@ -182,6 +183,8 @@ struct Session {
                 if !indent.isEmpty, more.hasPrefix(indent), more.dropFirst(indent.count).first?.isWhitespace == true {
                     more.removeFirst(indent.count)
                 }
+                pending.append(more)
+                lastLine = more
                 source += "\n" + more
             }
             guard !cancelled, !source.trimmingWhitespace().isEmpty else { continue }
@@ -253,18 +256,23 @@ struct Session {
     }
 }
 
-/// Everything a file descriptor gives until its end, as UTF-8 (invalid bytes become U+FFFD); `nil` on a
-/// read error.
-func readAll(_ descriptor: Int32) -> String? {
+/// Everything a file descriptor gives until its end, as UTF-8 (invalid bytes become U+FFFD): a script, of at most
+/// ``SourceText/maximumScriptBytes`` (`reslab run /dev/zero` stops there). `name` is the file, `nil` for standard
+/// input.
+func readScript(_ descriptor: Int32, name: String?) throws(UsageError) -> String {
+    let limit = SourceText.maximumScriptBytes
     var bytes = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR { continue }
-            return nil
+            throw UsageError(Message.cannotReadFile(name ?? "-", reason: errnoDescription()).localized)
         }
         if count == 0 { break }
+        guard bytes.count + count <= limit else {
+            throw UsageError(Message.scriptTooLarge(name, limit: limit).localized)
+        }
         bytes.append(contentsOf: buffer[0..<count])
     }
     return String(decoding: bytes, as: UTF8.self)

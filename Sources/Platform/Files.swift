@@ -4,12 +4,13 @@
 public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was being done when a call failed.
     public enum Action: Sendable, Equatable {
-        case write, createDirectory
+        case write, createDirectory, read
 
         var text: Bilingual {
             switch self {
             case .write: Bilingual("write", "写入")
             case .createDirectory: Bilingual("create directory", "创建目录")
+            case .read: Bilingual("read", "读取")
             }
         }
     }
@@ -19,15 +20,24 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     /// The `errno` it failed with.
     public let code: Int32
+    /// Set when the path names something that is not a regular file (a FIFO, a device, a directory, …):
+    /// reslab reads and replaces only regular files.
+    public let notRegular: FileKind?
 
-    public init(action: Action, path: String, code: Int32) {
+    public init(action: Action, path: String, code: Int32, notRegular: FileKind? = nil) {
         self.action = action
         self.path = path
         self.code = code
+        self.notRegular = notRegular
     }
 
-    /// `code` in words, e.g. "No space left on device".
-    public var reason: Bilingual { errnoText(code) }
+    /// An error for `path` naming a `kind` of thing that is not a regular file.
+    public init(action: Action, path: String, notRegular kind: FileKind) {
+        self.init(action: action, path: path, code: kind == .directory ? EISDIR : EINVAL, notRegular: kind)
+    }
+
+    /// Why, in words: e.g. "No space left on device", or "it is a named pipe (FIFO), not a regular file".
+    public var reason: Bilingual { notRegular?.text ?? errnoText(code) }
 
     /// One line: `cannot write '/x/y': No space left on device`.
     public var description: String { text.localized }
@@ -39,32 +49,157 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+// MARK: - Only regular files
+
+/// What a path names, when reslab must refuse it: everything but a regular file.
+public enum FileKind: Sendable, Equatable {
+    case directory, fifo, device, socket, other
+
+    /// The kind of `mode` (from `stat`), or `nil` for a regular file.
+    public init?(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: self = .directory
+        case S_IFIFO: self = .fifo
+        case S_IFCHR, S_IFBLK: self = .device
+        case S_IFSOCK: self = .socket
+        default: self = .other
+        }
+    }
+
+    /// Why reslab refuses it, e.g. "it is a named pipe (FIFO), not a regular file".
+    public var text: Bilingual {
+        switch self {
+        case .directory: Bilingual("it is a directory, not a regular file", "这是一个目录，不是普通文件")
+        case .fifo: Bilingual("it is a named pipe (FIFO), not a regular file", "这是一个命名管道（FIFO），不是普通文件")
+        case .device: Bilingual("it is a device, not a regular file", "这是一个设备，不是普通文件")
+        case .socket: Bilingual("it is a socket, not a regular file", "这是一个套接字，不是普通文件")
+        case .other: Bilingual("it is not a regular file", "这不是普通文件")
+        }
+    }
+}
+
+/// Opens `path` for reading only if it is a regular file, and returns the descriptor (close it) with its
+/// size. Opened non-blocking, so that a FIFO without a writer or a device cannot hang the open, then
+/// checked with `fstat` before a byte is read, then set back to blocking.
+/// - Throws: `FileError` (`.read`): the `errno` of `open`, or `notRegular` for a FIFO, device, directory, ….
+public func openRegularFile(_ path: String) throws(FileError) -> (descriptor: Int32, size: Int) {
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw FileError(action: .read, path: path, code: errno) }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else {
+        let code = errno
+        close(descriptor)
+        throw FileError(action: .read, path: path, code: code)
+    }
+    if let kind = FileKind(mode: info.st_mode) {
+        close(descriptor)
+        throw FileError(action: .read, path: path, notRegular: kind)
+    }
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+    return (descriptor, Int(info.st_size))
+}
+
+/// Every byte of the regular file at `path` (see ``openRegularFile(_:)``), retrying after signals.
+public func readRegularFile(_ path: String) throws(FileError) -> [UInt8] {
+    let (descriptor, size) = try openRegularFile(path)
+    defer { close(descriptor) }
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(size)
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw FileError(action: .read, path: path, code: errno)
+        }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+}
+
 // MARK: - Writing all or nothing
 
 /// A file that appears at `path` only once it is complete: the bytes go to a hidden temporary file
 /// beside it (`.<name>.partial-<random>`, same directory so the rename is atomic), which ``commit()``
 /// flushes to disk and renames onto `path`. Until then an existing file at `path` is untouched; a
 /// failure, ``discard()`` or dropping the object unlinks the temporary file. Not thread-safe.
+///
+/// Only a regular file is replaced: an existing FIFO, device or directory at `path` (or at the end of a
+/// symbolic link there) is refused, and a symbolic link to a regular file keeps pointing to it, which is
+/// replaced. The temporary file is locked (`flock`) while it is written, so a process that died before it
+/// could remove its own (`kill -9`, a crash) leaves one no other process holds: the next `AtomicFile` for
+/// the same path removes such leftovers.
 public final class AtomicFile {
-    /// Where the file lands on ``commit()``.
+    /// Where the file lands on ``commit()``, as given.
     public let path: String
     /// The temporary file being written.
     public let temporaryPath: String
+    /// What the rename replaces: `path`, or the regular file a symbolic link at `path` points to.
+    private let target: String
     private var descriptor: Int32
     private var finished = false
 
     /// Creates the temporary file beside `path` (the directory must exist).
     public init(replacing path: String, permissions: mode_t = 0o644) throws(FileError) {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let target = try Self.replaceableTarget(path)
+        let slash = target.lastIndex(of: "/")
+        let directory = slash.map { String(target[...$0]) } ?? ""
+        let prefix = "." + (slash.map { String(target[target.index(after: $0)...]) } ?? target) + ".partial-"
+        Self.removeAbandonedFiles(in: directory, prefix: prefix)
         var generator = SystemRandomNumberGenerator()
-        let temporaryPath = directory + ".\(name).partial-" + String(generator.next() as UInt64, radix: 16)
-        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-        guard descriptor >= 0 else { throw FileError(action: .write, path: path, code: errno) }
-        self.path = path
-        self.temporaryPath = temporaryPath
-        self.descriptor = descriptor
+        while true {
+            let temporaryPath = directory + prefix + String(generator.next() as UInt64, radix: 16)
+            let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+            guard descriptor >= 0 else { throw FileError(action: .write, path: path, code: errno) }
+            // Another process's cleanup may have taken the file between open and flock: then start again.
+            var info = stat()
+            guard flock(descriptor, LOCK_EX) == 0, fstat(descriptor, &info) == 0, info.st_nlink > 0 else {
+                close(descriptor)
+                continue
+            }
+            self.path = path
+            self.target = target
+            self.temporaryPath = temporaryPath
+            self.descriptor = descriptor
+            return
+        }
+    }
+
+    /// `path`, or the file a symbolic link there points to; refuses anything but a regular file.
+    private static func replaceableTarget(_ path: String) throws(FileError) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return path }  // nothing there yet (or a dangling link): replaced
+        if let kind = FileKind(mode: info.st_mode) { throw FileError(action: .write, path: path, notRegular: kind) }
+        var link = stat()
+        guard lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else {
+            return path
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Removes the files in `directory` named `prefix…` that no process holds locked: temporary files of
+    /// an `AtomicFile` whose process died.
+    private static func removeAbandonedFiles(in directory: String, prefix: String) {
+        guard let stream = opendir(directory.isEmpty ? "." : directory) else { return }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix(prefix) else { continue }
+            let candidate = directory + name
+            let descriptor = open(candidate, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            var info = stat()
+            if fstat(descriptor, &info) == 0, FileKind(mode: info.st_mode) == nil,
+                flock(descriptor, LOCK_EX | LOCK_NB) == 0
+            {
+                unlink(candidate)
+            }
+            close(descriptor)
+        }
     }
 
     deinit { discard() }
@@ -86,14 +221,14 @@ public final class AtomicFile {
     }
 
     /// Flushes the file to disk and renames it onto ``path``. On failure the temporary file is removed.
+    /// (Renamed before it is closed: until then the lock tells other processes it is not abandoned.)
     public func commit() throws(FileError) {
         if finished { throw FileError(action: .write, path: path, code: EBADF) }
         if fsync(descriptor) != 0 { throw fail(errno) }
-        let closed = close(descriptor)
-        descriptor = -1
-        if closed != 0 { throw fail(errno) }
-        if rename(temporaryPath, path) != 0 { throw fail(errno) }
+        if rename(temporaryPath, target) != 0 { throw fail(errno) }
         finished = true
+        close(descriptor)  // the bytes are on disk already: fsync reported any write error
+        descriptor = -1
     }
 
     /// Closes and removes the temporary file; ``path`` is left as it was. Safe to call more than once.

@@ -142,26 +142,27 @@ func checkImageSize(width: Int, height: Int, path: String) throws(ImageError) {
     else { throw .tooLarge(path: path, width: width, height: height) }
 }
 
-/// The whole file at `path`, with errno turned into an `ImageError` that names the file.
+/// The whole file at `path`, with errno turned into an `ImageError` that names the file. Only a regular
+/// file is read: a FIFO, device or directory is refused before a byte is read (see `openRegularFile`).
 func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .unreadable(path: path, reason: errnoText()) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: errnoText()) }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-        throw .unreadable(path: path, reason: Bilingual("it is a directory, not an image file", "这是一个目录，不是图像文件"))
+    let fd: Int32
+    let size: Int
+    do throws(FileError) {
+        (fd, size) = try openRegularFile(path)
+    } catch {
+        throw .unreadable(path: path, reason: error.reason)
     }
-    if Int(info.st_size) > ImageLimits.maxFileBytes {
+    defer { close(fd) }
+    if size > ImageLimits.maxFileBytes {
         throw .unreadable(
             path: path,
             reason: Bilingual(
-                "the file is \(info.st_size) bytes, more than the \(ImageLimits.maxFileBytes) reslab reads",
-                "文件有 \(info.st_size) 字节，超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
+                "the file is \(size) bytes, more than the \(ImageLimits.maxFileBytes) reslab reads",
+                "文件有 \(size) 字节，超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
     }
-    // st_size is only a hint (pipes, files growing): read until end of file.
+    // st_size is only a hint (a file still growing): read until end of file.
     var bytes = [UInt8]()
-    bytes.reserveCapacity(max(Int(info.st_size), 0))
+    bytes.reserveCapacity(max(size, 0))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

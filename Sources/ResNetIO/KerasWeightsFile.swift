@@ -33,14 +33,8 @@ public final class KerasWeightsFile: Sendable {
     /// Opens the weight file at `path` and reads its list of layers.
     public init(path: String) throws(WeightsError) {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
-        }
-        if isDirectory.boolValue { throw .unreadableFile(path: path, reason: errnoText(EISDIR)) }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw .unreadableFile(path: path, reason: errnoText(EACCES))
-        }
+        // Only a regular file goes to the HDF5 library: a FIFO or a device would block or never end.
+        close(try WeightsError.openRegularFile(path).descriptor)
 
         let file: HDF5File
         do throws(HDF5Error) {

@@ -33,24 +33,18 @@ public enum WeightsCache {
 
     /// The md5 of the file at `path`, as 32 lowercase hex digits, read in 4 MB pieces.
     public static func md5(ofFileAt path: String) throws(WeightsError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FileManager.default.fileExists(atPath: path)
-                ? .unreadableFile(path: path, reason: errnoText(EACCES)) : .fileNotFound(path: path)
-        }
-        defer { try? handle.close() }
+        let descriptor = try WeightsError.openRegularFile(path).descriptor
+        defer { close(descriptor) }
         let hash = try MD5()
+        var chunk = [UInt8](repeating: 0, count: 4 << 20)
         while true {
-            let chunk: Data
-            do {
-                guard let read = try handle.read(upToCount: 4 << 20), !read.isEmpty else { break }
-                chunk = read
-            } catch {
-                throw .unreadableFile(
-                    path: path,
-                    reason: Bilingual("read error: \(error.localizedDescription)", "读取出错：\(error.localizedDescription)")
-                )
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadableFile(path: path, reason: errnoText())
             }
-            hash.update(chunk)
+            if count == 0 { break }
+            chunk.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
         return hash.finalize()
     }

@@ -221,3 +221,16 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable, Equatable {
         return ["fc1000", "predictions"].contains(layer) || fileName.lowercased().contains("notop")
     }
 }
+
+extension WeightsError {
+    /// `Platform.openRegularFile` for a weight file: a missing file is `.fileNotFound`; anything else that
+    /// stops it (no permission, a FIFO, a device, a directory) is `.unreadableFile` with the reason.
+    static func openRegularFile(_ path: String) throws(WeightsError) -> (descriptor: Int32, size: Int) {
+        do throws(FileError) {
+            return try Platform.openRegularFile(path)
+        } catch {
+            if error.code == ENOENT && error.notRegular == nil { throw .fileNotFound(path: path) }
+            throw .unreadableFile(path: path, reason: error.reason)
+        }
+    }
+}

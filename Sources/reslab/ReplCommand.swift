@@ -29,9 +29,13 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         language.apply()
-        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw UsageError(Message.cannotReadFile(file, reason: errnoDescription()).localized)
+        // Only a regular file: a FIFO would block, a directory has no lines. Its bytes as the pipe reads them,
+        // up to the script limit.
+        let descriptor: Int32
+        do throws(FileError) {
+            descriptor = try openRegularFile(file).descriptor
+        } catch {
+            throw UsageError(Message.cannotReadFile(file, reason: error.reason.localized).localized)
         }
         defer { close(descriptor) }
         try Session(script: try readScript(descriptor, name: file), name: file).run()

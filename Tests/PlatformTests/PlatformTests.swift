@@ -94,6 +94,98 @@ import Testing
     }
 }
 
+@Suite struct RegularFileTests {
+    @Test func aFIFOIsRefusedAtOnceWithoutWaitingForAWriter() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fifo = directory.path + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let error = #expect(throws: FileError.self) { try readRegularFile(fifo) }
+        #expect(error == FileError(action: .read, path: fifo, notRegular: .fifo))
+        #expect(error?.description == "cannot read '\(fifo)': it is a named pipe (FIFO), not a regular file")
+    }
+
+    @Test func aDirectoryIsRefusedAndAMissingFileGivesItsErrno() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(throws: FileError(action: .read, path: directory.path, notRegular: .directory)) {
+            try readRegularFile(directory.path)
+        }
+        #expect(throws: FileError(action: .read, path: directory.path + "/x", code: ENOENT)) {
+            try readRegularFile(directory.path + "/x")
+        }
+    }
+
+    @Test func aRegularFileIsReadWholeNULBytesIncluded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try atomicWrite([0x61, 0, 0x62] as [UInt8], to: directory.path + "/f")
+        #expect(try readRegularFile(directory.path + "/f") == [0x61, 0, 0x62])
+    }
+}
+
+@Suite struct AtomicReplaceTests {
+    @Test func anExistingFIFOIsNotReplaced() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fifo = directory.path + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: FileError(action: .write, path: fifo, notRegular: .fifo)) {
+            try atomicWrite([1] as [UInt8], to: fifo)
+        }
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(directory.contents == ["pipe"])
+    }
+
+    @Test func aSymbolicLinkToAFIFOIsRefusedAndKept() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(mkfifo(directory.path + "/pipe", 0o600) == 0)
+        #expect(symlink("pipe", directory.path + "/link") == 0)
+        #expect(throws: FileError(action: .write, path: directory.path + "/link", notRegular: .fifo)) {
+            try atomicWrite([1] as [UInt8], to: directory.path + "/link")
+        }
+        var info = stat()
+        #expect(lstat(directory.path + "/link", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+    }
+
+    @Test func aSymbolicLinkToARegularFileKeepsPointingToTheNewContents() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try atomicWrite([1] as [UInt8], to: directory.path + "/real")
+        #expect(symlink("real", directory.path + "/link") == 0)
+        try atomicWrite([2] as [UInt8], to: directory.path + "/link")
+        var info = stat()
+        #expect(lstat(directory.path + "/link", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+        #expect(try bytes(at: directory.path + "/real") == [2])
+        #expect(directory.contents == ["link", "real"])
+    }
+
+    @Test func aTemporaryFileNoProcessHoldsIsRemovedByTheNextWriteOfThatFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // What a process killed while writing leaves: the temporary file, no longer locked by anyone.
+        try atomicWrite([9] as [UInt8], to: directory.path + "/.out.bin.partial-dead")
+        try atomicWrite([9] as [UInt8], to: directory.path + "/.other.partial-dead")
+        try atomicWrite([1] as [UInt8], to: directory.path + "/out.bin")
+        #expect(directory.contents == [".other.partial-dead", "out.bin"])
+    }
+
+    @Test func aTemporaryFileBeingWrittenIsLeftAlone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let writing = try AtomicFile(replacing: directory.path + "/out.bin")
+        // flock locks belong to the open file description: a second open is another owner, as another process is.
+        try atomicWrite([1] as [UInt8], to: directory.path + "/out.bin")
+        #expect(directory.contents.contains((writing.temporaryPath as NSString).lastPathComponent))
+        try writing.write([2] as [UInt8])
+        try writing.commit()
+        #expect(try bytes(at: directory.path + "/out.bin") == [2])
+        #expect(directory.contents == ["out.bin"])
+    }
+}
+
 @Suite struct MakeDirectoriesTests {
     @Test func createsMissingParentsAndReportsThemDeepestFirst() throws {
         let directory = try TemporaryDirectory()

@@ -401,6 +401,14 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
         #expect(error?.description.contains("is a directory") == true)
     }
 
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.path + "/x.jpg"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: ImageError.unreadable(path: fifo, reason: FileKind.fifo.text)) { try loadImage(path: fifo) }
+    }
+
     @Test func emptyFile() throws {
         let error = try loadError([], name: "empty.jpg")
         #expect(error == .empty(path: error?.path ?? ""))

@@ -161,8 +161,21 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
     @Test func directoryIsReportedAsUnreadable() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        #expect(throws: WeightsError.unreadableFile(path: dir.path, reason: errnoText(EISDIR))) {
+        #expect(throws: WeightsError.unreadableFile(path: dir.path, reason: FileKind.directory.text)) {
             try KerasWeightsFile(path: dir.path)
+        }
+    }
+
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fifo = dir.path + "/w.h5"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: WeightsError.unreadableFile(path: fifo, reason: FileKind.fifo.text)) {
+            try KerasWeightsFile(path: fifo)
+        }
+        #expect(throws: WeightsError.unreadableFile(path: fifo, reason: FileKind.fifo.text)) {
+            try WeightsCache.md5(ofFileAt: fifo)
         }
     }
 

@@ -153,4 +153,11 @@ private func containsCJK(_ text: String) -> Bool {
         #expect(file.text.en == "cannot write '/x': \(text.en)")
         #expect(containsCJK(file.text.zh))
     }
+
+    @Test(arguments: [FileKind.directory, .fifo, .device, .socket, .other])
+    func aFileThatIsNotRegularIsNamedInBothLanguages(_ kind: FileKind) {
+        let error = FileError(action: .read, path: "/x", notRegular: kind)
+        #expect(error.text.en.hasPrefix("cannot read '/x': it is ") && error.text.en.hasSuffix("not a regular file"))
+        #expect(containsCJK(error.text.zh) && !containsCJK(error.text.en))
+    }
 }

@@ -92,3 +92,100 @@ def test_save_through_a_link_to_a_notebook_replaces_the_notebook(reslab, tmp_pat
     assert proc.returncode == 0, proc.stdout
     assert (tmp_path / "nb.md").is_symlink()
     assert "x = 1" in (tmp_path / "real.md").read_text()
+
+
+# MARK: - Nothing left behind by a download
+
+
+@pytest.fixture
+def endless_server():
+    """An HTTP server on 127.0.0.1 that announces 100 MB and sends it slowly, until the client goes."""
+    import http.server
+    import threading
+    import time
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(10**8))
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"x" * 65536)
+                    self.wfile.flush()
+                    time.sleep(0.02)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/w.h5"
+    server.shutdown()
+    server.server_close()
+
+
+def start_download_and_wait_for_its_partial_file(reslab, url, env, cache):
+    import time
+
+    proc = subprocess.Popen(
+        [str(reslab), "weights", "download", "--url", url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + TIMEOUT
+    while not (cache.exists() and any(".partial-" in p.name for p in cache.iterdir())):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the download never started"
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.mark.parametrize("signal_number", [2, 15])  # SIGINT, SIGTERM
+def test_a_download_stopped_by_a_signal_leaves_no_partial_file_and_no_url_cache(
+    reslab, env, tmp_path, endless_server, signal_number
+):
+    cache = tmp_path / "cache" / "reslab"
+    proc = start_download_and_wait_for_its_partial_file(reslab, endless_server, env, cache)
+    proc.send_signal(signal_number)
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == -signal_number
+    assert not cache.exists() or not [p.name for p in cache.iterdir()]
+    assert not (tmp_path / "cache" / "org.swift.foundation.URLCache").exists()
+
+
+def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_one(reslab, env, tmp_path, endless_server):
+    import hashlib
+    import http.server
+    import threading
+
+    cache = tmp_path / "cache" / "reslab"
+    proc = start_download_and_wait_for_its_partial_file(reslab, endless_server, env, cache)
+    proc.kill()
+    proc.communicate(timeout=TIMEOUT)
+    assert [p.name for p in cache.iterdir() if ".partial-" in p.name]
+
+    served = tmp_path / "served"
+    served.mkdir()
+    payload = os.urandom(100_000)
+    (served / "w.h5").write_bytes(payload)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/w.h5"
+        done = run(reslab, "weights", "download", "--url", url, "--md5", hashlib.md5(payload).hexdigest(), env=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in cache.iterdir()] == ["resnet50_weights_tf_dim_ordering_tf_kernels.h5"]
+    assert not (tmp_path / "cache" / "org.swift.foundation.URLCache").exists()

@@ -68,7 +68,8 @@ public struct WeightsDownloader: Sendable {
         }
         defer { if !succeeded { file.discard() } }
 
-        let transfer = try Transfer(url: url, file: file, progress: progress)
+        let transfer = try Transfer(
+            url: url, file: file, cacheFolder: directory.isEmpty ? "." : directory, progress: progress)
         let outcome = await transfer.run()
         if case .failure(let error) = outcome { throw error }
         let (received, total, digest) = transfer.summary()
@@ -90,6 +91,9 @@ public struct WeightsDownloader: Sendable {
 
 // MARK: - One transfer
 
+private let cacheLock = NSLock()
+nonisolated(unsafe) private var sharedCacheReplaced = false
+
 /// One HTTP GET streamed into a file, hashing as it goes.
 ///
 /// URLSession calls the delegate methods on its own serial queue; `cancel()` may come from any
@@ -98,6 +102,8 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private let url: URL
     private let file: AtomicFile
     private let progress: @Sendable (Int64, Int64?) -> Void
+    /// An existing folder that Foundation may name as its URL cache's (it keeps nothing there: capacity 0).
+    private let cacheFolder: String
 
     private let lock = NSLock()
     private let md5: MD5
@@ -110,11 +116,35 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var continuation: CheckedContinuation<Result<Void, WeightsError>, Never>?
     private var lastReport: ContinuousClock.Instant?
 
-    init(url: URL, file: AtomicFile, progress: @escaping @Sendable (Int64, Int64?) -> Void) throws(WeightsError) {
+    init(
+        url: URL, file: AtomicFile, cacheFolder: String, progress: @escaping @Sendable (Int64, Int64?) -> Void
+    ) throws(WeightsError) {
         md5 = try MD5()
         self.url = url
         self.file = file
+        self.cacheFolder = cacheFolder
         self.progress = progress
+    }
+
+    /// A configuration that keeps nothing: no URL cache, no cookies, no credentials. swift-corelibs-foundation
+    /// gives every configuration (`.ephemeral` too) the shared URL cache, made on first use with a folder
+    /// `$XDG_CACHE_HOME/org.swift.foundation.URLCache/<program>`: the shared cache is first replaced by one of
+    /// capacity zero on a folder that exists already, so that no folder is created.
+    private static func configurationKeepingNothing(cacheFolder: String) -> URLSessionConfiguration {
+        #if canImport(FoundationNetworking)
+            cacheLock.lock()
+            if !sharedCacheReplaced {
+                URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: cacheFolder)
+                sharedCacheReplaced = true
+            }
+            cacheLock.unlock()
+        #endif
+        let configuration = URLSessionConfiguration.default
+        configuration.urlCache = nil  // never keep a 100 MB body in a cache
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpCookieStorage = nil
+        configuration.urlCredentialStorage = nil
+        return configuration
     }
 
     /// Runs the transfer to its end; cancelling the calling task cancels the transfer.
@@ -128,9 +158,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
                     return
                 }
                 self.continuation = continuation
-                let configuration = URLSessionConfiguration.ephemeral
-                configuration.urlCache = nil  // never keep a 100 MB body in a cache
-                configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+                let configuration = Self.configurationKeepingNothing(cacheFolder: cacheFolder)
                 let queue = OperationQueue()
                 queue.maxConcurrentOperationCount = 1
                 let session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)

@@ -36,8 +36,15 @@ struct WeightsCommand: ParsableCommand {
                 Terminal.writeToStandardError(Message.downloading(downloader.url.absoluteString).localized + "\n")
             }
             defer { bar.finish() }
-            let path = try await downloader.download { received, total in bar.update(received: received, total: total) }
+            let download = Task { [downloader] () async throws(WeightsError) -> String in
+                try await downloader.download { received, total in bar.update(received: received, total: total) }
+            }
+            // Ctrl-C or SIGTERM cancels the download, which removes its partial file, then ends reslab by that signal.
+            let stopping = StoppingSignals([SIGINT, SIGTERM]) { download.cancel() }
+            let result = await download.result
             bar.finish()
+            stopping.finish()
+            let path = try result.get()
             print(Message.savedWeights(path: path, md5: md5).localized)
         }
     }
@@ -68,5 +75,49 @@ struct WeightsCommand: ParsableCommand {
             let digest = try WeightsCache.verifyResNet50(path: path, expectedMD5: md5)
             print(Message.md5OK(path: path, md5: digest).localized)
         }
+    }
+}
+
+/// Catches `signals` while a long operation runs, so that it can clean up before the process ends:
+/// the first one calls `handler` (which cancels the operation). ``finish()`` restores the signals and,
+/// if one came, ends the process by it as it would have ended (exit status 128 + the signal).
+final class StoppingSignals: @unchecked Sendable {
+    private let signals: [Int32]
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var received: Int32?
+
+    init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        self.signals = signals
+        for number in signals {
+            signal(number, SIG_IGN)  // delivered to the dispatch source instead
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                lock.lock()
+                let first = received == nil
+                if first { received = number }
+                lock.unlock()
+                if first { handler() }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Stops catching the signals; re-raises the one that came, if any.
+    func finish() {
+        for source in sources { source.cancel() }
+        sources = []
+        for number in signals { signal(number, SIG_DFL) }
+        lock.lock()
+        let number = received
+        lock.unlock()
+        guard let number else { return }
+        // This thread may block the signal (a dispatch or concurrency thread): unblock it, then raise it.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, number)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(number)
     }
 }

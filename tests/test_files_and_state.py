@@ -189,3 +189,51 @@ def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_one(reslab
     assert done.returncode == 0, done.stderr
     assert [p.name for p in cache.iterdir()] == ["resnet50_weights_tf_dim_ordering_tf_kernels.h5"]
     assert not (tmp_path / "cache" / "org.swift.foundation.URLCache").exists()
+
+
+# MARK: - State kept, or a word when it cannot be
+
+
+def test_two_sessions_at_once_keep_both_lessons_progress(reslab, env, tmp_path):
+    import json
+
+    progress = tmp_path / "state" / "reslab" / "lessons.json"
+    moves = tmp_path / "moves.txt"
+    moves.write_text("next\nback\n" * 30 + "next\n")
+    for _ in range(5):
+        sessions = []
+        for number in (1, 2):
+            with open(moves) as stdin:
+                sessions.append(
+                    subprocess.Popen(
+                        [str(reslab), "lesson", str(number), "--lang", "en"], env=env, stdin=stdin,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                    )
+                )
+        for proc in sessions:
+            _, errors = proc.communicate(timeout=TIMEOUT)
+            assert proc.returncode == 0, errors
+        steps = json.loads(progress.read_text())
+        assert steps == {"en/1": 1, "en/2": 1}
+        progress.unlink()
+    assert not [p.name for p in progress.parent.iterdir() if ".partial-" in p.name]
+
+
+@pytest.mark.parametrize("blocked", ["file-in-the-way", "read-only"])
+def test_progress_that_cannot_be_written_is_said_once(reslab, env, tmp_path, blocked):
+    state = tmp_path / "state"
+    state.mkdir()
+    if blocked == "file-in-the-way":
+        (state / "reslab").write_text("not a folder")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder")
+        state.chmod(0o500)
+    try:
+        proc = run(reslab, "lesson", "1", "--lang", "en", env=env, stdin="next\nnext\n")
+    finally:
+        state.chmod(0o700)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stdout.splitlines() if "cannot remember where this lesson is" in line]
+    assert len(warnings) == 1, proc.stdout
+    assert str(state / "reslab") in warnings[0]

@@ -21,11 +21,17 @@ public struct LessonProgress {
         return object
     }
 
-    /// Writes all or nothing, so a crash never leaves half a file.
-    func save(_ steps: [String: Int]) throws(FileError) {
+    /// Records that lesson `key` ("language/lesson") was left at `step`. The file is read, changed and
+    /// rewritten (all or nothing) under a lock beside it (`lessons.json.lock`), so that another session's
+    /// entries, written meanwhile, are kept.
+    func record(step: Int, for key: String) throws(FileError) {
         try makeDirectories((path as NSString).deletingLastPathComponent, permissions: 0o700)
-        guard let data = try? JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys]) else { return }
-        try atomicWrite(data, to: path)
+        try withExclusiveLock(on: path + ".lock") { () throws(FileError) in
+            var steps = load()
+            steps[key] = step
+            guard let data = try? JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys]) else { return }
+            try atomicWrite(data, to: path)
+        }
     }
 }
 
@@ -54,9 +60,9 @@ extension Notebook {
             // Jumping forward runs the steps in between, so that this step's cell finds their variables.
             replayed = replay(before: lessonStep)
         }
-        rememberProgress()
+        let warning = rememberProgress()
         recordStepProse()
-        return [replayed, showStep()].compactMap { $0 }.joined(separator: "\n")
+        return [warning, replayed, showStep()].compactMap { $0 }.joined(separator: "\n")
     }
 
     /// What the end of a lesson says: the next lesson, if there is one.
@@ -201,12 +207,18 @@ extension Notebook {
         return Message.lessonExpects(expected).localized
     }
 
-    private func rememberProgress() {
-        guard let lesson = openLesson, let progress else { return }
-        var steps = progress.load()
-        steps["\(lesson.language)/\(lesson.number)"] = lessonStep
-        // Progress is a convenience: a lesson goes on when it cannot be written.
-        try? progress.save(steps)
+    /// Writes where the lesson is. Progress is a convenience: a lesson goes on when it cannot be written,
+    /// but the first failure of a session is said, as a line to show before the step.
+    private func rememberProgress() -> String? {
+        guard let lesson = openLesson, let progress else { return nil }
+        do throws(FileError) {
+            try progress.record(step: lessonStep, for: "\(lesson.language)/\(lesson.number)")
+            return nil
+        } catch {
+            guard !warnedAboutProgress else { return nil }
+            warnedAboutProgress = true
+            return Message.progressNotSaved(path: progress.path, reason: error.reason.localized).localized
+        }
     }
 
     /// `reslab lesson N --non-interactive`: every step's prose and cell, its output, and a check.

@@ -314,6 +314,7 @@ public indirect enum Message: Sendable {
     case evaluationTooDeep(Int)
     case scriptTooLarge(String?, limit: Int)
     case cellTooLong(limit: Int)
+    case progressNotSaved(path: String, reason: String)
 
     /// The message in English and in Chinese.
     public var text: Bilingual {
@@ -1741,6 +1742,10 @@ public indirect enum Message: Sendable {
                 "this cell holds more than \(limit) bytes: reslab's limit for one cell; split it into several",
                 "这个单元格超过了 \(limit) 字节：这是 reslab 对一个单元格的上限；请把它分成几个"
             )
+        case .progressNotSaved(let path, let reason):
+            return Bilingual(
+                "warning: cannot remember where this lesson is in \(path) (\(reason)); the lesson goes on",
+                "警告：无法在 \(path) 里记下这一课学到哪里（\(reason)）；课程照常继续")
         }
     }
 

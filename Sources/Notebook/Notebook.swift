@@ -88,6 +88,8 @@ public final class Notebook {
     public var lessonLanguage = Language.current.rawValue
     /// Where lesson progress is remembered; `nil` remembers nothing.
     public var progress: LessonProgress?
+    /// Whether this session has said that progress could not be written (it says so once).
+    var warnedAboutProgress = false
     var openLesson: Lesson?
     var lessonStep = 0
     /// The open lesson's steps whose cells have run in this session.

@@ -271,6 +271,21 @@ func writeFully(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? 
     return nil
 }
 
+// MARK: - Locks
+
+/// Runs `body` holding an exclusive advisory lock (`flock`) on `lockPath`, a file created if missing and
+/// left in place: two processes that read, change and rewrite a file under the same lock never lose each
+/// other's changes. The lock goes with the descriptor, so a process that dies releases it.
+public func withExclusiveLock<T>(on lockPath: String, _ body: () throws(FileError) -> T) throws(FileError) -> T {
+    let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { throw FileError(action: .write, path: lockPath, code: errno) }
+    defer { close(descriptor) }
+    while flock(descriptor, LOCK_EX) != 0 {
+        if errno != EINTR { throw FileError(action: .write, path: lockPath, code: errno) }
+    }
+    return try body()
+}
+
 // MARK: - Directories
 
 /// `mkdir -p`: creates `directory` and its missing parents with `permissions`. Returns the directories

@@ -36,11 +36,13 @@ struct WeightsCommand: ParsableCommand {
                 Terminal.writeToStandardError(Message.downloading(downloader.url.absoluteString).localized + "\n")
             }
             defer { bar.finish() }
+            // Ctrl-C or SIGTERM cancels the download, which removes its partial file, then ends reslab by that signal.
+            // Caught before the download starts, so that no partial file exists without them.
+            let stopping = StoppingSignals([SIGINT, SIGTERM])
             let download = Task { [downloader] () async throws(WeightsError) -> String in
                 try await downloader.download { received, total in bar.update(received: received, total: total) }
             }
-            // Ctrl-C or SIGTERM cancels the download, which removes its partial file, then ends reslab by that signal.
-            let stopping = StoppingSignals([SIGINT, SIGTERM]) { download.cancel() }
+            stopping.onSignal { download.cancel() }
             let result = await download.result
             bar.finish()
             stopping.finish()
@@ -79,15 +81,17 @@ struct WeightsCommand: ParsableCommand {
 }
 
 /// Catches `signals` while a long operation runs, so that it can clean up before the process ends:
-/// the first one calls `handler` (which cancels the operation). ``finish()`` restores the signals and,
-/// if one came, ends the process by it as it would have ended (exit status 128 + the signal).
+/// the first one calls the handler given to ``onSignal(_:)`` (which cancels the operation), at once if it
+/// came before. ``finish()`` restores the signals and, if one came, ends the process by it as it would
+/// have ended (exit status 128 + the signal).
 final class StoppingSignals: @unchecked Sendable {
     private let signals: [Int32]
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var received: Int32?
+    private var handler: (@Sendable () -> Void)?
 
-    init(_ signals: [Int32], handler: @escaping @Sendable () -> Void) {
+    init(_ signals: [Int32]) {
         self.signals = signals
         for number in signals {
             signal(number, SIG_IGN)  // delivered to the dispatch source instead
@@ -96,12 +100,22 @@ final class StoppingSignals: @unchecked Sendable {
                 lock.lock()
                 let first = received == nil
                 if first { received = number }
+                let handler = first ? self.handler : nil
                 lock.unlock()
-                if first { handler() }
+                handler?()
             }
             source.resume()
             sources.append(source)
         }
+    }
+
+    /// What the first signal does; runs now if one has come already.
+    func onSignal(_ handler: @escaping @Sendable () -> Void) {
+        lock.lock()
+        self.handler = handler
+        let came = received != nil
+        lock.unlock()
+        if came { handler() }
     }
 
     /// Stops catching the signals; re-raises the one that came, if any.

@@ -15,6 +15,7 @@ import Platform
 enum PNGDecoder {
     /// Decodes a whole PNG file held in `bytes`. `path` only names the file in errors.
     static func decode(_ bytes: [UInt8], path: String) throws(ImageError) -> RGBImage {
+        try checkChunks(bytes, path: path)
         guard let decoder = reslab_png_new() else {
             throw .unreadable(path: path, reason: errnoText(ENOMEM))
         }
@@ -27,6 +28,32 @@ enum PNGDecoder {
             return decode(decoder, base, input.count, path: path)
         }
         return try result.get()
+    }
+
+    /// The most bytes one chunk other than image data may hold: libpng reads such a chunk (text, a colour
+    /// profile, a palette) whole into memory, whatever length it declares.
+    static let maxAncillaryChunkBytes = 8 << 20
+
+    /// Walks the chunks before libpng sees them: a chunk longer than what is left of the file is a
+    /// truncated file, and one other than image data longer than ``maxAncillaryChunkBytes`` is refused,
+    /// so that a tiny file declaring a 2 GB text chunk costs nothing.
+    static func checkChunks(_ bytes: [UInt8], path: String) throws(ImageError) {
+        var offset = 8  // the signature
+        while offset + 8 <= bytes.count {
+            let length = bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            guard length <= bytes.count - offset - 12 else {
+                throw .truncated(
+                    path: path, format: .png, detail: "the \(type) chunk declares \(length) bytes, the file has fewer")
+            }
+            guard type == "IDAT" || length <= maxAncillaryChunkBytes else {
+                throw .unsupported(
+                    path: path, format: .png,
+                    detail: "a \(type) chunk of \(length) bytes, more than the \(maxAncillaryChunkBytes) reslab reads")
+            }
+            if type == "IEND" { return }
+            offset += 12 + length
+        }
     }
 
     // PNG colour types (IHDR).

@@ -518,3 +518,36 @@ private func grayLevels(_ image: RGBImage) -> [UInt8] {
         #expect(image.pixels == [0, 0, 1, 255, 255, 255, 0, 128, 255])
     }
 }
+
+@Suite struct PNGChunkLimitTests {
+    /// A PNG chunk: length, type, data, CRC (the CRC left zero: the chunk walk looks only at lengths).
+    private func chunk(_ type: String, _ data: [UInt8], declaring length: Int? = nil) -> [UInt8] {
+        let length = UInt32(length ?? data.count)
+        return withUnsafeBytes(of: length.bigEndian, Array.init) + Array(type.utf8) + data + [0, 0, 0, 0]
+    }
+
+    private let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    private var header: [UInt8] { chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]) }
+
+    @Test(arguments: ["tEXt", "zTXt", "iTXt", "sPLT"])
+    func aChunkDeclaringMoreThanTheFileHoldsIsATruncatedFile(type: String) throws {
+        let bytes = signature + header + chunk(type, Array(repeating: 0x78, count: 60), declaring: 0x7FFF_FFFF)
+        let error = #expect(throws: ImageError.self) { try decodeImage(bytes, path: "tiny.png") }
+        guard case .truncated(_, .png, let detail)? = error else {
+            Issue.record("expected a truncated PNG, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains(type))
+    }
+
+    @Test func aHugeTextChunkThatIsReallyThereIsRefusedBeforeLibpngReadsIt() throws {
+        let text = Array(repeating: UInt8(0x78), count: PNGDecoder.maxAncillaryChunkBytes + 1)
+        let bytes = signature + header + chunk("tEXt", text)
+        let error = #expect(throws: ImageError.self) { try decodeImage(bytes, path: "big.png") }
+        guard case .unsupported(_, .png, let detail)? = error else {
+            Issue.record("expected an unsupported PNG, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("tEXt"))
+    }
+}

@@ -23,6 +23,11 @@
 /// write about ten; a crafted file with thousands of tiny scans would make decoding very slow.
 #define RESLAB_JPEG_MAX_SCANS 1000
 
+/// The most memory libjpeg may take for one image. A progressive JPEG keeps every coefficient of the
+/// image until its last scan (two bytes a sample); a tiny file may declare a huge one. libjpeg-turbo
+/// has no backing store, so past this it stops with JERR_NO_BACKING_STORE, which reslab reports.
+#define RESLAB_JPEG_MAX_MEMORY (512L << 20)
+
 /// One decoder: libjpeg's state, the error manager and where to jump on error.
 /// `cinfo` must stay the first member: the handlers cast `j_common_ptr` back to this type.
 typedef struct reslab_jpeg {
@@ -41,7 +46,13 @@ typedef struct reslab_jpeg {
 
 static inline void reslab_jpeg_error_exit(j_common_ptr cinfo) {
     reslab_jpeg *j = (reslab_jpeg *)cinfo;
-    (*cinfo->err->format_message)(cinfo, j->message);
+    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
+        snprintf(j->message, sizeof j->message,
+                 "Unsupported size: decoding it would take more than %ld MiB (a progressive JPEG keeps "
+                 "the whole image's coefficients until its last scan)", RESLAB_JPEG_MAX_MEMORY >> 20);
+    } else {
+        (*cinfo->err->format_message)(cinfo, j->message);
+    }
     longjmp(j->jump, 1);
 }
 
@@ -90,6 +101,7 @@ static inline int reslab_jpeg_read_header(reslab_jpeg *j, const unsigned char *d
     // Set first: jpeg_destroy_decompress is safe on a zeroed, half-created decoder too.
     j->created = 1;
     jpeg_create_decompress(&j->cinfo);
+    j->cinfo.mem->max_memory_to_use = RESLAB_JPEG_MAX_MEMORY;
     jpeg_mem_src(&j->cinfo, data, size);
     jpeg_read_header(&j->cinfo, TRUE);
     return 0;

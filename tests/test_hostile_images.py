@@ -1,0 +1,66 @@
+"""Tiny image files that declare huge images: refused with one error line, before the memory is taken.
+
+A 701-byte progressive CMYK JPEG whose frame header says 16384x5461 (within reslab's size limits as
+RGB) made libjpeg keep every coefficient of the image: 1 GB for a file that small. PNG text, profile
+and palette chunks declaring 2 GB made libpng allocate it. Peak memory is measured for each run alone
+(`os.wait4`), so earlier runs of the session do not count.
+"""
+import io
+import os
+import struct
+import subprocess
+import zlib
+
+import pytest
+
+MAX_PEAK_KB = 1 << 20  # 1 GiB
+
+
+def huge_progressive_jpeg():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("CMYK", (16, 16), (10, 20, 30, 40)).save(buffer, "JPEG", progressive=True, quality=50)
+    data = bytearray(buffer.getvalue())
+    sof = data.find(b"\xff\xc2")
+    struct.pack_into(">HH", data, sof + 5, 5461, 16384)  # height, width
+    return bytes(data)
+
+
+def png_declaring(chunk_type):
+    def chunk(kind, body, length=None):
+        return struct.pack(">I", len(body) if length is None else length) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(chunk_type, b"k\x00" + b"x" * 60, length=0x7FFFFFFF)
+
+
+def peak_of(reslab, path):
+    """Runs `reslab image PATH` under a fresh child and returns (status, stderr, peak KB)."""
+    proc = subprocess.Popen([str(reslab), "image", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    stderr = proc.stderr.read().decode()
+    proc.stdout.read()
+    return os.waitstatus_to_exitcode(status), stderr, usage.ru_maxrss
+
+
+def test_a_tiny_progressive_jpeg_declaring_a_huge_image_is_refused(reslab, tmp_path):
+    path = tmp_path / "huge-progressive.jpg"
+    path.write_bytes(huge_progressive_jpeg())
+    status, stderr, peak = peak_of(reslab, path)
+    assert status == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "512 MiB" in lines[0], stderr
+    assert peak < MAX_PEAK_KB, f"peak {peak} KB"
+
+
+@pytest.mark.parametrize("chunk_type", [b"tEXt", b"zTXt", b"iTXt", b"sPLT"])
+def test_a_tiny_png_declaring_a_huge_chunk_is_a_truncated_file(reslab, tmp_path, chunk_type):
+    path = tmp_path / "tiny.png"
+    path.write_bytes(png_declaring(chunk_type))
+    status, stderr, peak = peak_of(reslab, path)
+    assert status == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "truncated" in lines[0] and chunk_type.decode() in lines[0], stderr
+    assert peak < MAX_PEAK_KB, f"peak {peak} KB"

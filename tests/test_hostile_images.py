@@ -3,15 +3,15 @@
 A 701-byte progressive CMYK JPEG whose frame header says 16384x5461 (within reslab's size limits as
 RGB) made libjpeg keep every coefficient of the image: 1 GB for a file that small. PNG text, profile
 and palette chunks declaring 2 GB made libpng allocate it. Peak memory is measured for each run alone
-(`os.wait4`), so earlier runs of the session do not count.
+(`run_measured`), so neither earlier runs nor the test process itself count.
 """
 import io
-import os
 import struct
-import subprocess
 import zlib
 
 import pytest
+
+from conftest import run_measured
 
 MAX_PEAK_KB = 1 << 20  # 1 GiB
 
@@ -37,12 +37,9 @@ def png_declaring(chunk_type):
 
 
 def peak_of(reslab, path):
-    """Runs `reslab image PATH` under a fresh child and returns (status, stderr, peak KB)."""
-    proc = subprocess.Popen([str(reslab), "image", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    stderr = proc.stderr.read().decode()
-    proc.stdout.read()
-    return os.waitstatus_to_exitcode(status), stderr, usage.ru_maxrss
+    """Runs `reslab image PATH` and returns (status, stderr, that run's peak kB)."""
+    status, _, stderr, peak = run_measured([reslab, "image", path])
+    return status, stderr, peak
 
 
 def test_a_tiny_progressive_jpeg_declaring_a_huge_image_is_refused(reslab, tmp_path):

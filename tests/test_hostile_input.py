@@ -4,11 +4,12 @@ large to read is one error line, and 40,000 continuation lines make one cell. No
 `timeout=` only turns a hang into a failure."""
 import os
 import pty
-import resource
 import subprocess
 import threading
 
 import pytest
+
+from conftest import run_measured
 
 TIMEOUT = 300
 ONE_GB_KB = 1024 * 1024  # ru_maxrss is in kilobytes on Linux
@@ -81,18 +82,19 @@ def test_a_script_larger_than_the_limit_is_one_error_line(reslab, tmp_path):
 def test_run_dev_zero_ends_with_one_error_line(reslab, tmp_path):
     if not os.path.exists("/dev/zero"):
         pytest.skip("needs /dev/zero")
-    proc = subprocess.run(
-        [str(reslab), "run", "/dev/zero"], capture_output=True, timeout=TIMEOUT, env=environment(tmp_path))
-    assert proc.returncode == 1
-    assert proc.stderr.decode().count("error: ") == 1, proc.stderr.decode()
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < ONE_GB_KB
+    status, _, stderr, peak = run_measured([reslab, "run", "/dev/zero"], env=environment(tmp_path), timeout=TIMEOUT)
+    assert status == 1
+    assert stderr.count("error: ") == 1, stderr
+    assert peak < ONE_GB_KB
 
 
 def test_one_huge_line_stays_under_a_gigabyte(reslab, tmp_path):
-    proc = pipe(reslab, tmp_path, b"x = (" + b"1," * 4_900_000 + b")\nprint('still here')\n")
-    assert proc.returncode == 1
-    assert len(error_lines(proc.stdout.decode())) == 1
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < ONE_GB_KB
+    status, stdout, _, peak = run_measured(
+        [reslab], stdin=b"x = (" + b"1," * 4_900_000 + b")\nprint('still here')\n", cwd=tmp_path,
+        env=environment(tmp_path), timeout=TIMEOUT)
+    assert status == 1
+    assert len(error_lines(stdout)) == 1
+    assert peak < ONE_GB_KB
 
 
 def test_forty_thousand_continuation_lines_typed_at_a_terminal_make_one_cell(reslab, tmp_path):

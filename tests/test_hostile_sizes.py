@@ -2,8 +2,8 @@
 `error:` line, the session goes on, nothing traps or aborts, and memory stays small."""
 import os
 import pathlib
-import resource
-import subprocess
+
+from conftest import run_measured
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HORSE = ROOT / "Lessons" / "images" / "horse.png"
@@ -44,20 +44,10 @@ def test_hostile_sizes_are_one_error_line_each_and_the_session_goes_on(reslab, t
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"))
     env.pop("RESLAB_MEMORY_LIMIT", None)
     (tmp_path / "in.py").write_text(script)
-    with open(tmp_path / "in.py", "rb") as stdin, open(tmp_path / "out.txt", "wb") as stdout:
-        proc = subprocess.Popen(
-            [str(reslab)], stdin=stdin, stdout=stdout, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
-        )
-        try:
-            proc.wait(timeout=300)  # generous: the run takes about a second
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    out = (tmp_path / "out.txt").read_text()
-    assert proc.returncode == 1, out  # not a signal (negative) and not success
+    status, out, stderr, peak = run_measured([reslab], stdin=script.encode(), cwd=tmp_path, env=env)
+    out += stderr
+    assert status == 1, out  # not a signal (negative) and not success
     errors = [line for line in out.splitlines() if line.startswith("error:")]
     assert len(errors) == len(BAD_CELLS), out
     assert "still here" in out
-    # The largest child so far; ru_maxrss is in KiB on Linux. Earlier tests' children are small.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert peak < 1 << 20, f"peak resident memory {peak} KiB"

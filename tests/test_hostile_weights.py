@@ -12,15 +12,12 @@ Run: `swift build`, then `python -m pytest tests/test_hostile_weights.py` (or se
 import json
 import os
 import shutil
-import subprocess
-import tempfile
-import threading
 
 import h5py
 import numpy as np
 import pytest
 
-from conftest import IMAGE_NAMES
+from conftest import IMAGE_NAMES, run_measured
 
 PEAK_LIMIT_KB = 1024 * 1024  # ru_maxrss is in kilobytes on Linux: 1 GB
 TIMEOUT = 600
@@ -81,26 +78,6 @@ def hostile_files(keras_case, tmp_path_factory):
             alter(f)
         files[case] = path
     return files
-
-
-def run_measured(args, stdin=b"", cwd=None, env=None):
-    """Runs `args`; returns (exit status, or -signal), stdout, stderr, and the peak resident size (kB)
-    of that one process, from wait4's rusage."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([str(a) for a in args], stdin=subprocess.PIPE, stdout=out, stderr=err,
-                                cwd=cwd, env=env)
-        timer = threading.Timer(TIMEOUT, proc.kill)
-        timer.start()
-        try:
-            proc.stdin.write(stdin)
-            proc.stdin.close()
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-        out.seek(0)
-        err.seek(0)
-        return proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"), usage.ru_maxrss
 
 
 def _check_refused(status, lines, peak, layer, detail, what):

@@ -20,7 +20,6 @@ import pytest
 from conftest import IMAGE_NAMES, run_measured
 
 PEAK_LIMIT_KB = 1024 * 1024  # ru_maxrss is in kilobytes on Linux: 1 GB
-TIMEOUT = 600
 
 
 def _replace(group, name, **dataset):

@@ -100,12 +100,14 @@ public func openRegularFile(_ path: String) throws(FileError) -> (descriptor: In
     return (descriptor, Int(info.st_size))
 }
 
-/// Every byte of the regular file at `path` (see ``openRegularFile(_:)``), retrying after signals.
-public func readRegularFile(_ path: String) throws(FileError) -> [UInt8] {
-    let (descriptor, size) = try openRegularFile(path)
-    defer { close(descriptor) }
+/// The bytes of `descriptor` up to its end, retrying after signals, at most `limit` of them: `nil` when it
+/// holds more. `enough`, asked after each read, may stop early; `path` names the file in errors.
+public func readToEnd(
+    _ descriptor: Int32, path: String, limit: Int = .max, sizeHint: Int = 0,
+    enough: ([UInt8]) -> Bool = { _ in false }
+) throws(FileError) -> [UInt8]? {
     var bytes = [UInt8]()
-    bytes.reserveCapacity(size)
+    bytes.reserveCapacity(max(0, min(sizeHint, limit)))
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -114,7 +116,9 @@ public func readRegularFile(_ path: String) throws(FileError) -> [UInt8] {
             throw FileError(action: .read, path: path, code: errno)
         }
         if count == 0 { return bytes }
+        guard bytes.count + count <= limit else { return nil }
         bytes.append(contentsOf: chunk[0..<count])
+        if enough(bytes) { return bytes }
     }
 }
 

@@ -160,27 +160,22 @@ func readFileBytes(path: String) throws(ImageError) -> [UInt8] {
                 "the file is \(size) bytes, more than the \(ImageLimits.maxFileBytes) reslab reads",
                 "文件有 \(size) 字节，超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
     }
-    // st_size is only a hint (a file still growing): read until end of file.
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(max(size, 0))
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw .unreadable(path: path, reason: errnoText())
-        }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
-        // Neither JPEG nor PNG (say /dev/zero or a huge video): the first bytes already say so.
-        if bytes.count >= 8 && ImageFormat(sniffing: bytes) == nil { break }
-        if bytes.count > ImageLimits.maxFileBytes {
-            throw .unreadable(
-                path: path,
-                reason: Bilingual(
-                    "the file is more than the \(ImageLimits.maxFileBytes) bytes reslab reads",
-                    "文件超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
-        }
+    // st_size is only a hint (a file still growing): read until end of file. Neither JPEG nor PNG (say a
+    // huge video): the first bytes already say so.
+    let read: [UInt8]?
+    do throws(FileError) {
+        read = try readToEnd(
+            fd, path: path, limit: ImageLimits.maxFileBytes, sizeHint: size,
+            enough: { $0.count >= 8 && ImageFormat(sniffing: $0) == nil })
+    } catch {
+        throw .unreadable(path: path, reason: error.reason)
+    }
+    guard let bytes = read else {
+        throw .unreadable(
+            path: path,
+            reason: Bilingual(
+                "the file is more than the \(ImageLimits.maxFileBytes) bytes reslab reads",
+                "文件超过了 reslab 能读的 \(ImageLimits.maxFileBytes) 字节"))
     }
     return bytes
 }

@@ -265,19 +265,12 @@ struct Session {
 /// input.
 func readScript(_ descriptor: Int32, name: String?) throws(UsageError) -> String {
     let limit = SourceText.maximumScriptBytes
-    var bytes = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw UsageError(Message.cannotReadFile(name ?? "-", reason: errnoDescription()).localized)
-        }
-        if count == 0 { break }
-        guard bytes.count + count <= limit else {
-            throw UsageError(Message.scriptTooLarge(name, limit: limit).localized)
-        }
-        bytes.append(contentsOf: buffer[0..<count])
+    let read: [UInt8]?
+    do throws(FileError) {
+        read = try readToEnd(descriptor, path: name ?? "-", limit: limit)
+    } catch {
+        throw UsageError(Message.cannotReadFile(name ?? "-", reason: error.reason.localized).localized)
     }
+    guard let bytes = read else { throw UsageError(Message.scriptTooLarge(name, limit: limit).localized) }
     return String(decoding: bytes, as: UTF8.self)
 }

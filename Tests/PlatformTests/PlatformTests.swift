@@ -95,6 +95,13 @@ import Testing
 }
 
 @Suite struct RegularFileTests {
+    /// The whole regular file at `path`, as the readers of images, weights and scripts get it.
+    private func readRegularFile(_ path: String, limit: Int = .max) throws(FileError) -> [UInt8]? {
+        let (descriptor, size) = try openRegularFile(path)
+        defer { close(descriptor) }
+        return try readToEnd(descriptor, path: path, limit: limit, sizeHint: size)
+    }
+
     @Test func aFIFOIsRefusedAtOnceWithoutWaitingForAWriter() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -121,6 +128,8 @@ import Testing
         defer { directory.remove() }
         try atomicWrite([0x61, 0, 0x62] as [UInt8], to: directory.path + "/f")
         #expect(try readRegularFile(directory.path + "/f") == [0x61, 0, 0x62])
+        #expect(try readRegularFile(directory.path + "/f", limit: 3) == [0x61, 0, 0x62])
+        #expect(try readRegularFile(directory.path + "/f", limit: 2) == nil)
     }
 }
 

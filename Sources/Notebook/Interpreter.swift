@@ -43,6 +43,17 @@ final class Interpreter {
     /// Deepest evaluation accepted: the parser bounds one expression (``Parser/maximumHeight``), this bounds
     /// them all together through the calls of a recursive function, so that the stack cannot run out.
     static let maximumEvaluationDepth = 1000
+    /// Deepest list or tuple a literal may make (`x = [x]` in a loop): printing, comparing and freeing a
+    /// value walk into it, so its depth is bounded like an expression's.
+    static let maximumValueNesting = 200
+
+    /// `value`, a list or tuple just made, if it is nested at most ``maximumValueNesting`` deep.
+    private func nestingChecked(_ value: Value) throws -> Value {
+        guard value.nestingDepth(limit: Self.maximumValueNesting) <= Self.maximumValueNesting else {
+            throw NotebookError.unsupported(Message.valueNestedTooDeep(Self.maximumValueNesting).localized)
+        }
+        return value
+    }
 
     /// A local variable, else a session variable, else a built-in name.
     func lookup(_ name: String) throws -> Value {
@@ -273,8 +284,8 @@ final class Interpreter {
         case .integer(let i): return .integer(i)
         case .float(let f): return .float(f)
         case .string(let s): return .string(s)
-        case .tuple(let items): return .tuple(try items.map(evaluate))
-        case .list(let items): return .list(try items.map(evaluate))
+        case .tuple(let items): return try nestingChecked(.tuple(try items.map(evaluate)))
+        case .list(let items): return try nestingChecked(.list(try items.map(evaluate)))
         case .negative(let inner):
             switch try evaluate(inner) {
             case .integer(let i): return .integer(0 &- i)

@@ -312,6 +312,7 @@ public indirect enum Message: Sendable {
     case expressionTooTall(Int)
     case timeNestedTooDeep(Int)
     case evaluationTooDeep(Int)
+    case valueNestedTooDeep(Int)
     case scriptTooLarge(String?, limit: Int)
     case cellTooLong(limit: Int)
     case progressNotSaved(path: String, reason: String)
@@ -1731,6 +1732,11 @@ public indirect enum Message: Sendable {
                 "more than \(limit) expressions evaluated one inside another (through the calls of a function that "
                     + "calls itself): reslab's limit",
                 "一层套一层求值的表达式超过了 \(limit) 个（经由一个调用自己的函数的各次调用）：这是 reslab 的上限"
+            )
+        case .valueNestedTooDeep(let limit):
+            return Bilingual(
+                "lists and tuples nested more than \(limit) deep: reslab's limit",
+                "列表和元组嵌套超过了 \(limit) 层：这是 reslab 的上限"
             )
         case .scriptTooLarge(let file, let limit):
             return Bilingual(

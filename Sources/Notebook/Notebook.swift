@@ -221,16 +221,25 @@ public final class Notebook {
     /// What Tab offers for `word`, the last word of `line` (the text before the cursor): command names
     /// first on a line, a command's arguments after it, else variables, built-ins, members and layer names.
     public func completions(line: String, word: String) -> [String] {
-        let before = String(line.dropLast(word.count))
-        if let (spec, words, _) = CommandSpec.parsedStart(of: line) {
-            let position = words.count - (word.isEmpty ? 0 : 1)
-            return argumentCompletions(spec.argument(at: position), word: word, line: line, spec: spec)
+        var line = line
+        // What follows `%time ` (or `%show ` past its first word) is completed as a line of its own: a loop
+        // as deep as a cell may nest `%time`, then nothing, however long the chain typed.
+        for _ in 0...Self.maximumTimeNesting {
+            guard let (spec, words, rest) = CommandSpec.parsedStart(of: line) else {
+                var candidates = pythonNames(for: word)
+                if String(line.dropLast(word.count)).trimmingWhitespace().isEmpty {
+                    candidates += CommandSpec.typedNames(lessonOpen: openLesson != nil) + ["exit()"]
+                }
+                return Array(Set(candidates.filter { $0.hasPrefix(word) })).sorted()
+            }
+            let argument = spec.argument(at: words.count - (word.isEmpty ? 0 : 1))
+            switch argument {
+            case .line?: line = rest
+            case .expression? where rest != word: line = rest
+            default: return argumentCompletions(argument, word: word, spec: spec)
+            }
         }
-        var candidates = pythonNames(for: word)
-        if before.trimmingWhitespace().isEmpty {
-            candidates += CommandSpec.typedNames(lessonOpen: openLesson != nil) + ["exit()"]
-        }
-        return Array(Set(candidates.filter { $0.hasPrefix(word) })).sorted()
+        return []
     }
 
     /// How Tab lists the completions of `line` when a completion alone says too little: after `%lesson `,
@@ -249,9 +258,8 @@ public final class Notebook {
             })
     }
 
-    private func argumentCompletions(_ argument: CommandArgument?, word: String, line: String, spec: CommandSpec)
-        -> [String]
-    {
+    /// The completions of `word` as `spec`'s `argument`.
+    private func argumentCompletions(_ argument: CommandArgument?, word: String, spec: CommandSpec) -> [String] {
         let candidates: [String]
         switch argument {
         case .variable(_, let kinds)?:
@@ -262,15 +270,8 @@ public final class Notebook {
             candidates = ((try? lessons.files(language: lessonLanguage)) ?? []).map { String($0.number) }
         case .choice(let words)?:
             candidates = words
-        case .line?:
-            // `%time LINE`: complete LINE as a line of its own.
-            let rest = CommandSpec.parsedStart(of: line)?.rest ?? ""
-            return completions(line: rest, word: word)
         case .expression(_, let kinds)?:
-            // `%show EXPR`: first the variables that hold one of `kinds`; when none fits, or further into the
-            // expression, what Python would offer.
-            let rest = CommandSpec.parsedStart(of: line)?.rest ?? ""
-            guard rest == word else { return completions(line: rest, word: word) }
+            // `%show EXPR`'s first word: the variables that hold one of `kinds`, or what Python would offer.
             let fitting = interpreter.variables.filter { kinds.contains($0.value.kind) }.map(\.key)
             candidates = fitting.contains { $0.hasPrefix(word) } ? fitting : pythonNames(for: word)
         default:

@@ -102,6 +102,26 @@ public enum Value {
         }
     }
 
+    /// How deeply lists and tuples nest in this value (`1` is 0, `[1]` is 1, `[[1], 2]` is 2), counted
+    /// without recursion; a depth above `limit` is reported as `limit + 1`.
+    func nestingDepth(limit: Int) -> Int {
+        var deepest = 0
+        var pending: [(items: [Value], depth: Int)] = []
+        if case .list(let items) = self { pending.append((items, 1)) }
+        if case .tuple(let items) = self { pending.append((items, 1)) }
+        while let (items, depth) = pending.popLast() {
+            deepest = max(deepest, depth)
+            if deepest > limit { return limit + 1 }
+            for item in items {
+                switch item {
+                case .list(let inner), .tuple(let inner): pending.append((inner, depth + 1))
+                default: continue
+                }
+            }
+        }
+        return deepest
+    }
+
     /// Python's name for the value's type, for error messages.
     var typeName: String {
         switch self {

@@ -136,6 +136,14 @@ import Testing
         #expect(n.completions(line: "%time mo", word: "mo") == ["model"])
     }
 
+    @Test func tabAfterALongTimeChainOffersNothingAndReturns() {
+        let n = notebook(["model = ResNet50()"])
+        #expect(n.completions(line: "%time %time %show mo", word: "mo") == ["model"])
+        let chain = String(repeating: "%time ", count: 20_000) + "mo"
+        #expect(n.completions(line: chain, word: "mo").isEmpty)
+        #expect(n.completions(line: String(repeating: "%show ", count: 20_000) + "mo", word: "mo").isEmpty)
+    }
+
     @Test func lessonNumbersAreListedWithTheirTitles() {
         let n = notebook([])
         let labels = n.completionLabels(line: "%lesson ")

@@ -46,6 +46,17 @@ import Testing
         #expect(Notebook().run("%time %time 1 + 1").error == nil)
     }
 
+    @Test func listsNestedInALoopStopAtTheLimitAndTheSessionGoesOn() {
+        let notebook = Notebook()
+        let cell = notebook.run("x = 1\nfor i in range(100000):\n    x = [x]")
+        let refusal = Message.valueNestedTooDeep(Interpreter.maximumValueNesting).localized
+        #expect(cell.error?.contains(refusal) == true, "\(cell.error ?? "no error")")
+        #expect(notebook.run("len(str(x)) > 0").result == "True")
+        #expect(notebook.run("x == x").result == "True")
+        #expect(notebook.run("y = ((1,),)").error == nil)
+        #expect(notebook.run("y[0][0]").result == "1")
+    }
+
     @Test func blocksNestedBeyondTheLimitAreRefused() {
         let lines = (0...Parser.maximumDepth).map { String(repeating: " ", count: $0) + "if 1:" }
         let source = (lines + [String(repeating: " ", count: Parser.maximumDepth + 1) + "pass"]).joined(separator: "\n")

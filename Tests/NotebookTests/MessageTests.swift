@@ -181,7 +181,8 @@ private let samples: [Message] = [
     .explainIndexCount(layer: "conv1", shape: "(None, 109, 109, 64)", expected: 3, got: 2),
     .explainIndexOutside("[1, 2, 64]", layer: "conv1", shape: "(None, 109, 109, 64)"),
     .explainNotCovered(layer: "flatten_1", kind: "Flatten"), .summaryExplain, .outputNotFinite(image: "cat.jpg"),
-    .expressionTooTall(200), .timeNestedTooDeep(10), .evaluationTooDeep(1000), .scriptTooLarge(nil, limit: 10),
+    .expressionTooTall(200), .timeNestedTooDeep(10), .evaluationTooDeep(1000), .valueNestedTooDeep(200),
+    .scriptTooLarge(nil, limit: 10),
     .scriptTooLarge("a.py", limit: 10), .cellTooLong(limit: 10),
     .progressNotSaved(path: "p", reason: "r"),
 ]

@@ -147,12 +147,14 @@ def test_a_download_stopped_by_a_signal_leaves_no_partial_file_and_no_url_cache(
     reslab, env, tmp_path, endless_server, signal_number
 ):
     cache = tmp_path / "cache" / "reslab"
+    env = dict(env, XDG_DATA_HOME=str(tmp_path / "data"))
     proc = start_download_and_wait_for_its_partial_file(reslab, endless_server, env, cache)
     proc.send_signal(signal_number)
     proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == -signal_number
     assert not cache.exists() or not [p.name for p in cache.iterdir()]
     assert not (tmp_path / "cache" / "org.swift.foundation.URLCache").exists()
+    assert not (tmp_path / "data").exists()  # the URL session's cookie storage makes no folder
 
 
 def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_one(reslab, env, tmp_path, endless_server):

@@ -126,18 +126,24 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         self.progress = progress
     }
 
-    /// A configuration that keeps nothing: no URL cache, no cookies, no credentials. swift-corelibs-foundation
-    /// gives every configuration (`.ephemeral` too) the shared URL cache, made on first use with a folder
-    /// `$XDG_CACHE_HOME/org.swift.foundation.URLCache/<program>`: the shared cache is first replaced by one of
-    /// capacity zero on a folder that exists already, so that no folder is created.
+    /// A configuration that keeps nothing: no URL cache, no cookies, no credentials, and no folder made for
+    /// them. swift-corelibs-foundation makes two as soon as a configuration exists, `.ephemeral` too: the
+    /// shared URL cache's, `$XDG_CACHE_HOME/org.swift.foundation.URLCache/<program>`, and the shared cookie
+    /// storage's, `$XDG_DATA_HOME/<name of the program's folder>`. So the shared cache is first replaced by
+    /// one of capacity zero on a folder that exists already, and the first configuration is made while
+    /// `XDG_DATA_HOME` names the folder above the program's own, which then exists too.
     private static func configurationKeepingNothing(cacheFolder: String) -> URLSessionConfiguration {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
         #if canImport(FoundationNetworking)
-            cacheLock.lock()
             if !sharedCacheReplaced {
                 URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: cacheFolder)
+                let dataHome = getenv("XDG_DATA_HOME").map { String(cString: $0) }
+                setenv("XDG_DATA_HOME", Bundle.main.bundleURL.deletingLastPathComponent().path, 1)
+                _ = HTTPCookieStorage.shared
+                if let dataHome { setenv("XDG_DATA_HOME", dataHome, 1) } else { unsetenv("XDG_DATA_HOME") }
                 sharedCacheReplaced = true
             }
-            cacheLock.unlock()
         #endif
         let configuration = URLSessionConfiguration.default
         configuration.urlCache = nil  // never keep a 100 MB body in a cache

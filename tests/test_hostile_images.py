@@ -61,3 +61,32 @@ def test_a_tiny_png_declaring_a_huge_chunk_is_a_truncated_file(reslab, tmp_path,
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and "truncated" in lines[0] and chunk_type.decode() in lines[0], stderr
     assert peak < MAX_PEAK_KB, f"peak {peak} KB"
+
+
+def progressive_jpeg_with_repeated_scan(side, copies):
+    """A progressive JPEG of `side`x`side` whose second scan is repeated `copies` times: each copy
+    holds little data, but libjpeg walks the whole image once a scan."""
+    import numpy as np
+    from PIL import Image
+
+    small = np.random.default_rng(1).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(small).resize((side, side)).save(buffer, "JPEG", progressive=True, quality=30)
+    data = buffer.getvalue()
+    starts = [i for i in range(len(data) - 1) if data[i:i + 2] == b"\xff\xda"]
+    scan = data[starts[1]:starts[2]]
+    return data[:starts[-1]] + scan * copies + data[starts[-1]:]
+
+
+@pytest.mark.parametrize("side, copies", [(4096, 300), (512, 2000)])
+def test_many_scans_are_refused_as_they_arrive(reslab, tmp_path, side, copies):
+    import time
+
+    path = tmp_path / "scans.jpg"
+    path.write_bytes(progressive_jpeg_with_repeated_scan(side, copies))
+    start = time.monotonic()
+    status, stderr, peak = peak_of(reslab, path)
+    assert status == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "scans" in lines[0] and "progressive JPEG" in lines[0], stderr
+    assert time.monotonic() - start < 10 and peak < MAX_PEAK_KB

@@ -1,11 +1,9 @@
 """Shared fixtures for the end-to-end tests: they run the built `reslab` binary against
 independent Python references (tf-keras, PIL, onnxruntime)."""
-import json
 import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
@@ -68,27 +66,5 @@ def keras_model(keras_case):
     return lambda variant: reference.load_model(variant, keras_case(variant)["weights"], cached=True)
 
 
-# ---------------------------------------------------------------- peak memory of one run
-# A child forked from this process starts with this process's resident size as its high-water mark
-# (kept across exec), and this process may hold TensorFlow. So the run is started by a small Python
-# of its own, whose child's wait4 usage counts that run alone.
-_MEASURE = """
-import json, os, subprocess, sys
-proc = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(proc.pid, 0)
-with open(sys.argv[1], "w") as out:
-    json.dump({"status": os.waitstatus_to_exitcode(status), "peak_kb": usage.ru_maxrss}, out)
-"""
-
-
-def run_measured(args, stdin=b"", cwd=None, env=None, timeout=300):
-    """Runs `args`; returns (exit status, or -signal), stdout, stderr, and that run's own peak resident
-    size in kB."""
-    with tempfile.TemporaryDirectory() as directory:
-        result = os.path.join(directory, "result.json")
-        proc = subprocess.run([sys.executable, "-c", _MEASURE, result, *map(str, args)], input=stdin,
-                              capture_output=True, cwd=cwd, env=env, timeout=timeout)
-        with open(result) as f:
-            measured = json.load(f)
-    return (measured["status"], proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace"),
-            measured["peak_kb"])
+# One run's peak memory, measured for that run alone: reslab_oracle.measure.
+from reslab_oracle.measure import run_measured  # noqa: E402,F401

@@ -24,6 +24,8 @@ HOSTILE_CELLS = {
     "time inside time": "%time " * 20_000 + "1",
     "nested blocks": "\n".join(" " * i + "if 1:" for i in range(100)) + "\n" + " " * 100 + "pass\n",
     "a cell over the limit": "x = (" + "1," * 600_000 + ")",
+    "bracket nesting": "(" * 100_000 + "1" + ")" * 100_000,
+    "list nested in a loop": "for i in range(100_000):\n    x = [x]\n",
 }
 
 

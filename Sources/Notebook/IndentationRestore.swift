@@ -304,8 +304,12 @@ private struct SourceScan {
                 facts.commentStart = i
                 break
             }
-            // Something follows every bracket opened before it on this line.
-            for index in state.brackets.indices where state.brackets[index].line == line {
+            // Something follows every bracket opened before it on this line. Those still hanging are the
+            // last ones opened, so the walk stops at the first that is not: linear in the line, however
+            // many brackets are open.
+            var index = state.brackets.endIndex
+            while index > 0, state.brackets[index - 1].line == line, state.brackets[index - 1].hanging {
+                index -= 1
                 state.brackets[index].hanging = false
             }
             facts.lastCode = c

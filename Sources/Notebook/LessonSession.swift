@@ -13,25 +13,28 @@ public struct LessonProgress {
         XDG.stateHome(environment: environment).map { LessonProgress(path: $0 + "/reslab/lessons.json") }
     }
 
-    /// Steps reached, by "language/lesson".
+    /// Steps reached, by "language/lesson"; none when the file is missing, unreadable or not such a table.
     func load() -> [String: Int] {
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int]
-        else { return [:] }
-        return object
+        Self.steps(in: ((try? readFileIfPresent(path, limit: Self.sizeLimit)) ?? nil) ?? [])
     }
 
     /// Records that lesson `key` ("language/lesson") was left at `step`. The file is read, changed and
     /// rewritten (all or nothing) under a lock beside it (`lessons.json.lock`), so that another session's
     /// entries, written meanwhile, are kept.
     func record(step: Int, for key: String) throws(FileError) {
-        try makeDirectories((path as NSString).deletingLastPathComponent, permissions: 0o700)
-        try withExclusiveLock(on: path + ".lock") { () throws(FileError) in
-            var steps = load()
+        try updateFile(path, limit: Self.sizeLimit) { current in
+            var steps = Self.steps(in: current)
             steps[key] = step
-            guard let data = try? JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys]) else { return }
-            try atomicWrite(data, to: path)
+            let data = try? JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys])
+            return data.map(Array.init) ?? current
         }
+    }
+
+    /// A progress file larger than this is not read (it holds a few dozen short entries).
+    static let sizeLimit = 1 << 20
+
+    private static func steps(in bytes: [UInt8]) -> [String: Int] {
+        (try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Int]) ?? [:]
     }
 }
 

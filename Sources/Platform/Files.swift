@@ -122,6 +122,24 @@ public func readToEnd(
     }
 }
 
+/// The bytes of the regular file at `path`, or `nil` when nothing is there.
+/// - Throws: `FileError` (`.read`): why it could not be opened or read, `notRegular` for a FIFO, a
+///   directory, …, or `EFBIG` when it holds more than `limit` bytes.
+public func readFileIfPresent(_ path: String, limit: Int = .max) throws(FileError) -> [UInt8]? {
+    let opened: (descriptor: Int32, size: Int)
+    do throws(FileError) {
+        opened = try openRegularFile(path)
+    } catch {
+        if error.code == ENOENT && error.notRegular == nil { return nil }
+        throw error
+    }
+    defer { close(opened.descriptor) }
+    guard let bytes = try readToEnd(opened.descriptor, path: path, limit: limit, sizeHint: opened.size) else {
+        throw FileError(action: .read, path: path, code: EFBIG)
+    }
+    return bytes
+}
+
 // MARK: - Writing all or nothing
 
 /// A file that appears at `path` only once it is complete: the bytes go to a hidden temporary file
@@ -288,6 +306,23 @@ public func withExclusiveLock<T>(on lockPath: String, _ body: () throws(FileErro
         if errno != EINTR { throw FileError(action: .write, path: lockPath, code: errno) }
     }
     return try body()
+}
+
+/// Rewrites the file at `path` from what it holds now: `change` gets its bytes (none when there is no file
+/// yet, refused past `limit` bytes) and returns the new ones, written all or nothing (``atomicWrite``).
+/// Runs under an exclusive lock on `path.lock`, so a session doing the same meanwhile waits and neither loses
+/// the other's change. Missing directories above `path` are made (mode `directoryPermissions`).
+public func updateFile(
+    _ path: String, limit: Int = .max, permissions: mode_t = 0o644, directoryPermissions: mode_t = 0o700,
+    _ change: ([UInt8]) -> [UInt8]
+) throws(FileError) {
+    if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+        try makeDirectories(String(path[..<slash]), permissions: directoryPermissions)
+    }
+    try withExclusiveLock(on: path + ".lock") { () throws(FileError) in
+        let current = try readFileIfPresent(path, limit: limit) ?? []
+        try atomicWrite(change(current), to: path, permissions: permissions)
+    }
 }
 
 // MARK: - Directories

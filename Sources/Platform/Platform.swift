@@ -9,9 +9,6 @@
     @_exported import Darwin
 #endif
 
-/// `errno` (or another error number) in words, e.g. "No such file or directory".
-public func errnoDescription(_ code: Int32 = errno) -> String { errnoText(code).localized }
-
 /// `errno` in words in both languages: the C library's English, and Chinese for the errors a
 /// learner meets with files (a missing file, no permission, a full disk, …).
 public func errnoText(_ code: Int32 = errno) -> Bilingual {

@@ -46,7 +46,7 @@ final class ReadlineReader {
     /// `describer`'s labels for the matches of the last Tab.
     fileprivate var matchLabels: [String: String] = [:]
 
-    /// Loads the history from `historyPath` (creating its directory) and installs the Ctrl-C handler.
+    /// Loads the history from `historyPath` and installs the Ctrl-C handler.
     init(historyPath: String? = ReadlineReader.defaultHistoryPath(), historyLimit: Int = 1000) {
         self.historyPath = historyPath
         self.historyLimit = max(1, historyLimit)
@@ -54,10 +54,10 @@ final class ReadlineReader {
         Self.installInterruptFlag()
         stifle_history(Int32(clamping: self.historyLimit))
         guard let historyPath else { return }
-        Self.createDirectories(upTo: historyPath)
-        let status = read_history(historyPath)
-        if status != 0 && status != ENOENT {
-            warnOnce(Message.historyUnusable(path: historyPath, reason: errnoDescription(status)).localized)
+        do throws(FileError) {
+            for entry in try HistoryFile(path: historyPath, limit: self.historyLimit).load() { add_history(entry) }
+        } catch {
+            warnOnce(Message.historyUnusable(path: historyPath, reason: error.reason.localized).localized)
         }
     }
 
@@ -171,8 +171,9 @@ final class ReadlineReader {
 
     // MARK: - History
 
-    /// Adds a cell to the history and appends it to the history file; skips blank lines and a repeat of
-    /// the previous entry. A cell with newlines is one entry now, and one entry per line after a restart.
+    /// Adds a cell to the history and to the history file (see ``HistoryFile``); skips blank lines and a
+    /// repeat of the previous entry. A cell with newlines is one entry now, and one entry per line after a
+    /// restart. A file that cannot be written is said once, with the reason, and left as it was.
     func addToHistory(_ line: String) {
         guard line.contains(where: { !$0.isWhitespace }) else { return }
         if history_length > 0, let last = history_get(history_base + history_length - 1),
@@ -182,16 +183,10 @@ final class ReadlineReader {
         }
         add_history(line)
         guard let historyPath else { return }
-        var status = append_history(1, historyPath)
-        if status == ENOENT {  // append_history does not create the file
-            Self.createDirectories(upTo: historyPath)
-            status = write_history(historyPath)
-        }
-        if status == 0 {
-            status = history_truncate_file(historyPath, Int32(clamping: historyLimit))
-        }
-        if status != 0 {
-            warnOnce(Message.historyNotSaved(path: historyPath, reason: errnoDescription(status)).localized)
+        do throws(FileError) {
+            try HistoryFile(path: historyPath, limit: historyLimit).append(line)
+        } catch {
+            warnOnce(Message.historyNotSaved(path: historyPath, reason: error.reason.localized).localized)
         }
     }
 
@@ -299,12 +294,6 @@ final class ReadlineReader {
         rl_attempted_completion_function = readlineAttemptCompletion
         rl_completion_display_matches_hook = readlineDisplayMatches
         rl_bind_key(4, readlineControlD)
-    }
-
-    /// `mkdir -p` of the directory that holds `file` (mode 0700 for the directories it makes, as XDG asks).
-    private static func createDirectories(upTo file: String) {
-        guard let slash = file.lastIndex(of: "/"), slash != file.startIndex else { return }
-        _ = try? makeDirectories(String(file[..<slash]), permissions: 0o700)
     }
 }
 

@@ -195,6 +195,58 @@ import Testing
     }
 }
 
+@Suite struct UpdateFileTests {
+    @Test func aMissingFileIsNothingAFIFOIsRefusedAndABigFileIsTooLarge() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(try readFileIfPresent(directory.path + "/none") == nil)
+        let fifo = directory.path + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: FileError(action: .read, path: fifo, notRegular: .fifo)) { try readFileIfPresent(fifo) }
+        try atomicWrite([1, 2, 3] as [UInt8], to: directory.path + "/f")
+        #expect(try readFileIfPresent(directory.path + "/f", limit: 3) == [1, 2, 3])
+        #expect(throws: FileError(action: .read, path: directory.path + "/f", code: EFBIG)) {
+            try readFileIfPresent(directory.path + "/f", limit: 2)
+        }
+    }
+
+    @Test func theChangeGetsTheCurrentBytesAndOnlyTheFileAndItsLockRemain() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/state/app/f"
+        try updateFile(path) { current in current + [1] }
+        try updateFile(path) { current in current + [2] }
+        #expect(try bytes(at: path) == [1, 2])
+        #expect(TemporaryDirectory.contents(of: directory.path + "/state/app") == ["f", "f.lock"])
+    }
+
+    @Test func concurrentUpdatesLoseNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/count"
+        // Each update opens the lock file anew: a separate owner of the lock, as another process is.
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<25 {
+                try? updateFile(path) { current in
+                    let count = Int(String(decoding: current, as: UTF8.self)) ?? 0
+                    return Array(String(count + 1).utf8)
+                }
+            }
+        }
+        #expect(String(decoding: try bytes(at: path), as: UTF8.self) == "200")
+    }
+
+    @Test func aFileThatCannotBeReadIsLeftAsItWas() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(mkdir(directory.path + "/f", 0o700) == 0)
+        #expect(throws: FileError(action: .read, path: directory.path + "/f", notRegular: .directory)) {
+            try updateFile(directory.path + "/f") { _ in [1] }
+        }
+        #expect(directory.contents == ["f", "f.lock"])
+    }
+}
+
 @Suite struct MakeDirectoriesTests {
     @Test func createsMissingParentsAndReportsThemDeepestFirst() throws {
         let directory = try TemporaryDirectory()
@@ -247,7 +299,7 @@ import Testing
 }
 
 @Test func errnoInWords() {
-    #expect(errnoDescription(ENOENT) == "No such file or directory")
+    #expect(errnoText(ENOENT).en == "No such file or directory")
 }
 
 // MARK: - Helpers
@@ -262,7 +314,12 @@ struct TemporaryDirectory {
     }
 
     /// The names in the directory, sorted, hidden ones included.
-    var contents: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+    var contents: [String] { Self.contents(of: path) }
+
+    /// The names in `directory`, sorted, hidden ones included.
+    static func contents(of directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -249,7 +249,7 @@ def test_on_a_full_disk_history_progress_and_save_each_say_so_once_and_keep_the_
 
 @pytest.mark.parametrize("language, reason", [("en", "Read-only file system"), ("zh", "文件系统是只读的")])
 @pytest.mark.parametrize("history_exists", [True, False], ids=["history-exists", "no-history-yet"])
-def test_a_read_only_history_says_why_in_the_learners_language(
+def test_read_only_history_and_progress_say_why_in_the_learners_language(
     reslab, env, tmp_path, small_disk, history_exists, language, reason
 ):
     env = disk_env(env, small_disk, language)
@@ -259,12 +259,14 @@ def test_a_read_only_history_says_why_in_the_learners_language(
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
 
     running = session(reslab, env, tmp_path)
-    running.enter("y = 2")
-    running.enter("z = 3")
-    _, errors = running.quit()
+    for line in ["y = 2", "z = 3", "%lesson 1 en", "next", "next"]:
+        running.enter(line)
+    output, errors = running.quit()
 
     warnings = [line for line in errors.splitlines() if line]
     assert len(warnings) == 1 and str(history) in warnings[0] and warnings[0].endswith(reason), errors
+    # The progress warning, once, in the session's output (wrapped at the terminal's width).
+    assert "".join(output.split()).count(reason.replace(" ", "")) == 1, output
     if history_exists:
         assert history.read_text() == "x = 1\n"
     else:

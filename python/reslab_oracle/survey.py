@@ -152,7 +152,10 @@ def weight_variants(rng, count, directory):
                     del f[name]
                     shape = tuple(abs(big(rng)) or 1 for _ in range(rng.randrange(1, 5)))
                     chunks = tuple(min(s, 64) for s in shape) if rng.random() < 0.5 else None
-                    f.create_dataset(name, shape=shape, dtype="f4", chunks=chunks)
+                    try:
+                        f.create_dataset(name, shape=shape, dtype="f4", chunks=chunks)
+                    except ValueError:  # too large for HDF5 itself without chunks
+                        f.create_dataset(name, shape=shape, dtype="f4", chunks=tuple(min(s, 64) for s in shape))
                 else:
                     data = f[name][...].reshape(-1)
                     data[rng.randrange(len(data))] = rng.choice([np.nan, np.inf, -np.inf, 3e38])

@@ -14,6 +14,8 @@ The files mimic what Keras writes, layer for layer:
   full_model.h5     `model.save` layout: the same structure under the group `model_weights`.
   notop.h5          like legacy_fixed.h5 without the classifier layer `fc1000`.
   not_keras.h5      a valid HDF5 file without `layer_names`.
+  vlen_heap_damaged.h5  nested_vlen.h5 with one global-heap object's size damaged: libhdf5 loops
+                    forever reading that string; reslab's child process is stopped instead
   hostile.h5        legacy layout, one layer per way a header or its values can lie: a kernel declared
                     (2**31, 2**31) in 1024x1024 chunks and one declared (2**33,) contiguous (neither has
                     any data stored), a (3, 4) kernel in 1 GB chunks, `weight_names` listing one dataset
@@ -172,6 +174,25 @@ def write_hostile(path):
         g.create_dataset("repeated_W:0", data=values((3, 4), 0.0), track_times=False)
 
 
+def write_heap_damaged(nested_path, path):
+    """nested_vlen.h5 with the size of the global-heap object holding 'predictions/bias:0' grown by 64:
+    reading that weight name, libhdf5 1.10 loops forever (found by bit flips of a weight file)."""
+    import struct
+
+    data = bytearray(open(nested_path, "rb").read())
+    at = data.find(b"GCOL") + 16
+    while True:
+        index, = struct.unpack_from("<H", data, at)
+        size, = struct.unpack_from("<Q", data, at + 8)
+        assert index != 0, "no heap object holds predictions/bias:0"
+        if data[at + 16:at + 16 + size] == b"predictions/bias:0":
+            struct.pack_into("<Q", data, at + 8, size | 64)
+            break
+        at += 16 + (size + 7) // 8 * 8
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "Tests/ResNetIOTests/Fixtures"
     os.makedirs(out, exist_ok=True)
@@ -181,6 +202,7 @@ def main():
     write_legacy(os.path.join(out, "notop.h5"), with_top=False)
     write_not_keras(os.path.join(out, "not_keras.h5"))
     write_hostile(os.path.join(out, "hostile.h5"))
+    write_heap_damaged(os.path.join(out, "nested_vlen.h5"), os.path.join(out, "vlen_heap_damaged.h5"))
     for name in sorted(os.listdir(out)):
         print(f"{os.path.getsize(os.path.join(out, name)):8d}  {os.path.join(out, name)}")
 

@@ -4,6 +4,7 @@
 
 internal import CHDF5
 import Foundation
+import Platform
 
 /// A failure inside the HDF5 layer. `KerasWeightsFile` turns these into `WeightsError`s that name the file.
 enum HDF5Error: Error, Equatable, Sendable {
@@ -51,6 +52,8 @@ final class HDF5File: @unchecked Sendable {
     let path: String
     /// The library's handle; valid for the object's lifetime, only used under `hdf5Lock`.
     private let fileID: hid_t
+    /// The file's variable-length string attributes, once read (under `hdf5Lock`).
+    private var variableLengthStrings: [String: [String: [String]]]?
 
     /// Opens `path` read-only.
     /// - Throws: `.notHDF5` when the file lacks the HDF5 signature, `.cannotOpen` when the library refuses it.
@@ -143,28 +146,51 @@ final class HDF5File: @unchecked Sendable {
             }
 
             if H5Tis_variable_str(fileType) > 0 {
-                return try Self.readVariableLengthStrings(attribute, fileType, count, where_)
+                let object = objectPath.drop { $0 == "/" }
+                guard
+                    let strings = try unlockedVariableLengthStrings(where_)[object.isEmpty ? "." : String(object)]?[
+                        name]
+                else { throw .readFailed(object: where_) }
+                return strings
             }
             return try Self.readFixedLengthStrings(attribute, fileType, count, where_)
         }
     }
 
-    private static func readVariableLengthStrings(
-        _ attribute: hid_t, _ fileType: hid_t, _ count: Int, _ where_: String
-    ) throws(HDF5Error) -> [String] {
-        let memoryType = H5Tcopy(reslab_h5t_c_s1())
-        if memoryType < 0 { throw .readFailed(object: where_) }
-        defer { H5Tclose(memoryType) }
-        guard H5Tset_size(memoryType, reslab_h5t_variable()) >= 0,
-            H5Tset_cset(memoryType, H5Tget_cset(fileType)) >= 0
-        else { throw .readFailed(object: where_) }
+    /// The most bytes of variable-length strings one file may hold (a Keras file holds some 30 KB).
+    static let maximumStringBytes = 64 << 20
 
-        var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-        let status = pointers.withUnsafeMutableBytes { H5Aread(attribute, memoryType, $0.baseAddress) }
-        // The library allocated each string; hand them back whether or not the read completed.
-        defer { for pointer in pointers where pointer != nil { H5free_memory(pointer) } }
-        if status < 0 { throw .readFailed(object: where_) }
-        return pointers.map { $0.map { String(cString: $0) } ?? "" }
+    /// Every variable-length string attribute of the file, by object (`.` for the root group, `conv1/conv1`)
+    /// and name, read once by a child process (`reslab_h5_start_string_reader`): a damaged heap reference
+    /// makes the library itself crash or write past its buffer, and that must end the child, not reslab.
+    /// - Throws: `.readFailed` (naming `where_`) when the child died, hung or wrote what cannot be parsed.
+    private func unlockedVariableLengthStrings(_ where_: String) throws(HDF5Error) -> [String: [String: [String]]] {
+        if let variableLengthStrings { return variableLengthStrings }
+        var descriptor: Int32 = -1
+        let child = reslab_h5_start_string_reader(fileID, &descriptor)
+        guard child > 0 else { throw .readFailed(object: where_) }
+        let bytes = (try? readToEnd(descriptor, path: path, limit: Self.maximumStringBytes)) ?? nil
+        close(descriptor)
+        guard reslab_h5_child_lived(child, bytes == nil ? 1 : 0) == 1, let bytes else {
+            throw .readFailed(object: where_)
+        }
+        var fields = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        guard fields.popLast() == "" else { throw .readFailed(object: where_) }
+        var attributes: [String: [String: [String]]] = [:]
+        var index = 0
+        while index + 2 < fields.count {
+            guard let count = Int(fields[index + 2]), count >= 0, count <= fields.count - index - 3 else {
+                throw .readFailed(object: where_)
+            }
+            attributes[fields[index], default: [:]][fields[index + 1]] = Array(
+                fields[(index + 3)..<(index + 3 + count)])
+            index += 3 + count
+        }
+        guard index == fields.count else { throw .readFailed(object: where_) }
+        variableLengthStrings = attributes
+        return attributes
     }
 
     private static func readFixedLengthStrings(

@@ -141,15 +141,29 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
         let whole = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(fixture)))
         let path = dir.file(fixture)
         try (whole.prefix(whole.count / 2)).write(to: URL(fileURLWithPath: path))
-        let error = #expect(throws: WeightsError.self) {
+        expectCorrupt(path)
+    }
+
+    @Test func aDamagedStringHeapThatMakesTheLibraryLoopIsACorruptFile() throws {
+        expectCorrupt(Fixtures.path("vlen_heap_damaged.h5"))
+        // The same strings, undamaged, still read: the child process gives them to this one.
+        let intact = try KerasWeightsFile(path: Fixtures.path("nested_vlen.h5"))
+        #expect(!intact.layerNames.isEmpty)
+    }
+
+    /// Reading every layer of the file at `path` ends in `.corruptFile`, said as such.
+    private func expectCorrupt(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let error = #expect(throws: WeightsError.self, sourceLocation: sourceLocation) {
             let file = try KerasWeightsFile(path: path)
             for layer in file.layerNames { _ = try file.weights(forLayer: layer) }
         }
         guard case .corruptFile(path, _)? = error else {
-            Issue.record("expected .corruptFile, got \(String(describing: error))")
+            Issue.record("expected .corruptFile, got \(String(describing: error))", sourceLocation: sourceLocation)
             return
         }
-        #expect(error?.description.hasPrefix("cannot read weights '\(path)': truncated or corrupt HDF5 file") == true)
+        #expect(
+            error?.description.hasPrefix("cannot read weights '\(path)': truncated or corrupt HDF5 file") == true,
+            sourceLocation: sourceLocation)
     }
 
     @Test func missingFileIsReportedByName() {

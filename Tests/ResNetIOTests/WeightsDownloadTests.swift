@@ -319,8 +319,8 @@ final class LockedBox<Value>: @unchecked Sendable {
         #expect(dir.contents == [])
     }
 
-    /// Not under a sanitizer (`make sanitize` sets RESLAB_SANITIZER): there the suite's slowest tests hold
-    /// the dispatch threads that URLSession's delegate queue needs, and the first bytes miss the deadline.
+    /// Not under a sanitizer (`make sanitize` sets RESLAB_SANITIZER): there, in the whole suite, the first
+    /// bytes missed the deadline (alone it passes); most likely the slowest tests hold the dispatch threads.
     @Test(.disabled(if: ProcessInfo.processInfo.environment["RESLAB_SANITIZER"] != nil, "too slow under a sanitizer"))
     func cancellingTheTaskStopsTheDownloadAndNothingIsSaved() async throws {
         let dir = try TemporaryDirectory()

@@ -168,13 +168,10 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
 
     /// Found by `make fuzz`: nested_vlen.h5 with five bytes inserted, so that a `weight_names` string
     /// points at a global-heap object whose size is garbage. HDF5 1.10.8 copies as many bytes as the
-    /// heap claims into a buffer sized by the attribute, and the process dies in `H5HG_read`.
-    @Test(.disabled("Debian 12's HDF5 1.10.8 overflows a buffer reading this file's variable-length strings"))
-    func damagedGlobalHeapIsACorruptFileError() {
-        #expect(throws: WeightsError.self) {
-            let file = try KerasWeightsFile(path: Fixtures.path("damaged_global_heap.h5"))
-            for layer in file.layerNames { _ = try file.weights(forLayer: layer) }
-        }
+    /// heap claims into a buffer sized by the attribute, and the process reading it dies in `H5HG_read`:
+    /// the child process that reads the file's strings, not this one.
+    @Test func aGlobalHeapThatOverflowsTheLibraryIsACorruptFile() {
+        expectCorrupt(Fixtures.path("damaged_global_heap.h5"))
     }
 
     @Test func missingFileIsReportedByName() {

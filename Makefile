@@ -104,9 +104,9 @@ setup-apt:
 setup-apt-test:
 	$(call install_missing_apt,$(TEST_APT_PACKAGES))
 
-# PyPI packages for the oracle tests (tf-keras, onnxruntime, Pillow, h5py, pytest): installed only when missing.
+# PyPI packages for the oracle tests (tf-keras, onnxruntime, OpenVINO, Pillow, h5py, pytest): installed only when missing.
 setup-python:
-	@$(PYTHON) -c "import tf_keras, onnx, onnxruntime, h5py, PIL, numpy, pytest, nbformat" 2>/dev/null || \
+	@$(PYTHON) -c "import tf_keras, onnx, onnxruntime, openvino, h5py, PIL, numpy, pytest, nbformat" 2>/dev/null || \
 		$(PYTHON) -m pip install -q -r python/requirements-test.txt
 
 clean:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time the ResNet50 of a Keras weights file in onnxruntime (CPU), for `reslab bench --compare-onnxruntime`.
+"""Time the ResNet50 of a Keras weights file in onnxruntime (CPU), on its own.
 
 Usage:
     python python/onnx_bench.py --weights FILE.h5 [--variant tutorial|keras-applications]
@@ -24,9 +24,8 @@ or, with --json, exactly one JSON object on one line:
     {"onnxruntime_median_ms": 41.234, "min_ms": 40.002, "max_ms": 45.678, "runs": 20, "threads": 2,
      "variant": "tutorial", "onnxruntime_version": "1.32.0"}
 
-With --serve (used by `reslab bench --compare-onnxruntime`), after the warm-up it prints "ready",
-then answers each line "run" on stdin with one timed run's milliseconds on its own line, until EOF:
-reslab and onnxruntime then take turns in blocks of runs, so both see the same load on a shared machine.
+`reslab bench --compare onnxruntime` uses python/peer_bench.py instead, which times blocks of runs
+in turns with reslab.
 
 Errors (unreadable file, a file without the classifier layer, bad arguments): one line on stderr
 starting with "onnx_bench: ", nothing on stdout, exit status 1 (2 for bad arguments).
@@ -52,9 +51,6 @@ def main(argv=None):
     parser.add_argument("--image", help="time this image instead of a random input")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of key=value")
     parser.add_argument("--save-onnx", metavar="OUT", help="also write the ONNX model to OUT")
-    parser.add_argument("--serve", action="store_true",
-                        help="after the warm-up print 'ready', then time one run per 'run' line on stdin "
-                             "and print its milliseconds (for interleaved timing by `reslab bench`)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.threads < 1:
         parser.error("--runs and --threads must be at least 1")
@@ -83,8 +79,6 @@ def main(argv=None):
 
     feed = {"input": x}
     session.run(None, feed)  # warm-up: allocations, kernel selection
-    if args.serve:
-        return serve(session, feed)
     times = []
     for _ in range(args.runs):
         start = time.perf_counter()
@@ -99,19 +93,6 @@ def main(argv=None):
         }))
     else:
         print(f"onnxruntime_median_ms={median:.3f} min_ms={low:.3f} max_ms={high:.3f}")
-    return 0
-
-
-def serve(session, feed):
-    """One timed run per 'run' line on stdin, its milliseconds on stdout; so that a caller can
-    alternate its own runs with these and both see the same machine load."""
-    print("ready", flush=True)
-    for line in sys.stdin:
-        if line.strip() != "run":
-            continue
-        start = time.perf_counter()
-        session.run(None, feed)
-        print(f"{(time.perf_counter() - start) * 1000.0:.3f}", flush=True)
     return 0
 
 

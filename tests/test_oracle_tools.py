@@ -1,7 +1,7 @@
 """The Python oracles themselves: seeded weights, Keras reference, ONNX graph and onnx_bench.py.
 
 These need no Swift build. The ONNX graph must agree with tf-keras within 1e-4 on the same weights
-and images for both variants; that validates the network `reslab bench --compare-onnxruntime` times.
+and images for both variants; that validates the network `reslab bench --compare` times.
 
 Run: `python -m pytest tests/test_oracle_tools.py` (needs python/requirements-test.txt; ~40 s).
 """

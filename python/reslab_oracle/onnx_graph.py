@@ -140,8 +140,11 @@ class _Graph:
         return self.node("Relu", [x], "relu")
 
 
-def build(weights_path, variant=None):
+def build(weights_path, variant=None, layout="nhwc", batch=1):
     """ONNX model of the ResNet50 stored in `weights_path` (see the module docstring).
+
+    `layout="nchw"` takes the input already as NCHW [batch, 3, 224, 224] (no Transpose), the way
+    `reslab bench --compare` feeds its peers; `batch` fixes the batch dimension.
 
     Raises WeightsError if the file can't be read or lacks a layer (e.g. the classifier of a
     `--notop` file), ValueError for an unknown variant.
@@ -159,7 +162,9 @@ def build(weights_path, variant=None):
     g = _Graph(weights, path, reslab_oracle.BN_EPSILON[variant])
 
     # Stem: NHWC -> NCHW, ZeroPadding2D(3), 7x7/2 conv, BN, ReLU, 3x3/2 max pool.
-    x = g.node("Transpose", ["input"], "to_nchw", perm=[0, 3, 1, 2])
+    if layout not in ("nhwc", "nchw"):
+        raise ValueError(f"unknown layout {layout!r}")
+    x = g.node("Transpose", ["input"], "to_nchw", perm=[0, 3, 1, 2]) if layout == "nhwc" else "input"
     x = g.pad(x, 3)
     x = g.relu(g.bn(g.conv(x, names["stem_conv"], strides=2), names["stem_bn"]))
     if variant == "keras-applications":
@@ -188,8 +193,9 @@ def build(weights_path, variant=None):
 
     graph = helper.make_graph(
         g.nodes, f"resnet50_{variant.replace('-', '_')}",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 224, 224, 3])],
-        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, 1000])],
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                       [batch, 224, 224, 3] if layout == "nhwc" else [batch, 3, 224, 224])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [batch, 1000])],
         initializer=g.initializers,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="reslab_oracle")
@@ -198,11 +204,14 @@ def build(weights_path, variant=None):
     return model
 
 
-def session(model, threads=2):
-    """An onnxruntime CPU session for `model`: `threads` intra-op threads, all graph optimisations."""
+def session(model, threads=2, spinning=True):
+    """An onnxruntime CPU session for `model`: `threads` intra-op threads, all graph optimisations;
+    `spinning=False` makes its worker threads sleep as soon as a run ends."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL

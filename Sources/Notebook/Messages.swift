@@ -281,6 +281,9 @@ public indirect enum Message: Sendable {
     case wrotePicture(path: String, width: Int, height: Int)
     case wroteValues(path: String, shape: String)
     case cliCam, camOneImage
+    case cliBatch, batchRange
+    case noImagesInFolder(String)
+    case noMatch(String)
     // MARK: %explain
     case explainHeading(layer: String, index: String, chain: String)
     case explainConvolution(layer: String, kernel: String, stride: Int, padding: String, filter: Int, input: String)
@@ -1048,7 +1051,10 @@ public indirect enum Message: Sendable {
                 "读不了的图像在 stderr 上各有一行错误，其余图像照样分类，此时退出码为 1。"
                     + "用 --random-weights 时每个输出都注明 RANDOM。"
             )
-        case .cliImages: return Bilingual("JPEG or PNG images.", "JPEG 或 PNG 图像。")
+        case .cliImages:
+            return Bilingual(
+                "JPEG or PNG images, folders (their .jpg, .jpeg and .png files, not subfolders) or quoted globs.",
+                "JPEG 或 PNG 图像、文件夹（其中的 .jpg、.jpeg 和 .png 文件，不含子文件夹）或加引号的通配符。")
         case .cliTop: return Bilingual("How many classes to list per image.", "每张图像列出几个类别。")
         case .cliJSON:
             return Bilingual("Print one JSON array on stdout instead of tables.", "在 stdout 上打印一个 JSON 数组，而不是表格。")
@@ -1570,6 +1576,16 @@ public indirect enum Message: Sendable {
                 "Also write the class activation map of the top class over the image, as a PNG (one image only).",
                 "另外把第一名类别的类激活图叠在图像上，保存为 PNG（只能给一张图像）。"
             )
+        case .cliBatch:
+            return Bilingual(
+                "How many images go through the network at once (images are decoded on other threads meanwhile).",
+                "一次送进网络的图像数（同时在其他线程上解码后面的图像）。")
+        case .batchRange: return Bilingual("--batch must be 1 to 64", "--batch 必须在 1 到 64 之间")
+        case .noImagesInFolder(let path):
+            return Bilingual(
+                "\(path): no .jpg, .jpeg or .png file in this folder", "\(path)：此文件夹里没有 .jpg、.jpeg 或 .png 文件")
+        case .noMatch(let pattern):
+            return Bilingual("\(pattern): no file matches", "\(pattern)：没有匹配的文件")
         case .camOneImage:
             return Bilingual(
                 "--cam takes one image: give a single IMAGE", "--cam 只能用于一张图像：请只给一个 IMAGE"

@@ -28,46 +28,75 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp(Message.cliCam.localized, valueName: "file.png"))
     var cam: String?
 
+    @Option(help: ArgumentHelp(Message.cliBatch.localized))
+    var batch: Int = 4
+
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError(Message.giveAnImage.localized) }
         guard (1...1000).contains(top) else { throw ValidationError(Message.topRange.localized) }
+        guard (1...64).contains(batch) else { throw ValidationError(Message.batchRange.localized) }
         guard !allProbs || json else { throw ValidationError(Message.allProbsNeedsJSON.localized) }
         guard cam == nil || images.count == 1 else { throw ValidationError(Message.camOneImage.localized) }
     }
 
     func run() throws {
         let labels = try ImageNetLabels.bundled()
-        // Every image is read before the network loads: one that cannot be read gets its error line,
-        // the others are still classified, and the exit status says that something failed.
-        var inputs = [(image: String, input: Tensor)]()
-        for path in images {
-            do {
-                inputs.append((path, preprocessInput(try loadImage(path: path, targetSize: (224, 224)))))
-            } catch {
-                Terminal.printError(error.description)
+        let sources = ImageSource.expand(images)
+        guard cam == nil || sources.count == 1 else { throw ValidationError(Message.camOneImage.localized) }
+        // Images are read on another thread, two batches ahead, while the network runs. One that cannot be
+        // read gets its error line, the others are still classified, and the exit status says that something
+        // failed. The network loads only once an image could be read.
+        let queue = ImageQueue(sources, ahead: 2 * batch)
+        defer { queue.stop() }
+        let bar = ProgressBar(isEnabled: Terminal.standardErrorIsTerminal && sources.count > 1, unit: .items)
+        var loaded: LoadedNetwork?
+        var results = [(image: String, top: [Prediction], probabilities: [Float])]()
+        var camInput: Tensor?
+        var anyFailed = false
+        var anyNotFinite = false
+        var done = 0
+        while true {
+            var paths = [String]()
+            var pixels = [Float]()
+            while paths.count < batch, let item = queue.next() {
+                switch item {
+                case .input(let path, let tensor):
+                    paths.append(path)
+                    pixels += tensor.data
+                    if cam != nil { camInput = tensor }
+                case .failure(let message):
+                    bar.clear()
+                    Terminal.printError(message)
+                    anyFailed = true
+                    done += 1
+                }
             }
+            guard !paths.isEmpty else { break }
+            if loaded == nil { loaded = try LoadedNetwork(network) }
+            let probabilities = try loaded!.engine.predict(Tensor(shape: [paths.count, 224, 224, 3], data: pixels))
+            let tops = try labels.decodePredictions(probabilities, top: top)
+            let classes = probabilities.count / paths.count
+            for (row, path) in paths.enumerated() {
+                let values = Array(probabilities.data[(row * classes)..<((row + 1) * classes)])
+                // Weights are checked finite when read, yet huge ones can still overflow on the way: such an
+                // image gets an error line, never a table of NaN or invalid JSON.
+                guard values.allSatisfy(\.isFinite) else {
+                    bar.clear()
+                    Terminal.printError(Message.outputNotFinite(image: path).localized)
+                    anyNotFinite = true
+                    continue
+                }
+                results.append((path, tops[row], values))
+            }
+            done += paths.count
+            bar.update(received: Int64(done), total: Int64(sources.count))
         }
-        let anyFailed = inputs.count < images.count
-        guard !inputs.isEmpty else {
+        bar.finish()
+        guard let loaded else {
             if json { print("[]") }
             throw ExitCode(1)
         }
-        let loaded = try LoadedNetwork(network)
         let random = loaded.hasRandomWeights
-
-        var results = [(image: String, top: [Prediction], probabilities: [Float])]()
-        var anyNotFinite = false
-        for (path, input) in inputs {
-            let probabilities = try loaded.engine.predict(input)
-            // Weights are checked finite when read, yet huge ones can still overflow on the way: such an
-            // image gets an error line, never a table of NaN or invalid JSON.
-            guard probabilities.data.allSatisfy(\.isFinite) else {
-                Terminal.printError(Message.outputNotFinite(image: path).localized)
-                anyNotFinite = true
-                continue
-            }
-            results.append((path, try labels.decodePredictions(probabilities, top: top)[0], probabilities.data))
-        }
         if json {
             let printed = results.map {
                 ClassifyResult(
@@ -85,8 +114,8 @@ struct ClassifyCommand: ParsableCommand {
             print("Predicted: " + predictedList(results.map(\.top)))
             if random { print(Message.randomClassesMeanNothing.localized) }
         }
-        if let cam, let (_, input) = inputs.first, !anyNotFinite {
-            let caption = try writeClassActivationMap(input, network: loaded, labels: labels, to: cam)
+        if let cam, let camInput, !anyNotFinite {
+            let caption = try writeClassActivationMap(camInput, network: loaded, labels: labels, to: cam)
             if !json { print(caption) }
         }
         if anyFailed || anyNotFinite { throw ExitCode(1) }

@@ -1,16 +1,22 @@
 import Foundation
 import Platform
 
-/// A one-line download progress bar on standard error, e.g.
-/// `[#########-----------]  48% 47.1/97.8 MB 12.3 MB/s`, redrawn in place.
+/// A one-line progress bar on standard error, redrawn in place: a download's
+/// `[#########-----------]  48% 47.1/97.8 MB 12.3 MB/s`, or `classify`'s `[##----]  18% 12/64 8.1/s`.
 ///
 /// It draws only when enabled, by default when standard error is a terminal, so logs and pipes
 /// get no carriage returns. Safe to call from any thread, e.g. from `WeightsDownloader`'s callback.
 final class ProgressBar: @unchecked Sendable {
+    /// What is counted: bytes, shown in megabytes, or things shown as they are (images).
+    enum Unit: Sendable {
+        case bytes, items
+    }
+
     /// Whether anything is drawn.
     let isEnabled: Bool
     /// The number of cells between the brackets.
     let width: Int
+    let unit: Unit
 
     private let lock = NSLock()
     private var start: ContinuousClock.Instant?
@@ -18,9 +24,10 @@ final class ProgressBar: @unchecked Sendable {
     private var drewSomething = false
 
     /// A bar `width` cells wide, drawn only if `isEnabled`.
-    init(isEnabled: Bool = Terminal.standardErrorIsTerminal, width: Int = 30) {
+    init(isEnabled: Bool = Terminal.standardErrorIsTerminal, width: Int = 30, unit: Unit = .bytes) {
         self.isEnabled = isEnabled
         self.width = max(1, width)
+        self.unit = unit
     }
 
     /// Redraws the bar, at most about ten times a second (always when `received` reaches `total`).
@@ -37,9 +44,19 @@ final class ProgressBar: @unchecked Sendable {
         let seconds = (now - start).seconds
         let rate = seconds > 0.05 ? Double(received) / seconds : nil
         Terminal.writeToStandardError(
-            "\r" + Self.line(received: received, total: total, bytesPerSecond: rate, width: width)
+            "\r" + Self.line(received: received, total: total, perSecond: rate, width: width, unit: unit)
                 + Terminal.eraseToEndOfLine)
         drewSomething = true
+    }
+
+    /// Erases the bar's line, so that an error line can be written there; the next update draws it again.
+    func clear() {
+        guard isEnabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if drewSomething { Terminal.writeToStandardError("\r" + Terminal.eraseToEndOfLine) }
+        drewSomething = false
+        lastDraw = nil
     }
 
     /// Ends the bar's line, if one was drawn.
@@ -52,8 +69,11 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     /// The bar's text: `[#####-----]  48% 47.1/97.8 MB 12.3 MB/s`; without a known total,
-    /// `47.1 MB 12.3 MB/s`. Sizes are in decimal megabytes.
-    static func line(received: Int64, total: Int64?, bytesPerSecond: Double?, width: Int = 30) -> String {
+    /// `47.1 MB 12.3 MB/s`. Sizes are in decimal megabytes; items are counted as they are: `12/64 8.1/s`.
+    static func line(
+        received: Int64, total: Int64?, perSecond: Double?, width: Int = 30, unit: Unit = .bytes
+    ) -> String {
+        let suffix = unit == .bytes ? " MB" : ""
         var text: String
         if let total, total > 0 {
             let fraction = min(1, max(0, Double(received) / Double(total)))
@@ -61,14 +81,18 @@ final class ProgressBar: @unchecked Sendable {
             let percent = Int((fraction * 100).rounded(.down))
             text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
             text += String(repeating: " ", count: 3 - String(percent).count) + "\(percent)% "
-            text += megabytes(received) + "/" + megabytes(total) + " MB"
+            text += amount(received, unit) + "/" + amount(total, unit) + suffix
         } else {
-            text = megabytes(received) + " MB"
+            text = amount(received, unit) + suffix
         }
-        if let bytesPerSecond, bytesPerSecond.isFinite, bytesPerSecond >= 0 {
-            text += " " + megabytes(Int64(bytesPerSecond)) + " MB/s"
+        if let perSecond, perSecond.isFinite, perSecond >= 0 {
+            text += " " + (unit == .bytes ? megabytes(Int64(perSecond)) : fixed(perSecond, 1)) + suffix + "/s"
         }
         return text
+    }
+
+    private static func amount(_ value: Int64, _ unit: Unit) -> String {
+        unit == .bytes ? megabytes(value) : String(value)
     }
 
     /// `bytes` in decimal megabytes with one decimal: `47.1`.

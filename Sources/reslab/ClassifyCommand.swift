@@ -69,6 +69,7 @@ struct ClassifyCommand: ParsableCommand {
                     Terminal.printError(message)
                     anyFailed = true
                     done += 1
+                    bar.update(received: Int64(done), total: Int64(sources.count))
                 }
             }
             guard !paths.isEmpty else { break }

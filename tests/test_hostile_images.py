@@ -90,3 +90,18 @@ def test_many_scans_are_refused_as_they_arrive(reslab, tmp_path, side, copies):
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and "scans" in lines[0] and "progressive JPEG" in lines[0], stderr
     assert time.monotonic() - start < 10 and peak < MAX_PEAK_KB
+
+
+@pytest.mark.parametrize("chunk_type", [b"zTXt", b"iCCP"])
+def test_a_png_chunk_inflating_to_a_gigabyte_costs_no_gigabyte(reslab, tmp_path, chunk_type):
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    bomb = b"k\x00\x00" + zlib.compress(b"\0" * (1 << 30), 9)  # keyword/profile name, method 0, 1 MB deflated
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    path = tmp_path / "bomb.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + header + chunk(chunk_type, bomb)
+                     + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00")) + chunk(b"IEND", b""))
+    status, stderr, peak = peak_of(reslab, path)
+    assert status in (0, 1) and len(stderr.strip().splitlines()) <= 1, stderr
+    assert peak < 256 * 1024, f"peak {peak} KB"

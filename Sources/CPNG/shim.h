@@ -95,6 +95,11 @@ static inline int reslab_png_read_header(reslab_png *p, const unsigned char *dat
     // Let every IHDR size through here (PNG allows up to 2^31-1): the caller checks the size
     // against its own, clearer limit before allocating anything.
     png_set_user_limits(p->png, 0x7fffffffU, 0x7fffffffU);
+    // Any chunk other than image data, once decompressed (a zTXt, iTXt or iCCP may hold a
+    // compression bomb), may take 8 MiB, the limit the chunk walk before libpng applies to the
+    // file's bytes; and at most 1000 such chunks are kept.
+    png_set_chunk_malloc_max(p->png, 8u << 20);
+    png_set_chunk_cache_max(p->png, 1000);
     // Like Pillow, refuse any chunk before the image data whose CRC is wrong (libpng would
     // merely drop a damaged ancillary chunk).
     png_set_crc_action(p->png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);

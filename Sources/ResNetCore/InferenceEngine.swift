@@ -12,10 +12,10 @@ import Platform
 struct ConvolutionStep {
     /// How the convolution computes, with the kernel in the layout it reads.
     enum Algorithm {
-        /// im2col + GEMM: Keras's `(kh·kw·C) × filters` kernel and the window's geometry.
-        case im2col(kernel: [Float], geometry: WindowGeometry)
-        /// Winograd F(2×2, 3×3): the kernel transformed once by ``winogradKernel``.
-        case winograd(transformedKernel: [Float])
+        /// im2col (none for a 1×1) + GEMM: Keras's `(kh·kw·C) × filters` kernel packed, and the window's geometry.
+        case im2col(kernel: PackedMatrix, geometry: WindowGeometry)
+        /// Winograd F(2×2, 3×3): the kernel transformed and packed once by ``packedWinogradKernel``.
+        case winograd(transformedKernel: [PackedMatrix])
     }
 
     /// The node read.
@@ -77,13 +77,19 @@ public final class InferenceEngine {
     /// Compiles `model` with `weights`, folding each batch norm into its convolution.
     ///
     /// - Throws: ``WeightsMismatch`` when a layer's weights are missing or have the wrong shape;
-    ///   ``BLASError`` when OpenBLAS cannot be loaded.
-    public init(model: Model, weights: consuming ModelWeights) throws {
+    ///   ``BLASError`` when OpenBLAS cannot be loaded; ``GEMMError`` when `RESLAB_GEMM_KERNEL` names a
+    ///   GEMM path this CPU cannot run.
+    public convenience init(model: Model, weights: consuming ModelWeights) throws {
+        try self.init(model: model, weights: weights, gemmPath: try GEMM.info().path)
+    }
+
+    /// Compiles `model` for the GEMM path given (which this CPU must run), whatever the environment says.
+    init(model: Model, weights: consuming ModelWeights, gemmPath: GEMMPath) throws {
         try weights.validate(for: model)
         _ = try BLAS.info()
         let plan = FusionPlan(model)
         var steps = [Step]()
-        for planned in plan.steps { steps.append(Self.lower(planned, in: model, weights: &weights)) }
+        for planned in plan.steps { steps.append(Self.lower(planned, in: model, weights: &weights, path: gemmPath)) }
         self.model = model
         self.plan = plan
         self.steps = steps
@@ -137,13 +143,13 @@ public final class InferenceEngine {
     private func convolve(_ step: ConvolutionStep, _ values: [Tensor?]) -> Tensor {
         switch step.algorithm {
         case .im2col(let kernel, let geometry):
-            return conv2D(
-                values[step.input]!, kernel: kernel, bias: step.bias, geometry: geometry, filters: step.filters,
+            return packedConv2D(
+                values[step.input]!, kernel: kernel, bias: step.bias, geometry: geometry,
                 residual: step.residual.map { values[$0]! }, relu: step.relu, pool: pool, workspace: workspace)
         case .winograd(let kernel):
             return winogradConv3x3(
-                values[step.input]!, transformedKernel: kernel, bias: step.bias, filters: step.filters,
-                relu: step.relu, pool: pool, workspace: workspace)
+                values[step.input]!, transformedKernel: kernel, bias: step.bias, relu: step.relu, pool: pool,
+                workspace: workspace)
         }
     }
 
@@ -170,7 +176,9 @@ public final class InferenceEngine {
 
     /// Turns a planned step into one that runs: takes its weights out of `weights` (so each array is
     /// held once), folds the batch norm and prepares the kernel for the step's algorithm.
-    private static func lower(_ step: FusionPlan.Step, in model: Model, weights: inout ModelWeights) -> Step {
+    private static func lower(
+        _ step: FusionPlan.Step, in model: Model, weights: inout ModelWeights, path: GEMMPath
+    ) -> Step {
         guard case .convolution(let fused) = step else {
             let node = model.nodes[step.output]
             let layerWeights = weights.byLayer.removeValue(forKey: node.name) ?? []
@@ -193,11 +201,16 @@ public final class InferenceEngine {
         switch fused.algorithm {
         case .im2col:
             // Shapes were checked when the graph was built.
-            algorithm = .im2col(kernel: kernel, geometry: try! conv.geometry(for: input))
+            let geometry = try! conv.geometry(for: input)
+            algorithm = .im2col(
+                kernel: PackedMatrix(
+                    packing: kernel, rows: kernel.count / conv.filters, columns: conv.filters, path: path),
+                geometry: geometry)
         case .winograd:
             precondition(fused.add == nil, "the Winograd convolution takes no add")
             algorithm = .winograd(
-                transformedKernel: winogradKernel(kernel, inputChannels: input[2], filters: conv.filters))
+                transformedKernel: packedWinogradKernel(
+                    kernel, inputChannels: input[2], filters: conv.filters, path: path))
         }
         return .convolution(
             ConvolutionStep(

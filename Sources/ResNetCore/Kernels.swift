@@ -115,6 +115,85 @@ func conv2D(
     return Tensor(shape: [batch, outH, outW, filters], data: output)
 }
 
+/// The engine's convolution: the same product as ``conv2D``, on reslab's own GEMM with the kernel
+/// packed at load, and with the bias, the residual and the ReLU applied as each tile of C is stored.
+///
+/// A 1×1 convolution, strided or not, reads its input in place: the GEMM takes a pointer to each row
+/// of A, and a row is one input pixel. A 1×1 convolution multiplies the whole batch at once, so a
+/// kernel is read from memory once per batch. Other windows (the 7×7 stem) are laid out by im2col,
+/// as many images at a time as fit in `im2colBudget` floats. The work is split over the `pool`'s
+/// threads by rows of the output, or by panels of filters when there are few rows (stage 5).
+func packedConv2D(
+    _ input: Tensor, kernel: PackedMatrix, bias: [Float]?, geometry g: WindowGeometry, residual: Tensor? = nil,
+    relu: Bool = false, pool: WorkerPool? = nil, workspace: Workspace, im2colBudget: Int = 1 << 21
+) -> Tensor {
+    let threads = pool?.threadCount ?? 1
+    let batch = input.shape[0]
+    let filters = kernel.columns
+    let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
+    let pixels = g.rows.output * g.columns.output
+    let depth = kernel.rows
+    let isPointwise = g.rows.window == 1 && g.columns.window == 1 && g.rows.padBefore == 0 && g.columns.padBefore == 0
+    // Images a GEMM takes: the whole batch when A is the input itself, else as many as the budget holds.
+    let group = isPointwise ? batch : max(1, min(batch, im2colBudget / (pixels * depth)))
+    let scratch = isPointwise ? nil : workspace.floats(group * pixels * depth)
+    var rowPointers = [UnsafePointer<Float>?](repeating: nil, count: group * pixels)
+
+    var output = [Float](unsafeUninitializedCapacity: batch * pixels * filters) { _, count in
+        count = batch * pixels * filters
+    }
+    input.data.withUnsafeBufferPointer { inputBuffer in
+        output.withUnsafeMutableBufferPointer { outputBuffer in
+            (bias ?? []).withUnsafeBufferPointer { biasBuffer in
+                (residual?.data ?? []).withUnsafeBufferPointer { residualBuffer in
+                    rowPointers.withUnsafeMutableBufferPointer { rows in
+                        for first in stride(from: 0, to: batch, by: group) {
+                            let images = min(group, batch - first)
+                            let count = images * pixels
+                            // Rows of A: input pixels for a 1×1, else rows that im2col lays out.
+                            parallelFor(min(threads, count), pool) { part in
+                                for row in share(of: count, part: part, parts: min(threads, count)) {
+                                    let (image, pixel) = row.quotientAndRemainder(dividingBy: pixels)
+                                    let source = inputBuffer.baseAddress! + (first + image) * inH * inW * inC
+                                    if isPointwise {
+                                        let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
+                                        rows[row] = source + (oy * g.rows.stride * inW + ox * g.columns.stride) * inC
+                                    } else {
+                                        let target = scratch! + row * depth
+                                        im2col(source, into: target - pixel * depth, rows: pixel..<pixel + 1, g: g)
+                                        rows[row] = UnsafePointer(target)
+                                    }
+                                }
+                            }
+                            let c = outputBuffer.baseAddress! + first * pixels * filters
+                            let r = residual == nil ? nil : residualBuffer.baseAddress! + first * pixels * filters
+                            let b = bias == nil ? nil : biasBuffer.baseAddress!
+                            // Split the larger side: rows while each thread gets a few blocks of them.
+                            let splitRows = count >= 128 * threads || kernel.panelCount < threads
+                            let parts = max(1, min(threads, splitRows ? count : kernel.panelCount))
+                            parallelFor(parts, pool) { part in
+                                if splitRows {
+                                    let share = share(of: count, part: part, parts: parts)
+                                    kernel.multiply(
+                                        rows: rows.baseAddress! + share.lowerBound, count: share.count,
+                                        into: c + share.lowerBound * filters, ldc: filters, bias: b,
+                                        residual: r.map { $0 + share.lowerBound * filters }, ldr: filters, relu: relu)
+                                } else {
+                                    kernel.multiply(
+                                        rows: rows.baseAddress!, count: count, into: c, ldc: filters, bias: b,
+                                        residual: r, ldr: filters, relu: relu,
+                                        panels: share(of: kernel.panelCount, part: part, parts: parts))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: [batch, g.rows.output, g.columns.output, filters], data: output)
+}
+
 /// Part `part` of `0..<count` cut into `parts` nearly equal ranges.
 func share(of count: Int, part: Int, parts: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)

@@ -8,6 +8,15 @@
 // (tiles × C)·(C × K): 16 multiplies per 2×2 outputs instead of 36, so 2.25× fewer than im2col.
 // The kernels are transformed once, when the engine is built.
 
+/// A 3×3 kernel `(3, 3, C, K)` transformed for F(2×2, 3×3) and packed for the GEMM: 16 matrices
+/// `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`.
+func packedWinogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int, path: GEMMPath) -> [PackedMatrix] {
+    let u = winogradKernel(kernel, inputChannels: c, filters: k)
+    return u.withUnsafeBufferPointer { u in
+        (0..<16).map { PackedMatrix(packing: u.baseAddress! + $0 * c * k, rows: c, columns: k, stride: k, path: path) }
+    }
+}
+
 /// A 3×3 kernel `(3, 3, C, K)` transformed for F(2×2, 3×3): 16 matrices `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`,
 /// with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. Loops run over K, contiguous in both layouts.
 func winogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int) -> [Float] {
@@ -49,9 +58,10 @@ func winogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int) -> 
 /// Shapes: input `[N, H, W, C]`, `transformedKernel` from ``winogradKernel``, output `[N, H, W, K]`.
 /// Work is split over the `pool`'s threads: the input and output transforms by tiles, the 16 GEMMs by ξ.
 func winogradConv3x3(
-    _ input: Tensor, transformedKernel: [Float], bias: [Float]?, filters k: Int, relu: Bool, pool: WorkerPool?,
+    _ input: Tensor, transformedKernel: [PackedMatrix], bias: [Float]?, relu: Bool, pool: WorkerPool?,
     workspace: Workspace
 ) -> Tensor {
+    let k = transformedKernel[0].columns
     let threads = pool?.threadCount ?? 1
     let (batch, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (tilesDown, tilesAcross) = ((h + 1) / 2, (w + 1) / 2)
@@ -65,8 +75,10 @@ func winogradConv3x3(
 
     var output = [Float](unsafeUninitializedCapacity: batch * h * w * k) { _, count in count = batch * h * w * k }
     let parts = max(1, min(threads, tiles))
+    // Rows of the 16 GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
+    let rows = (0..<16 * tiles).map { UnsafePointer<Float>?(v + $0 * c) }
     input.data.withUnsafeBufferPointer { inputBuffer in
-        transformedKernel.withUnsafeBufferPointer { u in
+        rows.withUnsafeBufferPointer { rows in
             output.withUnsafeMutableBufferPointer { outputBuffer in
                 for n in 0..<batch {
                     let image = UnsafePointer(inputBuffer.baseAddress! + n * h * w * c)
@@ -78,9 +90,8 @@ func winogradConv3x3(
                     }
                     parallelFor(min(threads, 16), pool) { part in
                         for xi in share(of: 16, part: part, parts: min(threads, 16)) {
-                            BLAS.sgemm(
-                                m: tiles, n: k, k: c, a: v + xi * tiles * c, lda: c,
-                                b: u.baseAddress! + xi * c * k, ldb: k, c: m + xi * tiles * k, ldc: k)
+                            transformedKernel[xi].multiply(
+                                rows: rows.baseAddress! + xi * tiles, count: tiles, into: m + xi * tiles * k, ldc: k)
                         }
                     }
                     parallelFor(parts, pool) { part in

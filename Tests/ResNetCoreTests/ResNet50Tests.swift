@@ -120,14 +120,15 @@ import Testing
         return try Model(inputs: x0, outputs: x)
     }
 
-    @Test(arguments: [1, 2, 3])
-    func fusedPlanMatchesLayerByLayerForwardPass(threads: Int) throws {
+    /// Every GEMM path this CPU runs, on 1 to 3 threads.
+    @Test(arguments: [1, 2, 3], GEMMPath.allCases.filter(\.isSupported))
+    func fusedPlanMatchesLayerByLayerForwardPass(threads: Int, path: GEMMPath) throws {
         let model = try smallResidualModel()
         let weights = try ModelWeights.random(for: model, seed: 3)
         var generator = SplitMix64(seed: 11)
-        let input = Tensor(shape: [2, 9, 9, 8], data: (0..<(2 * 9 * 9 * 8)).map { _ in generator.normal() })
+        let input = Tensor(shape: [3, 9, 9, 8], data: (0..<(3 * 9 * 9 * 8)).map { _ in generator.normal() })
         let expected = try layerByLayer(model, weights, input)
-        let engine = try InferenceEngine(model: model, weights: weights)
+        let engine = try InferenceEngine(model: model, weights: weights, gemmPath: path)
         engine.threadCount = threads
         #expect(engine.stepCount < model.nodes.count - 10)
         expectClose(try engine.predict(input).data, expected.data, atol: 1e-6, rtol: 1e-4)

@@ -154,7 +154,7 @@ public indirect enum Message: Sendable {
     case columnStep, columnRunsAs, columnOutputShape, columnKerasLayers
     case planAdds(String)
     case planSummary(layers: Int, steps: Int, batchNorms: Int, adds: Int, relus: Int)
-    case planConvolutions(count: Int, winograd: Int)
+    case planConvolutions(count: Int, winograd4x4: Int, winograd2x2: Int)
     case totalCounts(parameters: String, multiplyAdds: String)
     // MARK: Lessons and the program
     case noLessonOpen
@@ -911,11 +911,20 @@ public indirect enum Message: Sendable {
                 "\(layers) 个 Keras 层分 \(steps) 步运行：\(batchNorms) 个批归一化并进了它前面的卷积，"
                     + "\(adds) 个 add 和 \(relus) 个 ReLU 在卷积里一并完成；输入层不算一步。"
             )
-        case .planConvolutions(let count, let winograd):
+        case .planConvolutions(let count, let winograd4x4, let winograd2x2):
+            let winograd = winograd4x4 + winograd2x2
+            // "7 F(4x4,3x3), 6 F(2x2,3x3)", or the one algorithm used.
+            let kinds = [(winograd4x4, "F(4x4,3x3)"), (winograd2x2, "F(2x2,3x3)")].filter { $0.0 > 0 }
+            let en =
+                kinds.count == 1
+                ? " \(kinds[0].1)" : " (" + kinds.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+            let zh =
+                kinds.count == 1
+                ? " \(kinds[0].1)" : "（" + kinds.map { "\($0.0) 个 \($0.1)" }.joined(separator: "，") + "）"
             return Bilingual(
-                "\(counted(count, "convolution")): \(winograd) by Winograd (3x3, stride 1, 'same'), "
+                "\(counted(count, "convolution")): \(winograd) by Winograd\(winograd > 0 ? en : ""), "
                     + "\(count - winograd) by one GEMM each.",
-                "\(count) 个卷积：\(winograd) 个用 Winograd（3x3、步长 1、'same'），其余 \(count - winograd) 个各是一次 GEMM。"
+                "\(count) 个卷积：\(winograd) 个用 Winograd\(winograd > 0 ? zh : "")，其余 \(count - winograd) 个各是一次 GEMM。"
             )
         case .columnType: return Bilingual("type", "类型")
         case .columnOutput: return Bilingual("output", "输出")

@@ -35,6 +35,10 @@ func planTable(_ plan: FusionPlan, width: Int) -> String {
             adds: plan.fusedAddCount, relus: plan.fusedReLUCount)
     ]
     let convolutions = plan.convolutions.count
-    if convolutions > 0 { summary.append(.planConvolutions(count: convolutions, winograd: plan.winogradCount)) }
+    if convolutions > 0 {
+        summary.append(
+            .planConvolutions(
+                count: convolutions, winograd4x4: plan.count(of: .winograd4x4), winograd2x2: plan.count(of: .winograd)))
+    }
     return (lines + summary.map { wrap($0.localized, width: TextWidth.prose(columns: width)) }).joined(separator: "\n")
 }

@@ -14,8 +14,8 @@ struct ConvolutionStep {
     enum Algorithm {
         /// im2col (none for a 1×1) + GEMM: Keras's `(kh·kw·C) × filters` kernel packed, and the window's geometry.
         case im2col(kernel: PackedMatrix, geometry: WindowGeometry)
-        /// Winograd F(2×2, 3×3): the kernel transformed and packed once by ``packedWinogradKernel``.
-        case winograd(transformedKernel: [PackedMatrix])
+        /// Winograd F(m×m, 3×3): the kernel transformed and packed once by ``WinogradAlgorithm/packedKernel``.
+        case winograd(WinogradAlgorithm, transformedKernel: [PackedMatrix])
     }
 
     /// The node read.
@@ -146,10 +146,10 @@ public final class InferenceEngine {
             return packedConv2D(
                 values[step.input]!, kernel: kernel, bias: step.bias, geometry: geometry,
                 residual: step.residual.map { values[$0]! }, relu: step.relu, pool: pool, workspace: workspace)
-        case .winograd(let kernel):
+        case .winograd(let algorithm, let kernel):
             return winogradConv3x3(
-                values[step.input]!, transformedKernel: kernel, bias: step.bias, relu: step.relu, pool: pool,
-                workspace: workspace)
+                values[step.input]!, algorithm: algorithm, transformedKernel: kernel, bias: step.bias, relu: step.relu,
+                pool: pool, workspace: workspace)
         }
     }
 
@@ -163,6 +163,8 @@ public final class InferenceEngine {
             switch fused.algorithm {
             case .winograd:
                 return "conv 3x3/1 winograd → \(shape)" + relu
+            case .winograd4x4:
+                return "conv 3x3/1 winograd4x4 → \(shape)" + relu
             case .im2col:
                 return "conv \(conv.kernelSize.0)x\(conv.kernelSize.1)/\(conv.strides.0) → \(shape)"
                     + (fused.add != nil ? " +add" : "") + relu
@@ -206,10 +208,12 @@ public final class InferenceEngine {
                 kernel: PackedMatrix(
                     packing: kernel, rows: kernel.count / conv.filters, columns: conv.filters, path: path),
                 geometry: geometry)
-        case .winograd:
+        case .winograd, .winograd4x4:
             precondition(fused.add == nil, "the Winograd convolution takes no add")
+            let winograd = WinogradAlgorithm.outputTile(fused.algorithm == .winograd4x4 ? 4 : 2)
             algorithm = .winograd(
-                transformedKernel: packedWinogradKernel(
+                winograd,
+                transformedKernel: winograd.packedKernel(
                     kernel, inputChannels: input[2], filters: conv.filters, path: path))
         }
         return .convolution(

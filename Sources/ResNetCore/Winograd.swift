@@ -1,103 +1,222 @@
-// Winograd's minimal filtering F(2×2, 3×3) for the 3×3, stride-1, `same` convolutions of every
+// Winograd's minimal filtering F(m×m, 3×3) for the 3×3, stride-1, `same` convolutions of every
 // residual block (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2015,
-// https://arxiv.org/abs/1509.09308). Each 2×2 block of outputs comes from a 4×4 input tile:
+// https://arxiv.org/abs/1509.09308). Each m×m block of outputs comes from an α×α input tile,
+// α = m + 2:
 //
 //   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 //
-// Summed over input channels, the element-wise products become 16 independent GEMMs of
-// (tiles × C)·(C × K): 16 multiplies per 2×2 outputs instead of 36, so 2.25× fewer than im2col.
-// The kernels are transformed once, when the engine is built.
+// Summed over input channels, the element-wise products become α² independent GEMMs of
+// (tiles × C)·(C × K): α² multiplies per m² outputs instead of 9·m². F(2×2) needs 16 for 4 outputs
+// (2.25× fewer than a GEMM on im2col), F(4×4) 36 for 16 (4× fewer), with larger transforms and
+// larger rounding errors. The kernels are transformed and packed once, when the engine is built.
 
-/// A 3×3 kernel `(3, 3, C, K)` transformed for F(2×2, 3×3) and packed for the GEMM: 16 matrices
-/// `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`.
-func packedWinogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int, path: GEMMPath) -> [PackedMatrix] {
-    let u = winogradKernel(kernel, inputChannels: c, filters: k)
-    return u.withUnsafeBufferPointer { u in
-        (0..<16).map { PackedMatrix(packing: u.baseAddress! + $0 * c * k, rows: c, columns: k, stride: k, path: path) }
+/// The three matrices of F(m×m, 3×3), and their non-zero entries row by row (the transforms run
+/// over channel vectors, one term at a time).
+struct WinogradAlgorithm: Sendable {
+    /// m: outputs along each side of a tile.
+    let outputTile: Int
+    /// Bᵀ, α × α: input tile → transformed tile.
+    let inputTransform: [[Float]]
+    /// G, α × 3: kernel → transformed kernel.
+    let kernelTransform: [[Float]]
+    /// Aᵀ, m × α: product → outputs.
+    let outputTransform: [[Float]]
+
+    /// α: inputs along each side of a tile.
+    var inputTile: Int { outputTile + 2 }
+
+    /// F(2×2, 3×3): Bᵀ, G and Aᵀ with the points 0, 1, −1.
+    static let f2x2 = WinogradAlgorithm(
+        outputTile: 2,
+        inputTransform: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+        kernelTransform: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+        outputTransform: [[1, 1, 1, 0], [0, 1, -1, -1]])
+
+    /// F(4×4, 3×3): Bᵀ, G and Aᵀ with the points 0, 1, −1, 2, −2 (Lavin and Gray, section 4.2).
+    static let f4x4 = WinogradAlgorithm(
+        outputTile: 4,
+        inputTransform: [
+            [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0],
+            [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+        ],
+        kernelTransform: [
+            [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+            [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
+        ],
+        outputTransform: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]])
+
+    /// The algorithm with m×m output tiles.
+    static func outputTile(_ m: Int) -> WinogradAlgorithm {
+        switch m {
+        case 2: return .f2x2
+        case 4: return .f4x4
+        default: preconditionFailure("no Winograd F(\(m)x\(m), 3x3)")
+        }
+    }
+
+    /// The kernel `(3, 3, C, K)` transformed: α² matrices `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`, each packed
+    /// for the GEMM.
+    func packedKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int, path: GEMMPath) -> [PackedMatrix] {
+        let alpha = inputTile
+        let g = kernelTransform
+        var u = [Float](repeating: 0, count: c * k)
+        return (0..<alpha * alpha).map { xi in
+            let (i, j) = xi.quotientAndRemainder(dividingBy: alpha)
+            // U[ξ](ci, ki) = Σ_y Σ_x G[i][y] · g(y, x, ci, ki) · G[j][x]; loops run over K, contiguous.
+            u.withUnsafeMutableBufferPointer { u in
+                kernel.withUnsafeBufferPointer { kernel in
+                    for ci in 0..<c {
+                        let row = u.baseAddress! + ci * k
+                        row.update(repeating: 0, count: k)
+                        for y in 0..<3 where g[i][y] != 0 {
+                            for x in 0..<3 where g[j][x] != 0 {
+                                let weight = g[i][y] * g[j][x]
+                                let source = kernel.baseAddress! + ((y * 3 + x) * c + ci) * k
+                                for ki in 0..<k { row[ki] += weight * source[ki] }
+                            }
+                        }
+                    }
+                }
+            }
+            return PackedMatrix(packing: u, rows: c, columns: k, path: path)
+        }
     }
 }
 
-/// A 3×3 kernel `(3, 3, C, K)` transformed for F(2×2, 3×3): 16 matrices `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`,
-/// with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]. Loops run over K, contiguous in both layouts.
-func winogradKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int) -> [Float] {
-    var u = [Float](repeating: 0, count: 16 * c * k)
-    kernel.withUnsafeBufferPointer { kernelBuffer in
-        u.withUnsafeMutableBufferPointer { uBuffer in
-            for ci in 0..<c {
-                // g(y, x): the K filters' weights at kernel position (y, x) for input channel ci.
-                func g(_ y: Int, _ x: Int) -> UnsafePointer<Float> {
-                    kernelBuffer.baseAddress! + ((y * 3 + x) * c + ci) * k
-                }
-                func u(_ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> {
-                    uBuffer.baseAddress! + ((y * 4 + x) * c + ci) * k
-                }
-                for ki in 0..<k {
-                    // G g, a row of three at a time, then (G g) Gᵀ.
-                    func rowTimesGTransposed(_ y: Int, _ a0: Float, _ a1: Float, _ a2: Float) {
-                        u(y, 0)[ki] = a0
-                        u(y, 1)[ki] = 0.5 * (a0 + a1 + a2)
-                        u(y, 2)[ki] = 0.5 * (a0 - a1 + a2)
-                        u(y, 3)[ki] = a2
-                    }
-                    let (g00, g01, g02) = (g(0, 0)[ki], g(0, 1)[ki], g(0, 2)[ki])
-                    let (g10, g11, g12) = (g(1, 0)[ki], g(1, 1)[ki], g(1, 2)[ki])
-                    let (g20, g21, g22) = (g(2, 0)[ki], g(2, 1)[ki], g(2, 2)[ki])
-                    rowTimesGTransposed(0, g00, g01, g02)
-                    rowTimesGTransposed(1, 0.5 * (g00 + g10 + g20), 0.5 * (g01 + g11 + g21), 0.5 * (g02 + g12 + g22))
-                    rowTimesGTransposed(2, 0.5 * (g00 - g10 + g20), 0.5 * (g01 - g11 + g21), 0.5 * (g02 - g12 + g22))
-                    rowTimesGTransposed(3, g20, g21, g22)
+/// The non-zero entries of a small matrix's rows, flat: row r's are `start[r]..<start[r + 1]`.
+private struct SparseRows {
+    var start: [Int] = [0]
+    var column: [Int] = []
+    var value: [Float] = []
+
+    init(_ matrix: [[Float]]) {
+        for row in matrix {
+            for (j, v) in row.enumerated() where v != 0 {
+                column.append(j)
+                value.append(v)
+            }
+            start.append(column.count)
+        }
+    }
+}
+
+/// `out = Σ weight[t] · source[t]` over `count` channels, for `terms` (1 to 5) terms, in one pass.
+@inline(__always)
+private func combine(
+    _ terms: Int, _ weight: UnsafePointer<Float>, _ source: UnsafePointer<UnsafePointer<Float>>,
+    into out: UnsafeMutablePointer<Float>, count: Int
+) {
+    let (s0, w0) = (source[0], weight[0])
+    switch terms {
+    case 1:
+        for ch in 0..<count { out[ch] = w0 * s0[ch] }
+    case 2:
+        let (s1, w1) = (source[1], weight[1])
+        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] }
+    case 3:
+        let (s1, w1, s2, w2) = (source[1], weight[1], source[2], weight[2])
+        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] }
+    case 4:
+        let (s1, w1, s2, w2, s3, w3) = (source[1], weight[1], source[2], weight[2], source[3], weight[3])
+        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch] }
+    default:
+        let (s1, w1, s2, w2, s3, w3) = (source[1], weight[1], source[2], weight[2], source[3], weight[3])
+        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch] }
+        for t in 4..<terms {
+            let (s, w) = (source[t], weight[t])
+            for ch in 0..<count { out[ch] += w * s[ch] }
+        }
+    }
+}
+
+/// Row `row` of `rows` applied to the vectors `vector(0)`, `vector(1)`, …: `out = Σ_j rows[row][j] · vector(j)`.
+@inline(__always)
+private func applyRow(
+    _ rows: SparseRowsView, _ row: Int, sources: UnsafeMutablePointer<UnsafePointer<Float>>,
+    into out: UnsafeMutablePointer<Float>, count: Int, _ vector: (Int) -> UnsafePointer<Float>
+) {
+    let (first, end) = (rows.start[row], rows.start[row + 1])
+    for t in first..<end { sources[t - first] = vector(rows.column[t]) }
+    combine(end - first, rows.value + first, sources, into: out, count: count)
+}
+
+/// A ``SparseRows`` as raw pointers, for the inner loops (valid while the rows live).
+private struct SparseRowsView {
+    let start: UnsafePointer<Int>
+    let column: UnsafePointer<Int>
+    let value: UnsafePointer<Float>
+}
+
+extension SparseRows {
+    func withView<R>(_ body: (SparseRowsView) -> R) -> R {
+        start.withUnsafeBufferPointer { s in
+            column.withUnsafeBufferPointer { c in
+                value.withUnsafeBufferPointer { v in
+                    body(SparseRowsView(start: s.baseAddress!, column: c.baseAddress!, value: v.baseAddress!))
                 }
             }
         }
     }
-    return u
 }
 
-/// A 3×3, stride-1, `same` convolution with F(2×2, 3×3), plus bias and optional ReLU.
+/// A 3×3, stride-1, `same` convolution by `algorithm`, plus bias and optional ReLU.
 ///
-/// Shapes: input `[N, H, W, C]`, `transformedKernel` from ``winogradKernel``, output `[N, H, W, K]`.
-/// Work is split over the `pool`'s threads: the input and output transforms by tiles, the 16 GEMMs by ξ.
+/// Shapes: input `[N, H, W, C]`, `transformedKernel` from ``WinogradAlgorithm/packedKernel``, output
+/// `[N, H, W, K]`. The tiles of every image in the batch go through the α² GEMMs together, so each
+/// transformed kernel is read once per batch. Work is split over the `pool`'s threads: the
+/// transforms by tiles, the GEMMs by ξ.
 func winogradConv3x3(
-    _ input: Tensor, transformedKernel: [PackedMatrix], bias: [Float]?, relu: Bool, pool: WorkerPool?,
-    workspace: Workspace
+    _ input: Tensor, algorithm: WinogradAlgorithm, transformedKernel: [PackedMatrix], bias: [Float]?, relu: Bool,
+    pool: WorkerPool?, workspace: Workspace
 ) -> Tensor {
     let k = transformedKernel[0].columns
     let threads = pool?.threadCount ?? 1
     let (batch, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-    let (tilesDown, tilesAcross) = ((h + 1) / 2, (w + 1) / 2)
-    let tiles = tilesDown * tilesAcross
-    // Workspace: V (16 × tiles × C), M (16 × tiles × K), and one row of zeros for the padding.
-    let scratch = workspace.floats(16 * tiles * (c + k) + c)
+    let (m, alpha) = (algorithm.outputTile, algorithm.inputTile)
+    let products = alpha * alpha
+    let tilesAcross = (w + m - 1) / m
+    let tilesPerImage = (h + m - 1) / m * tilesAcross
+    let tiles = batch * tilesPerImage
+    // Workspace: V (α² × tiles × C), M (α² × tiles × K), and one row of zeros for the padding.
+    let scratch = workspace.floats(products * tiles * (c + k) + c)
     let v = scratch
-    let m = scratch + 16 * tiles * c
-    let zeros = m + 16 * tiles * k
+    let product = scratch + products * tiles * c
+    let zeros = product + products * tiles * k
     zeros.update(repeating: 0, count: c)
+    let layout = TileLayout(
+        h: h, w: w, outputTile: m, tilesAcross: tilesAcross, tilesPerImage: tilesPerImage, tileCount: tiles)
+    let (inputRows, outputRows) = (SparseRows(algorithm.inputTransform), SparseRows(algorithm.outputTransform))
 
     var output = [Float](unsafeUninitializedCapacity: batch * h * w * k) { _, count in count = batch * h * w * k }
     let parts = max(1, min(threads, tiles))
-    // Rows of the 16 GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
-    let rows = (0..<16 * tiles).map { UnsafePointer<Float>?(v + $0 * c) }
+    // Rows of the α² GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
+    let rows = (0..<products * tiles).map { UnsafePointer<Float>?(v + $0 * c) }
     input.data.withUnsafeBufferPointer { inputBuffer in
         rows.withUnsafeBufferPointer { rows in
             output.withUnsafeMutableBufferPointer { outputBuffer in
-                for n in 0..<batch {
-                    let image = UnsafePointer(inputBuffer.baseAddress! + n * h * w * c)
-                    let result = outputBuffer.baseAddress! + n * h * w * k
-                    parallelFor(parts, pool) { part in
-                        inputTransform(
-                            image, h: h, w: w, c: c, tiles: share(of: tiles, part: part, parts: parts),
-                            tilesAcross: tilesAcross, tileCount: tiles, zeros: zeros, into: v)
-                    }
-                    parallelFor(min(threads, 16), pool) { part in
-                        for xi in share(of: 16, part: part, parts: min(threads, 16)) {
-                            transformedKernel[xi].multiply(
-                                rows: rows.baseAddress! + xi * tiles, count: tiles, into: m + xi * tiles * k, ldc: k)
+                (bias ?? []).withUnsafeBufferPointer { biasBuffer in
+                    inputRows.withView { inputRows in
+                        outputRows.withView { outputRows in
+                            parallelFor(parts, pool) { part in
+                                inputTransform(
+                                    inputBuffer.baseAddress!, layout, inputRows, c: c,
+                                    tiles: share(of: tiles, part: part, parts: parts), zeros: zeros, into: v)
+                            }
+                            parallelFor(min(threads, products), pool) { part in
+                                for xi in share(of: products, part: part, parts: min(threads, products)) {
+                                    transformedKernel[xi].multiply(
+                                        rows: rows.baseAddress! + xi * tiles, count: tiles,
+                                        into: product + xi * tiles * k, ldc: k)
+                                }
+                            }
+                            parallelFor(parts, pool) { part in
+                                outputTransform(
+                                    product, layout, outputRows, k: k,
+                                    tiles: share(of: tiles, part: part, parts: parts),
+                                    bias: bias == nil ? nil : biasBuffer.baseAddress!, relu: relu,
+                                    into: outputBuffer.baseAddress!)
+                            }
                         }
-                    }
-                    parallelFor(parts, pool) { part in
-                        outputTransform(
-                            m, h: h, w: w, k: k, tiles: share(of: tiles, part: part, parts: parts),
-                            tilesAcross: tilesAcross, tileCount: tiles, bias: bias, relu: relu, into: result)
                     }
                 }
             }
@@ -106,91 +225,86 @@ func winogradConv3x3(
     return Tensor(shape: [batch, h, w, k], data: output)
 }
 
-/// `V = Bᵀ d B` for each tile and channel; `d` is the 4×4 patch whose top-left is (2ty − 1, 2tx − 1).
-/// Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]. Every loop runs over channels,
-/// which are contiguous in NHWC, so it vectorises.
+/// How a batch of images is cut into m×m tiles: tile t is in image t / tilesPerImage.
+private struct TileLayout {
+    let h, w, outputTile, tilesAcross, tilesPerImage, tileCount: Int
+
+    /// The tile's image and its top-left output pixel.
+    func origin(of tile: Int) -> (image: Int, y: Int, x: Int) {
+        let (image, index) = tile.quotientAndRemainder(dividingBy: tilesPerImage)
+        let (ty, tx) = index.quotientAndRemainder(dividingBy: tilesAcross)
+        return (image, ty * outputTile, tx * outputTile)
+    }
+}
+
+/// `V = Bᵀ d B` for each tile and channel; `d` is the α×α patch whose top-left is one pixel above and
+/// left of the tile's outputs, zeros outside the image. Every loop runs over channels, contiguous in
+/// NHWC, so it vectorises.
 private func inputTransform(
-    _ image: UnsafePointer<Float>, h: Int, w: Int, c: Int, tiles: Range<Int>, tilesAcross: Int, tileCount: Int,
+    _ batch: UnsafePointer<Float>, _ g: TileLayout, _ bt: SparseRowsView, c: Int, tiles: Range<Int>,
     zeros: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>
 ) {
-    let t = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c)  // Bᵀ d, row by row
-    defer { t.deallocate() }
+    let alpha = g.outputTile + 2
+    let t = UnsafeMutablePointer<Float>.allocate(capacity: alpha * alpha * c)  // Bᵀ d, row by row
+    let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: alpha)
+    defer {
+        t.deallocate()
+        sources.deallocate()
+    }
     for tile in tiles {
-        let (ty, tx) = tile.quotientAndRemainder(dividingBy: tilesAcross)
-        func d(_ i: Int, _ j: Int) -> UnsafePointer<Float> {
-            let (y, x) = (2 * ty - 1 + i, 2 * tx - 1 + j)
-            return y >= 0 && y < h && x >= 0 && x < w ? image + (y * w + x) * c : zeros
-        }
-        for j in 0..<4 {
-            let (d0, d1, d2, d3) = (d(0, j), d(1, j), d(2, j), d(3, j))
-            let (t0, t1, t2, t3) = (t + j * c, t + (4 + j) * c, t + (8 + j) * c, t + (12 + j) * c)
-            for ch in 0..<c {
-                t0[ch] = d0[ch] - d2[ch]
-                t1[ch] = d1[ch] + d2[ch]
-                t2[ch] = d2[ch] - d1[ch]
-                t3[ch] = d1[ch] - d3[ch]
+        let (n, y0, x0) = g.origin(of: tile)
+        let image = batch + n * g.h * g.w * c
+        let (top, left) = (y0 - 1, x0 - 1)
+        for j in 0..<alpha {
+            let x = left + j
+            for i in 0..<alpha {
+                applyRow(bt, i, sources: sources, into: t + (i * alpha + j) * c, count: c) { a in
+                    let y = top + a
+                    return y >= 0 && y < g.h && x >= 0 && x < g.w ? image + (y * g.w + x) * c : zeros
+                }
             }
         }
-        for i in 0..<4 {
-            let (r0, r1, r2, r3) = (t + (i * 4) * c, t + (i * 4 + 1) * c, t + (i * 4 + 2) * c, t + (i * 4 + 3) * c)
-            let o0 = v + ((i * 4) * tileCount + tile) * c
-            let (o1, o2, o3) = (o0 + tileCount * c, o0 + 2 * tileCount * c, o0 + 3 * tileCount * c)
-            for ch in 0..<c {
-                o0[ch] = r0[ch] - r2[ch]
-                o1[ch] = r1[ch] + r2[ch]
-                o2[ch] = r2[ch] - r1[ch]
-                o3[ch] = r1[ch] - r3[ch]
+        for i in 0..<alpha {
+            for j in 0..<alpha {
+                applyRow(bt, j, sources: sources, into: v + ((i * alpha + j) * g.tileCount + tile) * c, count: c) {
+                    UnsafePointer(t + (i * alpha + $0) * c)
+                }
             }
         }
     }
 }
 
-/// `Y = Aᵀ M A` for each tile and filter, then bias and ReLU; Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
-/// Outputs past the image's bottom or right edge (odd sizes) are dropped. Loops run over filters.
+/// `Y = Aᵀ M A` for each tile and filter, then bias and ReLU. Outputs past the image's bottom or
+/// right edge are dropped. Loops run over filters.
 private func outputTransform(
-    _ m: UnsafePointer<Float>, h: Int, w: Int, k: Int, tiles: Range<Int>, tilesAcross: Int, tileCount: Int,
-    bias: [Float]?, relu: Bool, into result: UnsafeMutablePointer<Float>
+    _ product: UnsafePointer<Float>, _ g: TileLayout, _ at: SparseRowsView, k: Int, tiles: Range<Int>,
+    bias: UnsafePointer<Float>?, relu: Bool, into result: UnsafeMutablePointer<Float>
 ) {
-    let r = UnsafeMutablePointer<Float>.allocate(capacity: 8 * k)  // Aᵀ M: two rows of four
-    let zeroBias = UnsafeMutablePointer<Float>.allocate(capacity: k)
+    let (m, alpha) = (g.outputTile, g.outputTile + 2)
+    let r = UnsafeMutablePointer<Float>.allocate(capacity: m * alpha * k)  // Aᵀ M: m rows of α
+    let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: alpha)
     defer {
         r.deallocate()
-        zeroBias.deallocate()
+        sources.deallocate()
     }
-    zeroBias.update(repeating: 0, count: k)
-    let stride = tileCount * k
-    (bias ?? []).withUnsafeBufferPointer { biasBuffer in
-        let b = bias == nil ? UnsafePointer(zeroBias) : biasBuffer.baseAddress!
-        for tile in tiles {
-            let (ty, tx) = tile.quotientAndRemainder(dividingBy: tilesAcross)
-            let source = m + tile * k
-            for j in 0..<4 {
-                let (m0, m1, m2, m3) = (
-                    source + j * stride, source + (4 + j) * stride, source + (8 + j) * stride,
-                    source + (12 + j) * stride
-                )
-                let (r0, r1) = (r + j * k, r + (4 + j) * k)
-                for f in 0..<k {
-                    r0[f] = m0[f] + m1[f] + m2[f]
-                    r1[f] = m1[f] - m2[f] - m3[f]
+    let stride = g.tileCount * k
+    for tile in tiles {
+        let (n, y0, x0) = g.origin(of: tile)
+        let image = result + n * g.h * g.w * k
+        let source = product + tile * k
+        for i in 0..<m {
+            for j in 0..<alpha {
+                applyRow(at, i, sources: sources, into: r + (i * alpha + j) * k, count: k) {
+                    source + ($0 * alpha + j) * stride
                 }
             }
-            let (y0, x0) = (2 * ty, 2 * tx)
-            for i in 0..<2 where y0 + i < h {
-                let (q0, q1, q2, q3) = (r + (i * 4) * k, r + (i * 4 + 1) * k, r + (i * 4 + 2) * k, r + (i * 4 + 3) * k)
-                let left = result + ((y0 + i) * w + x0) * k
-                if relu {
-                    for f in 0..<k { left[f] = max(q0[f] + q1[f] + q2[f] + b[f], 0) }
-                } else {
-                    for f in 0..<k { left[f] = q0[f] + q1[f] + q2[f] + b[f] }
-                }
-                guard x0 + 1 < w else { continue }
-                let right = left + k
-                if relu {
-                    for f in 0..<k { right[f] = max(q1[f] - q2[f] - q3[f] + b[f], 0) }
-                } else {
-                    for f in 0..<k { right[f] = q1[f] - q2[f] - q3[f] + b[f] }
-                }
+        }
+        for i in 0..<m where y0 + i < g.h {
+            for j in 0..<m where x0 + j < g.w {
+                let out = image + ((y0 + i) * g.w + x0 + j) * k
+                applyRow(at, j, sources: sources, into: out, count: k) { UnsafePointer(r + (i * alpha + $0) * k) }
+                if let bias { for f in 0..<k { out[f] += bias[f] } }
+                if relu { clampNegatives(out, count: k) }
             }
         }
     }

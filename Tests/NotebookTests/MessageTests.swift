@@ -69,7 +69,7 @@ private let samples: [Message] = [
     .totalCounts(parameters: "1", multiplyAdds: "2"),
     .columnStep, .columnRunsAs, .columnOutputShape, .columnKerasLayers, .planAdds("bn2a_branch1"),
     .planSummary(layers: 177, steps: 58, batchNorms: 53, adds: 16, relus: 49),
-    .planConvolutions(count: 53, winograd: 16),
+    .planConvolutions(count: 53, winograd4x4: 7, winograd2x2: 6),
     .noTrainedWeights, .lessonExpects("(None, 55, 55, 64)"), .banner, .weightsFound("weights.h5"), .noWeightsYet,
     .endOfLesson(next: 2, title: "t"), .replayedSteps("1–3"), .stepHint, .saveFormats, .savedCells(3, path: "a.ipynb"),
     .savedPictures(2, folder: "a_files"),

@@ -17,7 +17,7 @@ import Testing
                 "   2  im2col GEMM 7x7/2    (None, 112, 112, 64)  conv1 + bn_conv1 + activation_1",
                 "   3  MaxPooling2D         (None, 55, 55, 64)    max_pooling2d_1",
                 "   4  GEMM 1x1             (None, 55, 55, 64)    res2a_branch2a + bn2a_branch2a + activation_2",
-                "   5  Winograd F(2x2,3x3)  (None, 55, 55, 64)    res2a_branch2b + bn2a_branch2b + activation_3",
+                "   5  Winograd F(4x4,3x3)  (None, 55, 55, 64)    res2a_branch2b + bn2a_branch2b + activation_3",
                 "   6  GEMM 1x1             (None, 55, 55, 256)   res2a_branch1 + bn2a_branch1",
                 "   7  GEMM 1x1             (None, 55, 55, 256)   "
                     + "res2a_branch2c + bn2a_branch2c + add_1 (adds bn2a_branch1) + activation_4",
@@ -29,7 +29,8 @@ import Testing
                 == "177 Keras layers run as 58 steps: 53 batch norms folded into the convolution before them, "
                 + "16 adds and 49 ReLUs fused into a convolution; the input layer is not a step.")
         #expect(lines[59...].allSatisfy { displayWidth($0) <= TextWidth.reading })
-        #expect(lines[61] == "53 convolutions: 16 by Winograd (3x3, stride 1, 'same'), 37 by one GEMM each.")
+        #expect(
+            lines[61] == "53 convolutions: 13 by Winograd (7 F(4x4,3x3), 6 F(2x2,3x3)), 40 by one GEMM each.")
     }
 
     @Test func atEightyColumnsTheLayersWrapUnderTheirColumnBeforeAPlus() throws {
@@ -49,7 +50,10 @@ import Testing
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0] == "步骤  运行方式             输出形状              Keras 层")
         #expect(text.contains("add_1（加上 bn2a_branch1）"))
-        #expect(text.hasSuffix("53 个卷积：16 个用 Winograd（3x3、步长 1、'same'），其余 37 个各是一次 GEMM。"))
+        // Chinese prose wraps between characters, with no space added.
+        #expect(
+            text.split(separator: "\n").suffix(2).joined()
+                == "53 个卷积：13 个用 Winograd（7 个 F(4x4,3x3)，6 个 F(2x2,3x3)），其余 40 个各是一次 GEMM。")
         #expect(lines.allSatisfy { displayWidth($0) <= 80 })
     }
 }

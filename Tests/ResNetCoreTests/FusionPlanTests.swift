@@ -79,12 +79,22 @@ import Testing
         #expect(fusedAdds.sorted() == model.nodes.indices.filter { model.nodes[$0].layer is Add })
     }
 
-    @Test func tutorialRunsExactlyThe3x3Stride1ConvolutionsByWinograd() throws {
+    /// Which algorithm each stage's 3×3 convolutions take: stage → (image side, algorithm).
+    static let threeByThreeAlgorithms: [Int: ConvolutionAlgorithm] = [
+        2: .winograd4x4, 3: .winograd4x4, 4: .winograd, 5: .im2col,
+    ]
+
+    @Test func tutorialRunsThe3x3ConvolutionsByF4x4ThenF2x2ThenIm2col() throws {
         let plan = FusionPlan(try ResNet50())
-        let winograd = plan.convolutions.filter { $0.algorithm == .winograd }.map { plan.model.nodes[$0.conv].name }
-        #expect(winograd.count == 16)
-        #expect(winograd.allSatisfy { $0.hasSuffix("_branch2b") })
-        #expect(plan.winogradCount == 16)
+        let byName = convolutionsByName(plan)
+        for (stage, blocks) in [(2, "abc"), (3, "abcd"), (4, "abcdef"), (5, "abc")] {
+            for block in blocks {
+                #expect(byName["res\(stage)\(block)_branch2b"]?.algorithm == Self.threeByThreeAlgorithms[stage])
+            }
+        }
+        let winograd = plan.convolutions.filter(\.algorithm.isWinograd).map { plan.model.nodes[$0.conv].name }
+        #expect(winograd.count == 13 && winograd.allSatisfy { $0.hasSuffix("_branch2b") })
+        #expect(plan.winogradCount == 13)
     }
 
     @Test func kerasApplicationsRunsIn58StepsWithTheShortcutConvolutionTakingTheAdd() throws {
@@ -106,11 +116,11 @@ import Testing
                 #expect(taker.relu.map { model.nodes[$0].name } == name + "_out")
                 let expectedOther = block == 1 ? name + "_3_bn" : "conv\(stage)_block\(block - 1)_out"
                 #expect(model.nodes[add.otherInput].name == expectedOther)
-                #expect(byName[name + "_2_conv"]?.algorithm == .winograd)
+                #expect(byName[name + "_2_conv"]?.algorithm == Self.threeByThreeAlgorithms[stage])
             }
         }
-        let winograd = plan.convolutions.filter { $0.algorithm == .winograd }.map { model.nodes[$0.conv].name }
-        #expect(winograd.count == 16 && winograd.allSatisfy { $0.hasSuffix("_2_conv") })
+        let winograd = plan.convolutions.filter(\.algorithm.isWinograd).map { model.nodes[$0.conv].name }
+        #expect(winograd.count == 13 && winograd.allSatisfy { $0.hasSuffix("_2_conv") })
         expectEveryLayerRunsOnceInOrder(plan)
     }
 
@@ -132,7 +142,7 @@ import Testing
         case convWithActivation
 
         func build() throws -> Model {
-            let x0 = try Input(shape: [7, 7, 4])
+            let x0 = try Input(shape: [15, 15, 4])  // 3x3 convolutions by F(2x2) Winograd
             var x: KerasTensor
             switch self {
             case .convBatchNormReLU:
@@ -237,21 +247,24 @@ import Testing
     }
 
     struct AlgorithmCase: Sendable, CustomTestStringConvertible {
-        let kernel, stride: Int
+        let kernel, stride, size: Int
         let padding: Padding
         let algorithm: ConvolutionAlgorithm
-        var testDescription: String { "\(kernel)x\(kernel)/\(stride) \(padding) → \(algorithm)" }
+        var testDescription: String { "\(kernel)x\(kernel)/\(stride) \(padding) on \(size)x\(size) → \(algorithm)" }
     }
 
     @Test(arguments: [
-        AlgorithmCase(kernel: 3, stride: 1, padding: .same, algorithm: .winograd),
-        AlgorithmCase(kernel: 3, stride: 2, padding: .same, algorithm: .im2col),
-        AlgorithmCase(kernel: 3, stride: 1, padding: .valid, algorithm: .im2col),
-        AlgorithmCase(kernel: 1, stride: 1, padding: .same, algorithm: .im2col),
-        AlgorithmCase(kernel: 5, stride: 1, padding: .same, algorithm: .im2col),
+        AlgorithmCase(kernel: 3, stride: 1, size: 28, padding: .same, algorithm: .winograd4x4),
+        AlgorithmCase(kernel: 3, stride: 1, size: 27, padding: .same, algorithm: .winograd),
+        AlgorithmCase(kernel: 3, stride: 1, size: 14, padding: .same, algorithm: .winograd),
+        AlgorithmCase(kernel: 3, stride: 1, size: 13, padding: .same, algorithm: .im2col),
+        AlgorithmCase(kernel: 3, stride: 2, size: 28, padding: .same, algorithm: .im2col),
+        AlgorithmCase(kernel: 3, stride: 1, size: 28, padding: .valid, algorithm: .im2col),
+        AlgorithmCase(kernel: 1, stride: 1, size: 28, padding: .same, algorithm: .im2col),
+        AlgorithmCase(kernel: 5, stride: 1, size: 28, padding: .same, algorithm: .im2col),
     ])
-    func algorithmIsChosenFromTheKernelStrideAndPadding(_ c: AlgorithmCase) throws {
-        let x0 = try Input(shape: [9, 9, 2])
+    func algorithmIsChosenFromTheKernelStridePaddingAndImageSize(_ c: AlgorithmCase) throws {
+        let x0 = try Input(shape: [c.size, c.size, 2])
         let x = try Conv2D(3, kernelSize: c.kernel, strides: (c.stride, c.stride), padding: c.padding)(x0)
         #expect(FusionPlan(try Model(inputs: x0, outputs: x)).convolutions.map(\.algorithm) == [c.algorithm])
     }

@@ -66,5 +66,32 @@ def keras_model(keras_case):
     return lambda variant: reference.load_model(variant, keras_case(variant)["weights"], cached=True)
 
 
+# ---------------------------------------------------------------- reslab's GEMM kernel paths
+# Each is forced in turn with RESLAB_GEMM_KERNEL; a path this CPU cannot run is skipped, saying so.
+GEMM_PATHS = ("avx512", "avx2", "portable")
+
+
+def _cpu_flags() -> set:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def gemm_path_supported(path: str) -> bool:
+    """Whether this CPU runs the path (the features reslab's own check asks for)."""
+    flags = _cpu_flags()
+    return {"avx512": {"avx512f"} <= flags, "avx2": {"avx2", "fma"} <= flags, "portable": True}[path]
+
+
+def skip_unless_gemm_path_runs(path: str):
+    if not gemm_path_supported(path):
+        pytest.skip(f"this CPU cannot run the {path} GEMM kernel")
+
+
 # One run's peak memory, measured for that run alone: reslab_oracle.measure.
 from reslab_oracle.measure import run_measured  # noqa: E402,F401

@@ -12,6 +12,7 @@ import sys
 import threading
 
 import pytest
+from conftest import GEMM_PATHS, gemm_path_supported, skip_unless_gemm_path_runs
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RANDOM_LINE = "[RANDOM weights: these classes mean nothing]"
@@ -72,6 +73,28 @@ def test_corrupt_image_is_one_line_and_no_output(reslab, tmp_path):
     line = assert_one_line_error(proc)
     assert "broken.jpg" in line
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("path", GEMM_PATHS)
+def test_bench_names_the_gemm_kernel_that_runs(reslab, path):
+    skip_unless_gemm_path_runs(path)
+    proc = run(reslab, "bench", "--random-weights", "--runs", "1", "--rounds", "1", env=dict(os.environ, RESLAB_GEMM_KERNEL=path))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"GEMM kernel {path} (RESLAB_GEMM_KERNEL from the environment) for the convolutions, 2 threads"
+    assert lines[1].startswith("OpenBLAS kernel ") and lines[1].endswith(" for the dense layer")
+
+
+def test_a_gemm_kernel_that_cannot_run_is_one_line(reslab, sample_images):
+    image = sample_images["rocket.jpg"]
+    unknown = run(reslab, "classify", image, "--random-weights", env=dict(os.environ, RESLAB_GEMM_KERNEL="avx9"))
+    assert assert_one_line_error(unknown) == (
+        "error: RESLAB_GEMM_KERNEL=avx9 names no GEMM kernel (choose one of avx512, avx2, portable)")
+    for path in GEMM_PATHS:
+        if not gemm_path_supported(path):
+            proc = run(reslab, "classify", image, "--random-weights", env=dict(os.environ, RESLAB_GEMM_KERNEL=path))
+            assert assert_one_line_error(proc) == f"error: RESLAB_GEMM_KERNEL={path}: this CPU cannot run the {path} kernel"
+            assert proc.stdout == ""
 
 
 def test_unknown_variant_is_refused_with_the_choices(reslab):

@@ -19,6 +19,7 @@ Needs python/requirements-test.txt. Takes ~30 s plus reslab's own run time
 (TensorFlow import, two seeded weight files and Keras's 12 predictions, two --notop files).
 """
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -34,7 +35,7 @@ import reslab_oracle  # noqa: E402  (light: TensorFlow is imported by the fixtur
 
 TOLERANCE = 1e-4  # max abs difference of any probability, reslab vs Keras
 TOP = 5
-from conftest import IMAGE_NAMES  # noqa: E402
+from conftest import GEMM_PATHS, IMAGE_NAMES, skip_unless_gemm_path_runs  # noqa: E402
 VARIANTS = reslab_oracle.VARIANTS
 RUN_TIMEOUT = 900  # seconds for one reslab run over all images
 
@@ -48,8 +49,9 @@ STACK_DUMP_MARKERS = (
 # ---------------------------------------------------------------- fixtures
 
 
-def _run(cmd, timeout=RUN_TIMEOUT):
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
+def _run(cmd, timeout=RUN_TIMEOUT, gemm_path=None):
+    env = dict(os.environ, RESLAB_GEMM_KERNEL=gemm_path) if gemm_path else None
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def _describe(proc):
@@ -64,18 +66,19 @@ class ReslabRuns:
         self.images = [sample_images[name] for name in IMAGE_NAMES]
         self.cache = {}
 
-    def _once(self, key, cmd):
+    def _once(self, key, cmd, gemm_path=None):
         if key not in self.cache:
-            self.cache[key] = _run(cmd)
+            self.cache[key] = _run(cmd, gemm_path=gemm_path)
         proc = self.cache[key]
         assert proc.returncode == 0, f"`{' '.join(map(str, cmd))}` failed: {_describe(proc)}"
         return proc.stdout
 
-    def json(self, variant):
-        """Parsed `--json --all-probs` output; the variant is left to auto-detection."""
+    def json(self, variant, gemm_path=None):
+        """Parsed `--json --all-probs` output; the variant is left to auto-detection. `gemm_path`
+        forces reslab's GEMM kernel path (RESLAB_GEMM_KERNEL)."""
         weights = self.keras_case(variant)["weights"]
         cmd = [self.reslab, "classify", *self.images, "--weights", weights, "--top", TOP, "--json", "--all-probs"]
-        out = self._once(("json", variant), cmd)
+        out = self._once(("json", variant, gemm_path), cmd, gemm_path)
         try:
             entries = json.loads(out)
         except json.JSONDecodeError as error:
@@ -119,11 +122,16 @@ def _reference_for(case, image):
 
 
 # ---------------------------------------------------------------- tests
+@pytest.mark.parametrize("gemm_path", GEMM_PATHS)
 @pytest.mark.parametrize("image_name", IMAGE_NAMES)
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_probabilities_match_keras(reslab_runs, keras_case, sample_images, class_index, variant, image_name):
+def test_probabilities_match_keras(
+    reslab_runs, keras_case, sample_images, class_index, variant, image_name, gemm_path
+):
+    """On every GEMM kernel path this CPU runs, forced in turn."""
+    skip_unless_gemm_path_runs(gemm_path)
     image = sample_images[image_name]
-    entry = _entry_for(reslab_runs.json(variant), IMAGE_NAMES.index(image_name), image)
+    entry = _entry_for(reslab_runs.json(variant, gemm_path), IMAGE_NAMES.index(image_name), image)
     ref = _reference_for(keras_case(variant), image)
 
     assert "probs" in entry, "--all-probs must add a 'probs' array to every result"

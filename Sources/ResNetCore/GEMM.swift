@@ -33,6 +33,9 @@ public struct GEMMInfo: Sendable, CustomStringConvertible {
     /// True when `RESLAB_GEMM_KERNEL` chose it, false when the CPU's features did.
     public let forced: Bool
 
+    /// The path this process runs (chosen at first use), or why the one asked for cannot run.
+    public static func current() throws(GEMMError) -> GEMMInfo { try GEMM.info() }
+
     public var description: String {
         let who =
             forced ? "\(Self.environmentVariable) from the environment" : "chosen by reslab from the CPU's features"

@@ -66,6 +66,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let blas = try BLAS.info()
+        let gemm = try GEMMInfo.current()
         let clock = ContinuousClock()
         let loadStart = clock.now
         let loaded = try LoadedNetwork(network)
@@ -99,7 +100,8 @@ struct BenchCommand: ParsableCommand {
             for (index, peer) in peerProcesses.enumerated() { theirs[index].append(try peer.time(runs: runs)) }
         }
 
-        print("\(blas), \(threads) thread\(threads == 1 ? "" : "s")")
+        print("\(gemm) for the convolutions, \(threads) thread\(threads == 1 ? "" : "s")")
+        print("\(blas) for the dense layer")
         print(
             "weights: \(weightsPath ?? "seeded random") (\(loaded.hasRandomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)"
         )

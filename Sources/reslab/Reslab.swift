@@ -47,7 +47,8 @@ struct Reslab: AsyncParsableCommand {
 
     static func isReslabError(_ error: any Error) -> Bool {
         error is ShapeError || error is WeightsError || error is ImageError || error is LabelsError
-            || error is BLASError || error is WeightsMismatch || error is ForwardPassCancelled || error is UsageError
+            || error is BLASError || error is GEMMError || error is WeightsMismatch || error is ForwardPassCancelled
+            || error is UsageError
             || error is LessonError
     }
 }

@@ -20,21 +20,23 @@ static inline VEC JOIN(load, SUFFIX)(const float *p) {
 
 static inline void JOIN(store, SUFFIX)(float *p, VEC v) { __builtin_memcpy(p, &v, sizeof v); }
 
-/// One MR × NR tile of C over kc steps of k: `a` holds MR row pointers (already at the block's
-/// first column), `b` the panel's kc × NR block. Only mr × nr of the tile is stored. On the first
-/// block of k, C starts from bias + residual; on later ones, from what C holds.
-static void JOIN(micro_tile, SUFFIX)(long kc, const float *const *a, const float *b, float *c, long ldc, long mr,
-                                     long nr, int first, const float *bias, const float *residual, long ldr,
-                                     int relu) {
+/// `rows` × NR of C (rows ≤ MR, a constant once inlined) over kc steps of k: `a` holds the rows'
+/// pointers (already at the block's first column), `b` the panel's kc × NR block. Only nr columns
+/// are stored. On the first block of k, C starts from bias + residual; on later ones, from what C holds.
+static inline __attribute__((always_inline)) void JOIN(tile_rows, SUFFIX)(
+    const long rows, long kc, const float *const *a, const float *b, float *c, long ldc, long nr, int first,
+    const float *bias, const float *residual, long ldr, int relu) {
     VEC acc[MR][2];
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = (VEC){0};
     const float *row[MR];
-    for (int i = 0; i < MR; i++) row[i] = a[i];
+    for (long i = 0; i < rows; i++) {
+        acc[i][0] = acc[i][1] = (VEC){0};
+        row[i] = a[i];
+    }
 #pragma clang loop unroll_count(4)
     for (long p = 0; p < kc; p++) {
         VEC b0 = JOIN(load, SUFFIX)(b + p * NR);
         VEC b1 = JOIN(load, SUFFIX)(b + p * NR + W);
-        for (int i = 0; i < MR; i++) {
+        for (long i = 0; i < rows; i++) {
             float x = row[i][p];
             acc[i][0] += b0 * x;
             acc[i][1] += b1 * x;
@@ -42,7 +44,7 @@ static void JOIN(micro_tile, SUFFIX)(long kc, const float *const *a, const float
     }
     VEC zero = (VEC){0};
     if (nr == NR) {
-        for (long i = 0; i < mr; i++) {
+        for (long i = 0; i < rows; i++) {
             float *ci = c + i * ldc;
             for (int h = 0; h < 2; h++) {
                 VEC v = acc[i][h];
@@ -60,11 +62,11 @@ static void JOIN(micro_tile, SUFFIX)(long kc, const float *const *a, const float
     }
     // A tile hanging over the last columns: through a buffer, one value at a time.
     float tile[MR][NR];
-    for (int i = 0; i < MR; i++) {
+    for (long i = 0; i < rows; i++) {
         JOIN(store, SUFFIX)(tile[i], acc[i][0]);
         JOIN(store, SUFFIX)(tile[i] + W, acc[i][1]);
     }
-    for (long i = 0; i < mr; i++) {
+    for (long i = 0; i < rows; i++) {
         float *ci = c + i * ldc;
         for (long j = 0; j < nr; j++) {
             float v = tile[i][j];
@@ -79,19 +81,57 @@ static void JOIN(micro_tile, SUFFIX)(long kc, const float *const *a, const float
     }
 }
 
+/// One tile of `mr` rows (1 to MR): each count compiled on its own, so a last, short tile of rows
+/// does only its own rows' work.
+static void JOIN(micro_tile, SUFFIX)(long mr, long kc, const float *const *a, const float *b, float *c, long ldc,
+                                     long nr, int first, const float *bias, const float *residual, long ldr,
+                                     int relu) {
+#define TILE_ROWS(r)                                                                                           \
+    case r:                                                                                                    \
+        JOIN(tile_rows, SUFFIX)(r, kc, a, b, c, ldc, nr, first, bias, residual, ldr, relu);                    \
+        return;
+    switch (mr) {
+        TILE_ROWS(1)
+        TILE_ROWS(2)
+        TILE_ROWS(3)
+        TILE_ROWS(4)
+        TILE_ROWS(5)
+        TILE_ROWS(6)
+#if MR > 6
+        TILE_ROWS(7)
+        TILE_ROWS(8)
+#endif
+#if MR > 8
+#error "MR over 8: add its cases"
+#endif
+    }
+#undef TILE_ROWS
+}
+
+/// Block `pc` of k (KC rows, fewer in the last) of panel `jp`: blocks of k outermost, so that one
+/// block of every panel in turn is one sequential stream.
+static inline const float *JOIN(packed_block, SUFFIX)(const float *packed, long k, long n, long pc, long jp) {
+    long panels = (n + NR - 1) / NR;
+    long kc = k - pc < KC ? k - pc : KC;
+    return packed + pc * panels * NR + jp * kc * NR;
+}
+
 static void JOIN(pack, SUFFIX)(long k, long n, const float *b, long ldb, float *packed) {
-    for (long j0 = 0; j0 < n; j0 += NR) {
-        long width = n - j0 < NR ? n - j0 : NR;
-        float *panel = packed + j0 * k;
-        for (long p = 0; p < k; p++) {
-            for (long j = 0; j < width; j++) panel[p * NR + j] = b[p * ldb + j0 + j];
-            for (long j = width; j < NR; j++) panel[p * NR + j] = 0;
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        for (long j0 = 0; j0 < n; j0 += NR) {
+            long width = n - j0 < NR ? n - j0 : NR;
+            float *block = (float *)JOIN(packed_block, SUFFIX)(packed, k, n, pc, j0 / NR);
+            for (long p = 0; p < kc; p++) {
+                for (long j = 0; j < width; j++) block[p * NR + j] = b[(pc + p) * ldb + j0 + j];
+                for (long j = width; j < NR; j++) block[p * NR + j] = 0;
+            }
         }
     }
 }
 
 /// Blocks of k (KC) keep one panel's block in L1; blocks of rows (MC) keep A's block in L2 while
-/// it meets every panel.
+/// it meets every panel, whose blocks are read one after the other from memory.
 static void JOIN(gemm, SUFFIX)(long m, long n, long k, const float *const *rows, const float *packed, float *c,
                                long ldc, const float *bias, const float *residual, long ldr, int relu,
                                long panel_begin, long panel_end) {
@@ -104,12 +144,12 @@ static void JOIN(gemm, SUFFIX)(long m, long n, long k, const float *const *rows,
             for (long jp = panel_begin; jp < panel_end; jp++) {
                 long j0 = jp * NR;
                 long nr = n - j0 < NR ? n - j0 : NR;
-                const float *block = packed + j0 * k + pc * NR;
+                const float *block = JOIN(packed_block, SUFFIX)(packed, k, n, pc, jp);
                 for (long ir = ic; ir < ic + mc; ir += MR) {
                     long mr = ic + mc - ir < MR ? ic + mc - ir : MR;
                     const float *a[MR];
-                    for (long i = 0; i < MR; i++) a[i] = rows[ir + (i < mr ? i : mr - 1)] + pc;
-                    JOIN(micro_tile, SUFFIX)(kc, a, block, c + ir * ldc + j0, ldc, mr, nr, first,
+                    for (long i = 0; i < mr; i++) a[i] = rows[ir + i] + pc;
+                    JOIN(micro_tile, SUFFIX)(mr, kc, a, block, c + ir * ldc + j0, ldc, nr, first,
                                              bias ? bias + j0 : 0, residual ? residual + ir * ldr + j0 : 0, ldr,
                                              last && relu);
                 }

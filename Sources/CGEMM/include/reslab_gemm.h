@@ -21,8 +21,8 @@ int reslab_gemm_supported(reslab_gemm_path path);
 long reslab_gemm_panel_width(reslab_gemm_path path);
 
 /// Packs B (k×n, row-major, leading dimension ldb) into panels of reslab_gemm_panel_width(path)
-/// columns, each k rows deep and contiguous, the last panel padded with zeros. `packed` holds
-/// ceil(n / width) · width · k floats.
+/// columns, the last padded with zeros, cut into blocks of 256 rows of k: block by block, panel by
+/// panel, row by row. `packed` holds ceil(n / width) · width · k floats.
 void reslab_gemm_pack(reslab_gemm_path path, long k, long n, const float *b, long ldb, float *packed);
 
 /// For rows i < m and the columns of panels [panel_begin, panel_end):

@@ -31,11 +31,18 @@ struct ConvolutionStep {
     let relu: Bool
 }
 
-/// A layer computed by its own `forward`.
+/// A layer that is not a convolution. Pooling and dense layers run on the engine's threads (a
+/// dense layer on the packed GEMM); any other computes by its own `forward`.
 struct LayerStep {
+    /// How the layer computes.
+    enum Method {
+        case forward(weights: [Tensor])
+        case pooling(geometry: WindowGeometry, mode: PoolMode)
+        case dense(kernel: PackedMatrix, bias: [Float], activation: ActivationFunction)
+    }
     let node: Int
     let inputs: [Int]
-    let weights: [Tensor]
+    let method: Method
 }
 
 /// What the engine does at one step, reading and writing node values by index.
@@ -128,8 +135,7 @@ public final class InferenceEngine {
                     values[conv.output] = convolve(conv, values)
                 case .layer(let layer):
                     // Any other layer: padding, pooling, flatten, dense, or one that could not be fused.
-                    values[layer.node] = model.nodes[layer.node].layer.forward(
-                        layer.inputs.map { values[$0]! }, weights: layer.weights)
+                    values[layer.node] = compute(layer, values)
                 }
                 if let stepFinished { stepFinished(describe(plan.steps[index]), clock.now - start) }
                 // Drop the values no later step reads.
@@ -150,6 +156,21 @@ public final class InferenceEngine {
             return winogradConv3x3(
                 values[step.input]!, algorithm: algorithm, transformedKernel: kernel, bias: step.bias, relu: step.relu,
                 pool: pool, workspace: workspace)
+        }
+    }
+
+    /// Runs one step that is not a convolution on the values computed so far.
+    private func compute(_ step: LayerStep, _ values: [Tensor?]) -> Tensor {
+        let inputs = step.inputs.map { values[$0]! }
+        switch step.method {
+        case .forward(let weights):
+            return model.nodes[step.node].layer.forward(inputs, weights: weights)
+        case .pooling(let geometry, let mode):
+            return ResNetCore.pool(inputs[0], geometry: geometry, mode: mode, pool: pool)
+        case .dense(let kernel, let bias, let activation):
+            var output = packedDense(inputs[0], kernel: kernel, bias: bias, pool: pool)
+            apply(activation, to: &output)
+            return output
         }
     }
 
@@ -184,7 +205,21 @@ public final class InferenceEngine {
         guard case .convolution(let fused) = step else {
             let node = model.nodes[step.output]
             let layerWeights = weights.byLayer.removeValue(forKey: node.name) ?? []
-            return .layer(LayerStep(node: step.output, inputs: node.inputs, weights: layerWeights))
+            let method: LayerStep.Method
+            switch node.layer {
+            case let pooling as any Pooling2DLayer:
+                let shape = model.nodes[node.inputs[0]].outputShape
+                method = .pooling(
+                    geometry: try! pooling.geometry(for: shape), mode: type(of: pooling).mode)
+            case let dense as Dense:
+                let kernel = layerWeights[0]
+                method = .dense(
+                    kernel: PackedMatrix(packing: kernel.data, rows: kernel.shape[0], columns: dense.units, path: path),
+                    bias: layerWeights[1].data, activation: dense.activation)
+            default:
+                method = .forward(weights: layerWeights)
+            }
+            return .layer(LayerStep(node: step.output, inputs: node.inputs, method: method))
         }
         let node = model.nodes[fused.conv]
         let conv = node.layer as! Conv2D

@@ -382,16 +382,19 @@ func zeroPad(_ input: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> T
 public enum PoolMode: Sendable { case max, average }
 
 /// Max or average over each window. Padded positions are skipped, as TensorFlow does
-/// (so an average counts only the values inside the image).
-func pool(_ input: Tensor, geometry g: WindowGeometry, mode: PoolMode) -> Tensor {
+/// (so an average counts only the values inside the image). Rows of the output are split over
+/// the `pool`'s threads.
+func pool(_ input: Tensor, geometry g: WindowGeometry, mode: PoolMode, pool workers: WorkerPool? = nil) -> Tensor {
     let batch = input.shape[0]
     let (inH, inW, c) = (g.rows.input, g.columns.input, g.inputChannels)
     let (outH, outW) = (g.rows.output, g.columns.output)
     var output = Tensor(shape: [batch, outH, outW, c])
+    let parts = max(1, min(workers?.threadCount ?? 1, batch * outH))
     input.data.withUnsafeBufferPointer { source in
         output.data.withUnsafeMutableBufferPointer { destination in
-            for n in 0..<batch {
-                for oy in 0..<outH {
+            parallelFor(parts, workers) { part in
+                for row in share(of: batch * outH, part: part, parts: parts) {
+                    let (n, oy) = row.quotientAndRemainder(dividingBy: outH)
                     let y0 = oy * g.rows.stride - g.rows.padBefore
                     let ys = max(y0, 0)..<min(y0 + g.rows.window, inH)
                     for ox in 0..<outW {
@@ -422,6 +425,27 @@ func pool(_ input: Tensor, geometry g: WindowGeometry, mode: PoolMode) -> Tensor
 }
 
 // MARK: - Dense
+
+/// `x · kernel + bias` on the packed GEMM, split over the `pool`'s threads by panels of units (a
+/// dense layer reads its whole kernel for a single row). Shapes: x `[N, K]`, output `[N, units]`.
+func packedDense(_ input: Tensor, kernel: PackedMatrix, bias: [Float], pool: WorkerPool?) -> Tensor {
+    let (batch, units) = (input.shape[0], kernel.columns)
+    var output = [Float](unsafeUninitializedCapacity: batch * units) { _, count in count = batch * units }
+    let parts = max(1, min(pool?.threadCount ?? 1, kernel.panelCount))
+    input.data.withUnsafeBufferPointer { x in
+        let rows = (0..<batch).map { UnsafePointer<Float>?(x.baseAddress! + $0 * kernel.rows) }
+        output.withUnsafeMutableBufferPointer { out in
+            bias.withUnsafeBufferPointer { b in
+                parallelFor(parts, pool) { part in
+                    kernel.multiply(
+                        rows: rows, count: batch, into: out.baseAddress!, ldc: units, bias: b.baseAddress!,
+                        panels: share(of: kernel.panelCount, part: part, parts: parts))
+                }
+            }
+        }
+    }
+    return Tensor(shape: [batch, units], data: output)
+}
 
 /// `x · kernel + bias`. Shapes: x `[N, K]`, kernel `K × units` row-major, output `[N, units]`.
 func dense(_ input: Tensor, kernel: [Float], bias: [Float], units: Int) -> Tensor {

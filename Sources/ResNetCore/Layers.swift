@@ -234,18 +234,23 @@ extension Pooling2DLayer {
         ] {
             try positive(value, argument, layer: displayName)
         }
-        guard let g = WindowGeometry(input: input, window: poolSize, strides: strides, padding: padding) else {
-            throw .windowLargerThanInput(layer: displayName, window: [poolSize.0, poolSize.1], input: input)
-        }
+        let g = try geometry(for: input)
         return [g.rows.output, g.columns.output, g.inputChannels]
     }
 
     public func forward(_ inputs: [Tensor], weights: [Tensor]) -> Tensor {
-        let shape = Array(inputs[0].shape.dropFirst())
-        guard let g = WindowGeometry(input: shape, window: poolSize, strides: strides, padding: padding) else {
+        guard let g = try? geometry(for: Array(inputs[0].shape.dropFirst())) else {
             preconditionFailure("pooling on an unchecked shape")
         }
         return pool(inputs[0], geometry: g, mode: Self.mode)
+    }
+
+    /// The windows on an input of `shape` `(H, W, C)`.
+    func geometry(for shape: Shape) throws(ShapeError) -> WindowGeometry {
+        guard let g = WindowGeometry(input: shape, window: poolSize, strides: strides, padding: padding) else {
+            throw .windowLargerThanInput(layer: displayName, window: [poolSize.0, poolSize.1], input: shape)
+        }
+        return g
     }
 
     public var configSummary: String { "\(poolSize.0)x\(poolSize.1), stride \(strides.0), \(padding.rawValue)" }

@@ -140,6 +140,9 @@ import Testing
         case twoConvolutionsAtAnAdd
         /// Conv2D(activation: relu) → BN: a convolution with its own activation.
         case convWithActivation
+        /// conv → max pool 3x3/2 → average pool → flatten → dense(softmax): the layers the engine
+        /// runs on its threads without a convolution.
+        case poolingAndDense
 
         func build() throws -> Model {
             let x0 = try Input(shape: [15, 15, 4])  // 3x3 convolutions by F(2x2) Winograd
@@ -171,6 +174,12 @@ import Testing
             case .convWithActivation:
                 x = try Conv2D(4, kernelSize: 1, activation: .relu)(x0)
                 x = try BatchNormalization()(x)
+            case .poolingAndDense:
+                x = try Conv2D(6, kernelSize: 1)(x0)
+                x = try MaxPooling2D(poolSize: (3, 3), strides: (2, 2))(x)
+                x = try AveragePooling2D(poolSize: (2, 2), padding: .same)(x)
+                x = try Flatten()(x)
+                x = try Dense(37, activation: .softmax)(x)
             }
             return try Model(inputs: x0, outputs: x)
         }

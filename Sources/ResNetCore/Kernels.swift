@@ -118,72 +118,81 @@ func conv2D(
 /// The engine's convolution: the same product as ``conv2D``, on reslab's own GEMM with the kernel
 /// packed at load, and with the bias, the residual and the ReLU applied as each tile of C is stored.
 ///
-/// A 1×1 convolution, strided or not, reads its input in place: the GEMM takes a pointer to each row
-/// of A, and a row is one input pixel. A 1×1 convolution multiplies the whole batch at once, so a
-/// kernel is read from memory once per batch. Other windows (the 7×7 stem) are laid out by im2col,
-/// as many images at a time as fit in `im2colBudget` floats. The work is split over the `pool`'s
-/// threads by rows of the output, or by panels of filters when there are few rows (stage 5).
+/// The GEMM takes a pointer to each row of A, for the whole batch at once. A 1×1 convolution,
+/// strided or not, reads its input in place: a row is one input pixel. For other windows (the 7×7
+/// stem, stage 5's 3×3s) im2col lays the rows out. The work is split over the `pool`'s threads by
+/// rows of the output, each thread laying out a chunk of rows and multiplying it while it is still
+/// in cache; or, when there are few rows (stage 5), by panels of filters, after laying out every row.
 func packedConv2D(
     _ input: Tensor, kernel: PackedMatrix, bias: [Float]?, geometry g: WindowGeometry, residual: Tensor? = nil,
-    relu: Bool = false, pool: WorkerPool? = nil, workspace: Workspace, im2colBudget: Int = 1 << 21
+    relu: Bool = false, pool: WorkerPool? = nil, workspace: Workspace
 ) -> Tensor {
     let threads = pool?.threadCount ?? 1
     let batch = input.shape[0]
     let filters = kernel.columns
-    let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
+    let imageSize = g.rows.input * g.columns.input * g.inputChannels
     let pixels = g.rows.output * g.columns.output
+    let count = batch * pixels
     let depth = kernel.rows
     let isPointwise = g.rows.window == 1 && g.columns.window == 1 && g.rows.padBefore == 0 && g.columns.padBefore == 0
-    // Images a GEMM takes: the whole batch when A is the input itself, else as many as the budget holds.
-    let group = isPointwise ? batch : max(1, min(batch, im2colBudget / (pixels * depth)))
-    let scratch = isPointwise ? nil : workspace.floats(group * pixels * depth)
-    var rowPointers = [UnsafePointer<Float>?](repeating: nil, count: group * pixels)
+    let splitRows = count >= 128 * threads || kernel.panelCount < threads
+    let parts = max(1, min(threads, splitRows ? count : kernel.panelCount))
+    let chunk = 96  // rows a thread lays out and multiplies at a time: 96 × depth floats, in L2
+    let scratch = isPointwise ? nil : workspace.floats((splitRows ? parts * chunk : count) * depth)
+    var rowPointers = [UnsafePointer<Float>?](repeating: nil, count: count)
 
-    var output = [Float](unsafeUninitializedCapacity: batch * pixels * filters) { _, count in
-        count = batch * pixels * filters
+    var output = [Float](unsafeUninitializedCapacity: count * filters) { _, initialized in
+        initialized = count * filters
     }
     input.data.withUnsafeBufferPointer { inputBuffer in
         output.withUnsafeMutableBufferPointer { outputBuffer in
             (bias ?? []).withUnsafeBufferPointer { biasBuffer in
                 (residual?.data ?? []).withUnsafeBufferPointer { residualBuffer in
                     rowPointers.withUnsafeMutableBufferPointer { rows in
-                        for first in stride(from: 0, to: batch, by: group) {
-                            let images = min(group, batch - first)
-                            let count = images * pixels
-                            // Rows of A: input pixels for a 1×1, else rows that im2col lays out.
-                            parallelFor(min(threads, count), pool) { part in
-                                for row in share(of: count, part: part, parts: min(threads, count)) {
-                                    let (image, pixel) = row.quotientAndRemainder(dividingBy: pixels)
-                                    let source = inputBuffer.baseAddress! + (first + image) * inH * inW * inC
-                                    if isPointwise {
-                                        let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
-                                        rows[row] = source + (oy * g.rows.stride * inW + ox * g.columns.stride) * inC
-                                    } else {
-                                        let target = scratch! + row * depth
-                                        im2col(source, into: target - pixel * depth, rows: pixel..<pixel + 1, g: g)
-                                        rows[row] = UnsafePointer(target)
+                        let c = outputBuffer.baseAddress!
+                        let b = bias == nil ? nil : biasBuffer.baseAddress!
+                        /// Row `row` of A: the input pixel of a 1×1, else laid out at `target`.
+                        func prepare(_ row: Int, at target: UnsafeMutablePointer<Float>?) {
+                            let (image, pixel) = row.quotientAndRemainder(dividingBy: pixels)
+                            let source = inputBuffer.baseAddress! + image * imageSize
+                            if let target {
+                                layOutWindow(source, pixel: pixel, into: target, g: g)
+                                rows[row] = UnsafePointer(target)
+                            } else {
+                                let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
+                                rows[row] =
+                                    source + (oy * g.rows.stride * g.columns.input + ox * g.columns.stride)
+                                    * g.inputChannels
+                            }
+                        }
+                        /// C's rows `range` (all filters, or the columns of `panels`).
+                        func multiply(_ range: Range<Int>, panels: Range<Int>? = nil) {
+                            kernel.multiply(
+                                rows: rows.baseAddress! + range.lowerBound, count: range.count,
+                                into: c + range.lowerBound * filters, ldc: filters, bias: b,
+                                residual: residual == nil
+                                    ? nil : residualBuffer.baseAddress! + range.lowerBound * filters,
+                                ldr: filters, relu: relu, panels: panels)
+                        }
+                        if splitRows {
+                            parallelFor(parts, pool) { part in
+                                let mine = share(of: count, part: part, parts: parts)
+                                for start in stride(from: mine.lowerBound, to: mine.upperBound, by: chunk) {
+                                    let range = start..<min(start + chunk, mine.upperBound)
+                                    for row in range {
+                                        prepare(row, at: scratch.map { $0 + (part * chunk + row - start) * depth })
                                     }
+                                    multiply(range)
                                 }
                             }
-                            let c = outputBuffer.baseAddress! + first * pixels * filters
-                            let r = residual == nil ? nil : residualBuffer.baseAddress! + first * pixels * filters
-                            let b = bias == nil ? nil : biasBuffer.baseAddress!
-                            // Split the larger side: rows while each thread gets a few blocks of them.
-                            let splitRows = count >= 128 * threads || kernel.panelCount < threads
-                            let parts = max(1, min(threads, splitRows ? count : kernel.panelCount))
-                            parallelFor(parts, pool) { part in
-                                if splitRows {
-                                    let share = share(of: count, part: part, parts: parts)
-                                    kernel.multiply(
-                                        rows: rows.baseAddress! + share.lowerBound, count: share.count,
-                                        into: c + share.lowerBound * filters, ldc: filters, bias: b,
-                                        residual: r.map { $0 + share.lowerBound * filters }, ldr: filters, relu: relu)
-                                } else {
-                                    kernel.multiply(
-                                        rows: rows.baseAddress!, count: count, into: c, ldc: filters, bias: b,
-                                        residual: r, ldr: filters, relu: relu,
-                                        panels: share(of: kernel.panelCount, part: part, parts: parts))
+                        } else {
+                            parallelFor(min(threads, count), pool) { part in
+                                for row in share(of: count, part: part, parts: min(threads, count)) {
+                                    prepare(row, at: scratch.map { $0 + row * depth })
                                 }
+                            }
+                            parallelFor(parts, pool) { part in
+                                multiply(0..<count, panels: share(of: kernel.panelCount, part: part, parts: parts))
                             }
                         }
                     }
@@ -239,41 +248,47 @@ private func initializeAccumulator(
 }
 
 /// Lays every receptive field of one image out as a row: `(H'·W') × (kh·kw·C)`, zeros where the
-/// window hangs over the padding. Each `(ky, kx)` step copies `C` contiguous channels.
+/// window hangs over the padding.
 private func im2col(
     _ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rows: Range<Int>, g: WindowGeometry
 ) {
+    let depth = g.rows.window * g.columns.window * g.inputChannels
+    for pixel in rows { layOutWindow(input, pixel: pixel, into: columns + pixel * depth, g: g) }
+}
+
+/// The receptive field of output pixel `pixel` as one row of `kh·kw·C` values, zeros where the window
+/// hangs over the padding. Each `(ky, kx)` step copies `C` contiguous channels.
+private func layOutWindow(
+    _ input: UnsafePointer<Float>, pixel: Int, into target: UnsafeMutablePointer<Float>, g: WindowGeometry
+) {
     let (inH, inW, inC) = (g.rows.input, g.columns.input, g.inputChannels)
     let (kh, kw) = (g.rows.window, g.columns.window)
-    let depth = kh * kw * inC
-    for pixel in rows {
-        let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
-        let y0 = oy * g.rows.stride - g.rows.padBefore
-        let x0 = ox * g.columns.stride - g.columns.padBefore
-        var row = columns + pixel * depth
-        for ky in 0..<kh {
-            let y = y0 + ky
-            if y < 0 || y >= inH {
-                row.update(repeating: 0, count: kw * inC)
-                row += kw * inC
-                continue
-            }
-            let xStart = max(x0, 0)
-            let xEnd = min(x0 + kw, inW)
-            let before = xStart - x0
-            let after = x0 + kw - xEnd
-            if before > 0 {
-                row.update(repeating: 0, count: before * inC)
-                row += before * inC
-            }
-            if xEnd > xStart {
-                row.update(from: input + (y * inW + xStart) * inC, count: (xEnd - xStart) * inC)
-                row += (xEnd - xStart) * inC
-            }
-            if after > 0 {
-                row.update(repeating: 0, count: after * inC)
-                row += after * inC
-            }
+    let (oy, ox) = pixel.quotientAndRemainder(dividingBy: g.columns.output)
+    let y0 = oy * g.rows.stride - g.rows.padBefore
+    let x0 = ox * g.columns.stride - g.columns.padBefore
+    var row = target
+    for ky in 0..<kh {
+        let y = y0 + ky
+        if y < 0 || y >= inH {
+            row.update(repeating: 0, count: kw * inC)
+            row += kw * inC
+            continue
+        }
+        let xStart = max(x0, 0)
+        let xEnd = min(x0 + kw, inW)
+        let before = xStart - x0
+        let after = x0 + kw - xEnd
+        if before > 0 {
+            row.update(repeating: 0, count: before * inC)
+            row += before * inC
+        }
+        if xEnd > xStart {
+            row.update(from: input + (y * inW + xStart) * inC, count: (xEnd - xStart) * inC)
+            row += (xEnd - xStart) * inC
+        }
+        if after > 0 {
+            row.update(repeating: 0, count: after * inC)
+            row += after * inC
         }
     }
 }

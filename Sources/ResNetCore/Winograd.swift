@@ -162,12 +162,13 @@ extension SparseRows {
 /// A 3×3, stride-1, `same` convolution by `algorithm`, plus bias and optional ReLU.
 ///
 /// Shapes: input `[N, H, W, C]`, `transformedKernel` from ``WinogradAlgorithm/packedKernel``, output
-/// `[N, H, W, K]`. The tiles of every image in the batch go through the α² GEMMs together, so each
-/// transformed kernel is read once per batch. Work is split over the `pool`'s threads: the
+/// `[N, H, W, K]`. The tiles of several images go through the α² GEMMs together, so each
+/// transformed kernel is read once for them, as many images as keep V and M within `budget`
+/// floats (more would leave the caches for memory). Work is split over the `pool`'s threads: the
 /// transforms by tiles, the GEMMs by ξ.
 func winogradConv3x3(
     _ input: Tensor, algorithm: WinogradAlgorithm, transformedKernel: [PackedMatrix], bias: [Float]?, relu: Bool,
-    pool: WorkerPool?, workspace: Workspace
+    pool: WorkerPool?, workspace: Workspace, budget: Int = 1 << 20
 ) -> Tensor {
     let k = transformedKernel[0].columns
     let threads = pool?.threadCount ?? 1
@@ -176,45 +177,52 @@ func winogradConv3x3(
     let products = alpha * alpha
     let tilesAcross = (w + m - 1) / m
     let tilesPerImage = (h + m - 1) / m * tilesAcross
-    let tiles = batch * tilesPerImage
+    let group = max(1, min(batch, budget / (products * tilesPerImage * (c + k))))
+    let groupTiles = group * tilesPerImage
     // Workspace: V (α² × tiles × C), M (α² × tiles × K), and one row of zeros for the padding.
-    let scratch = workspace.floats(products * tiles * (c + k) + c)
+    let scratch = workspace.floats(products * groupTiles * (c + k) + c)
     let v = scratch
-    let product = scratch + products * tiles * c
-    let zeros = product + products * tiles * k
+    let product = scratch + products * groupTiles * c
+    let zeros = product + products * groupTiles * k
     zeros.update(repeating: 0, count: c)
-    let layout = TileLayout(
-        h: h, w: w, outputTile: m, tilesAcross: tilesAcross, tilesPerImage: tilesPerImage, tileCount: tiles)
     let (inputRows, outputRows) = (SparseRows(algorithm.inputTransform), SparseRows(algorithm.outputTransform))
 
     var output = [Float](unsafeUninitializedCapacity: batch * h * w * k) { _, count in count = batch * h * w * k }
-    let parts = max(1, min(threads, tiles))
-    // Rows of the α² GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
-    let rows = (0..<products * tiles).map { UnsafePointer<Float>?(v + $0 * c) }
+    var rows = [UnsafePointer<Float>?](repeating: nil, count: products * groupTiles)
     input.data.withUnsafeBufferPointer { inputBuffer in
-        rows.withUnsafeBufferPointer { rows in
+        rows.withUnsafeMutableBufferPointer { rows in
             output.withUnsafeMutableBufferPointer { outputBuffer in
                 (bias ?? []).withUnsafeBufferPointer { biasBuffer in
                     inputRows.withView { inputRows in
                         outputRows.withView { outputRows in
-                            parallelFor(parts, pool) { part in
-                                inputTransform(
-                                    inputBuffer.baseAddress!, layout, inputRows, c: c,
-                                    tiles: share(of: tiles, part: part, parts: parts), zeros: zeros, into: v)
-                            }
-                            parallelFor(min(threads, products), pool) { part in
-                                for xi in share(of: products, part: part, parts: min(threads, products)) {
-                                    transformedKernel[xi].multiply(
-                                        rows: rows.baseAddress! + xi * tiles, count: tiles,
-                                        into: product + xi * tiles * k, ldc: k)
+                            for first in stride(from: 0, to: batch, by: group) {
+                                let tiles = min(group, batch - first) * tilesPerImage
+                                let layout = TileLayout(
+                                    h: h, w: w, outputTile: m, tilesAcross: tilesAcross, tilesPerImage: tilesPerImage,
+                                    tileCount: tiles)
+                                let images = inputBuffer.baseAddress! + first * h * w * c
+                                let results = outputBuffer.baseAddress! + first * h * w * k
+                                let parts = max(1, min(threads, tiles))
+                                parallelFor(parts, pool) { part in
+                                    inputTransform(
+                                        images, layout, inputRows, c: c,
+                                        tiles: share(of: tiles, part: part, parts: parts), zeros: zeros, into: v)
                                 }
-                            }
-                            parallelFor(parts, pool) { part in
-                                outputTransform(
-                                    product, layout, outputRows, k: k,
-                                    tiles: share(of: tiles, part: part, parts: parts),
-                                    bias: bias == nil ? nil : biasBuffer.baseAddress!, relu: relu,
-                                    into: outputBuffer.baseAddress!)
+                                // Rows of the α² GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
+                                for row in 0..<products * tiles { rows[row] = UnsafePointer(v + row * c) }
+                                parallelFor(min(threads, products), pool) { part in
+                                    for xi in share(of: products, part: part, parts: min(threads, products)) {
+                                        transformedKernel[xi].multiply(
+                                            rows: rows.baseAddress! + xi * tiles, count: tiles,
+                                            into: product + xi * tiles * k, ldc: k)
+                                    }
+                                }
+                                parallelFor(parts, pool) { part in
+                                    outputTransform(
+                                        product, layout, outputRows, k: k,
+                                        tiles: share(of: tiles, part: part, parts: parts),
+                                        bias: bias == nil ? nil : biasBuffer.baseAddress!, relu: relu, into: results)
+                                }
                             }
                         }
                     }

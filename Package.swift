@@ -33,14 +33,14 @@ let package = Package(
             name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]),
 
-        // MARK: - reslab's own GEMM kernel in C, compiled for AVX-512, AVX2 and portable vectors (chosen at run time).
+        // MARK: - reslab's own kernels in C (GEMM, Winograd transforms), compiled for AVX-512, AVX2 and portable vectors.
         // Always optimised: the debug build's tests run whole networks on it.
-        .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - The C library, terminals, atomic file writes, XDG directories: what every target shares.
         .target(name: "Platform"),
         // MARK: - The engine: tensors, kernels, layers, the functional graph, ResNet50.
-        .target(name: "ResNetCore", dependencies: ["Platform", "COpenBLAS", "CGEMM"]),
+        .target(name: "ResNetCore", dependencies: ["Platform", "COpenBLAS", "CKernels"]),
         // MARK: - Files: Keras HDF5 weights, JPEG/PNG images, ImageNet labels, the weights cache.
         .target(
             name: "ResNetIO",

@@ -1,11 +1,11 @@
-// The one file that touches reslab's own GEMM (Sources/CGEMM): the convolutions' matrix products,
+// The one file that touches reslab's own GEMM (Sources/CKernels): the convolutions' matrix products,
 // with each kernel packed once, when the engine is built, in the layout the GEMM reads. OpenBLAS
 // repacks its B operand on every call, which costs most where the network's weights are largest
 // and its images smallest (stage 5: 49 rows against a 4 MB kernel).
 //
 // One kernel, three compiled paths: AVX-512, AVX2 with FMA, portable. reslab takes the best this
 // CPU reports, or the one `RESLAB_GEMM_KERNEL` names (to test each path on one machine).
-internal import CGEMM
+internal import CKernels
 import Platform
 
 /// A compiled path of the GEMM kernel.

@@ -10,40 +10,31 @@
 // (2.25× fewer than a GEMM on im2col), F(4×4) 36 for 16 (4× fewer), with larger transforms and
 // larger rounding errors. The kernels are transformed and packed once, when the engine is built.
 
-/// The three matrices of F(m×m, 3×3), and their non-zero entries row by row (the transforms run
-/// over channel vectors, one term at a time).
+internal import CKernels
+
+/// F(m×m, 3×3): its tile and its kernel transform G. The input and output transforms Bᵀ and Aᵀ run
+/// for every image, over channel vectors, in C (Sources/CKernels/winograd_kernel.h, which writes
+/// their rows out).
 struct WinogradAlgorithm: Sendable {
     /// m: outputs along each side of a tile.
     let outputTile: Int
-    /// Bᵀ, α × α: input tile → transformed tile.
-    let inputTransform: [[Float]]
     /// G, α × 3: kernel → transformed kernel.
     let kernelTransform: [[Float]]
-    /// Aᵀ, m × α: product → outputs.
-    let outputTransform: [[Float]]
 
     /// α: inputs along each side of a tile.
     var inputTile: Int { outputTile + 2 }
 
-    /// F(2×2, 3×3): Bᵀ, G and Aᵀ with the points 0, 1, −1.
+    /// F(2×2, 3×3), with the points 0, 1, −1.
     static let f2x2 = WinogradAlgorithm(
-        outputTile: 2,
-        inputTransform: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-        kernelTransform: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
-        outputTransform: [[1, 1, 1, 0], [0, 1, -1, -1]])
+        outputTile: 2, kernelTransform: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
-    /// F(4×4, 3×3): Bᵀ, G and Aᵀ with the points 0, 1, −1, 2, −2 (Lavin and Gray, section 4.2).
+    /// F(4×4, 3×3), with the points 0, 1, −1, 2, −2 (Lavin and Gray, section 4.2).
     static let f4x4 = WinogradAlgorithm(
         outputTile: 4,
-        inputTransform: [
-            [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0],
-            [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
-        ],
         kernelTransform: [
             [1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
             [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
-        ],
-        outputTransform: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]])
+        ])
 
     /// The algorithm with m×m output tiles.
     static func outputTile(_ m: Int) -> WinogradAlgorithm {
@@ -83,82 +74,6 @@ struct WinogradAlgorithm: Sendable {
     }
 }
 
-/// The non-zero entries of a small matrix's rows, flat: row r's are `start[r]..<start[r + 1]`.
-private struct SparseRows {
-    var start: [Int] = [0]
-    var column: [Int] = []
-    var value: [Float] = []
-
-    init(_ matrix: [[Float]]) {
-        for row in matrix {
-            for (j, v) in row.enumerated() where v != 0 {
-                column.append(j)
-                value.append(v)
-            }
-            start.append(column.count)
-        }
-    }
-}
-
-/// `out = Σ weight[t] · source[t]` over `count` channels, for `terms` (1 to 5) terms, in one pass.
-@inline(__always)
-private func combine(
-    _ terms: Int, _ weight: UnsafePointer<Float>, _ source: UnsafePointer<UnsafePointer<Float>>,
-    into out: UnsafeMutablePointer<Float>, count: Int
-) {
-    let (s0, w0) = (source[0], weight[0])
-    switch terms {
-    case 1:
-        for ch in 0..<count { out[ch] = w0 * s0[ch] }
-    case 2:
-        let (s1, w1) = (source[1], weight[1])
-        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] }
-    case 3:
-        let (s1, w1, s2, w2) = (source[1], weight[1], source[2], weight[2])
-        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] }
-    case 4:
-        let (s1, w1, s2, w2, s3, w3) = (source[1], weight[1], source[2], weight[2], source[3], weight[3])
-        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch] }
-    default:
-        let (s1, w1, s2, w2, s3, w3) = (source[1], weight[1], source[2], weight[2], source[3], weight[3])
-        for ch in 0..<count { out[ch] = w0 * s0[ch] + w1 * s1[ch] + w2 * s2[ch] + w3 * s3[ch] }
-        for t in 4..<terms {
-            let (s, w) = (source[t], weight[t])
-            for ch in 0..<count { out[ch] += w * s[ch] }
-        }
-    }
-}
-
-/// Row `row` of `rows` applied to the vectors `vector(0)`, `vector(1)`, …: `out = Σ_j rows[row][j] · vector(j)`.
-@inline(__always)
-private func applyRow(
-    _ rows: SparseRowsView, _ row: Int, sources: UnsafeMutablePointer<UnsafePointer<Float>>,
-    into out: UnsafeMutablePointer<Float>, count: Int, _ vector: (Int) -> UnsafePointer<Float>
-) {
-    let (first, end) = (rows.start[row], rows.start[row + 1])
-    for t in first..<end { sources[t - first] = vector(rows.column[t]) }
-    combine(end - first, rows.value + first, sources, into: out, count: count)
-}
-
-/// A ``SparseRows`` as raw pointers, for the inner loops (valid while the rows live).
-private struct SparseRowsView {
-    let start: UnsafePointer<Int>
-    let column: UnsafePointer<Int>
-    let value: UnsafePointer<Float>
-}
-
-extension SparseRows {
-    func withView<R>(_ body: (SparseRowsView) -> R) -> R {
-        start.withUnsafeBufferPointer { s in
-            column.withUnsafeBufferPointer { c in
-                value.withUnsafeBufferPointer { v in
-                    body(SparseRowsView(start: s.baseAddress!, column: c.baseAddress!, value: v.baseAddress!))
-                }
-            }
-        }
-    }
-}
-
 /// A 3×3, stride-1, `same` convolution by `algorithm`, plus bias and optional ReLU.
 ///
 /// Shapes: input `[N, H, W, C]`, `transformedKernel` from ``WinogradAlgorithm/packedKernel``, output
@@ -171,6 +86,7 @@ func winogradConv3x3(
     pool: WorkerPool?, workspace: Workspace, budget: Int = 1 << 20
 ) -> Tensor {
     let k = transformedKernel[0].columns
+    let path = transformedKernel[0].path
     let threads = pool?.threadCount ?? 1
     let (batch, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (m, alpha) = (algorithm.outputTile, algorithm.inputTile)
@@ -185,7 +101,6 @@ func winogradConv3x3(
     let product = scratch + products * groupTiles * c
     let zeros = product + products * groupTiles * k
     zeros.update(repeating: 0, count: c)
-    let (inputRows, outputRows) = (SparseRows(algorithm.inputTransform), SparseRows(algorithm.outputTransform))
 
     var output = [Float](unsafeUninitializedCapacity: batch * h * w * k) { _, count in count = batch * h * w * k }
     var rows = [UnsafePointer<Float>?](repeating: nil, count: products * groupTiles)
@@ -193,37 +108,33 @@ func winogradConv3x3(
         rows.withUnsafeMutableBufferPointer { rows in
             output.withUnsafeMutableBufferPointer { outputBuffer in
                 (bias ?? []).withUnsafeBufferPointer { biasBuffer in
-                    inputRows.withView { inputRows in
-                        outputRows.withView { outputRows in
-                            for first in stride(from: 0, to: batch, by: group) {
-                                let tiles = min(group, batch - first) * tilesPerImage
-                                let layout = TileLayout(
-                                    h: h, w: w, outputTile: m, tilesAcross: tilesAcross, tilesPerImage: tilesPerImage,
-                                    tileCount: tiles)
-                                let images = inputBuffer.baseAddress! + first * h * w * c
-                                let results = outputBuffer.baseAddress! + first * h * w * k
-                                let parts = max(1, min(threads, tiles))
-                                parallelFor(parts, pool) { part in
-                                    inputTransform(
-                                        images, layout, inputRows, c: c,
-                                        tiles: share(of: tiles, part: part, parts: parts), zeros: zeros, into: v)
-                                }
-                                // Rows of the α² GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
-                                for row in 0..<products * tiles { rows[row] = UnsafePointer(v + row * c) }
-                                parallelFor(min(threads, products), pool) { part in
-                                    for xi in share(of: products, part: part, parts: min(threads, products)) {
-                                        transformedKernel[xi].multiply(
-                                            rows: rows.baseAddress! + xi * tiles, count: tiles,
-                                            into: product + xi * tiles * k, ldc: k)
-                                    }
-                                }
-                                parallelFor(parts, pool) { part in
-                                    outputTransform(
-                                        product, layout, outputRows, k: k,
-                                        tiles: share(of: tiles, part: part, parts: parts),
-                                        bias: bias == nil ? nil : biasBuffer.baseAddress!, relu: relu, into: results)
-                                }
+                    for first in stride(from: 0, to: batch, by: group) {
+                        let tiles = min(group, batch - first) * tilesPerImage
+                        let layout = TileLayout(
+                            h: h, w: w, outputTile: m, tilesAcross: tilesAcross, tilesPerImage: tilesPerImage,
+                            tileCount: tiles)
+                        let images = inputBuffer.baseAddress! + first * h * w * c
+                        let results = outputBuffer.baseAddress! + first * h * w * k
+                        let parts = max(1, min(threads, tiles))
+                        parallelFor(parts, pool) { part in
+                            inputTransform(
+                                images, layout, path, c: c,
+                                tiles: share(of: tiles, part: part, parts: parts), zeros: zeros, into: v)
+                        }
+                        // Rows of the α² GEMMs' A: tile t of V[ξ] at v + (ξ · tiles + t) · C.
+                        for row in 0..<products * tiles { rows[row] = UnsafePointer(v + row * c) }
+                        parallelFor(min(threads, products), pool) { part in
+                            for xi in share(of: products, part: part, parts: min(threads, products)) {
+                                transformedKernel[xi].multiply(
+                                    rows: rows.baseAddress! + xi * tiles, count: tiles,
+                                    into: product + xi * tiles * k, ldc: k)
                             }
+                        }
+                        parallelFor(parts, pool) { part in
+                            outputTransform(
+                                product, layout, path, k: k,
+                                tiles: share(of: tiles, part: part, parts: parts),
+                                bias: bias == nil ? nil : biasBuffer.baseAddress!, relu: relu, into: results)
                         }
                     }
                 }
@@ -245,75 +156,51 @@ private struct TileLayout {
     }
 }
 
-/// `V = Bᵀ d B` for each tile and channel; `d` is the α×α patch whose top-left is one pixel above and
-/// left of the tile's outputs, zeros outside the image. Every loop runs over channels, contiguous in
-/// NHWC, so it vectorises.
+/// `V = Bᵀ d B` for each tile; `d` is the α×α patch whose top-left is one pixel above and left of the
+/// tile's outputs, zeros outside the image.
 private func inputTransform(
-    _ batch: UnsafePointer<Float>, _ g: TileLayout, _ bt: SparseRowsView, c: Int, tiles: Range<Int>,
+    _ batch: UnsafePointer<Float>, _ g: TileLayout, _ path: GEMMPath, c: Int, tiles: Range<Int>,
     zeros: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>
 ) {
     let alpha = g.outputTile + 2
-    let t = UnsafeMutablePointer<Float>.allocate(capacity: alpha * alpha * c)  // Bᵀ d, row by row
-    let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: alpha)
-    defer {
-        t.deallocate()
-        sources.deallocate()
-    }
-    for tile in tiles {
-        let (n, y0, x0) = g.origin(of: tile)
-        let image = batch + n * g.h * g.w * c
-        let (top, left) = (y0 - 1, x0 - 1)
-        for j in 0..<alpha {
-            let x = left + j
+    var patch = [UnsafePointer<Float>?](repeating: nil, count: alpha * alpha)
+    patch.withUnsafeMutableBufferPointer { patch in
+        for tile in tiles {
+            let (n, y0, x0) = g.origin(of: tile)
+            let image = batch + n * g.h * g.w * c
             for i in 0..<alpha {
-                applyRow(bt, i, sources: sources, into: t + (i * alpha + j) * c, count: c) { a in
-                    let y = top + a
-                    return y >= 0 && y < g.h && x >= 0 && x < g.w ? image + (y * g.w + x) * c : zeros
+                let y = y0 - 1 + i
+                for j in 0..<alpha {
+                    let x = x0 - 1 + j
+                    patch[i * alpha + j] = y >= 0 && y < g.h && x >= 0 && x < g.w ? image + (y * g.w + x) * c : zeros
                 }
             }
-        }
-        for i in 0..<alpha {
-            for j in 0..<alpha {
-                applyRow(bt, j, sources: sources, into: v + ((i * alpha + j) * g.tileCount + tile) * c, count: c) {
-                    UnsafePointer(t + (i * alpha + $0) * c)
-                }
-            }
+            reslab_winograd_input(
+                path.c, Int32(g.outputTile), patch.baseAddress!, c, v + tile * c, g.tileCount * c)
         }
     }
 }
 
-/// `Y = Aᵀ M A` for each tile and filter, then bias and ReLU. Outputs past the image's bottom or
-/// right edge are dropped. Loops run over filters.
+/// `Y = Aᵀ M A` for each tile, then bias and ReLU. Outputs past the image's bottom or right edge
+/// are dropped.
 private func outputTransform(
-    _ product: UnsafePointer<Float>, _ g: TileLayout, _ at: SparseRowsView, k: Int, tiles: Range<Int>,
+    _ product: UnsafePointer<Float>, _ g: TileLayout, _ path: GEMMPath, k: Int, tiles: Range<Int>,
     bias: UnsafePointer<Float>?, relu: Bool, into result: UnsafeMutablePointer<Float>
 ) {
-    let (m, alpha) = (g.outputTile, g.outputTile + 2)
-    let r = UnsafeMutablePointer<Float>.allocate(capacity: m * alpha * k)  // Aᵀ M: m rows of α
-    let sources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: alpha)
-    defer {
-        r.deallocate()
-        sources.deallocate()
-    }
-    let stride = g.tileCount * k
-    for tile in tiles {
-        let (n, y0, x0) = g.origin(of: tile)
-        let image = result + n * g.h * g.w * k
-        let source = product + tile * k
-        for i in 0..<m {
-            for j in 0..<alpha {
-                applyRow(at, i, sources: sources, into: r + (i * alpha + j) * k, count: k) {
-                    source + ($0 * alpha + j) * stride
+    let m = g.outputTile
+    var outputs = [UnsafeMutablePointer<Float>?](repeating: nil, count: m * m)
+    outputs.withUnsafeMutableBufferPointer { outputs in
+        for tile in tiles {
+            let (n, y0, x0) = g.origin(of: tile)
+            let image = result + n * g.h * g.w * k
+            for i in 0..<m {
+                for j in 0..<m {
+                    let (y, x) = (y0 + i, x0 + j)
+                    outputs[i * m + j] = y < g.h && x < g.w ? image + (y * g.w + x) * k : nil
                 }
             }
-        }
-        for i in 0..<m where y0 + i < g.h {
-            for j in 0..<m where x0 + j < g.w {
-                let out = image + ((y0 + i) * g.w + x0 + j) * k
-                applyRow(at, j, sources: sources, into: out, count: k) { UnsafePointer(r + (i * alpha + $0) * k) }
-                if let bias { for f in 0..<k { out[f] += bias[f] } }
-                if relu { clampNegatives(out, count: k) }
-            }
+            reslab_winograd_output(
+                path.c, Int32(m), product + tile * k, g.tileCount * k, k, outputs.baseAddress!, bias, relu ? 1 : 0)
         }
     }
 }

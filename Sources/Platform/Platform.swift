@@ -33,7 +33,7 @@ extension Duration {
 /// giving it back to the kernel: blocks up to 32 MB come from the heap, and the heap is never
 /// trimmed. A forward pass frees and allocates the same activations (up to a few MB each) every
 /// time; given back, each one is faulted in again, page by page, on the next pass, and that
-/// costs 15–30% of a pass on a virtual machine. Call once, before the first large allocation.
+/// costs 15–30% of a pass on a virtual machine. Calling it again changes nothing.
 public func keepFreedMemoryForReuse() {
     #if canImport(Glibc)
         // glibc's <malloc.h>, which Swift's Glibc module leaves out: mallopt and two of its options.

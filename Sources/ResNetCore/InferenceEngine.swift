@@ -101,6 +101,9 @@ public final class InferenceEngine {
         self.plan = plan
         self.steps = steps
         self.releasedAfter = Self.releases(of: steps, keeping: model.outputIndex, nodeCount: model.nodes.count)
+        // From now on, a pass reuses the memory the one before it freed. Not before: while the weights
+        // load, the raw arrays freed as each is packed are better given back (22 MB less at the peak).
+        keepFreedMemoryForReuse()
     }
 
     /// The number of steps after fusion (for `bench` and lessons).

@@ -21,8 +21,6 @@ struct Reslab: AsyncParsableCommand {
     static func main() async {
         // Help and usage errors are written before any command runs: they speak the language asked for.
         Language.current = languageAsked(in: CommandLine.arguments) ?? Language.fromEnvironment()
-        // Every forward pass reuses the memory of the one before (see the function).
-        keepFreedMemoryForReuse()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

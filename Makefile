@@ -22,7 +22,7 @@ build: setup-apt
 
 test: setup build lint
 	$(SWIFT) test
-	RESLAB_BIN=$(abspath $(RELEASE_BIN)) $(PYTHON) -m pytest -q tests
+	RESLAB_BIN=$(abspath $(RELEASE_BIN)) $(PYTHON) -m pytest -q -rs tests
 
 # The Swift tests under one sanitizer, built in their own folder ($(2)); the log stays in $(2)/test.log.
 # One line gives the test counts and the number of sanitizer reports; any report fails the run. Leaks are

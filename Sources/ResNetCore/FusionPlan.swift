@@ -11,7 +11,7 @@
 /// How a convolution step computes.
 public enum ConvolutionAlgorithm: Sendable, Equatable {
     /// Every receptive field laid out as a row (im2col), then one matrix product (GEMM) with the
-    /// kernel; a 1×1 stride-1 convolution multiplies the image itself, with no copy.
+    /// kernel; a 1×1 convolution, strided or not, multiplies the input's pixels in place, with no copy.
     case im2col
     /// Winograd F(2×2, 3×3): each 2×2 block of outputs from a 4×4 tile with 16 multiplies instead of 36.
     /// Only for 3×3, stride-1, `same` convolutions, and only without a fused `add`.
@@ -186,7 +186,8 @@ public struct FusionPlan: Sendable {
 
     // MARK: - Describing steps
 
-    /// How a step computes, in a few words: `Winograd F(2x2,3x3)`, `im2col GEMM 7x7/2`, `GEMM 1x1`, `MaxPooling2D`.
+    /// How a step computes, in a few words: `Winograd F(4x4,3x3)`, `im2col GEMM 7x7/2`, `GEMM 1x1/2`,
+    /// `MaxPooling2D`.
     public func method(of step: Step) -> String {
         switch step {
         case .convolution(let fused):
@@ -195,7 +196,9 @@ public struct FusionPlan: Sendable {
             switch fused.algorithm {
             case .winograd: return "Winograd F(2x2,3x3)"
             case .winograd4x4: return "Winograd F(4x4,3x3)"
+            // A 1×1 convolution multiplies its input in place, strided or not: no im2col.
             case .im2col where conv.kernelSize == (1, 1) && conv.strides == (1, 1): return "GEMM \(window)"
+            case .im2col where conv.kernelSize == (1, 1): return "GEMM \(window)/\(conv.strides.0)"
             case .im2col: return "im2col GEMM \(window)/\(conv.strides.0)"
             }
         case .layer(let node):

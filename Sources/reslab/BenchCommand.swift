@@ -173,15 +173,26 @@ final class PeerProcess {
     private(set) var settings = ""
     private let process = Process()
     private let input = Pipe()
-    private let errors = Pipe()
+    /// The peer's stderr: an unlinked temporary file, not a pipe, so that a peer's warnings never
+    /// fill a pipe nobody reads and stall it (reslab reads them only if the peer fails).
+    private let errors: FileHandle
     private var output: LineReader
 
+    /// The script that runs the peers: `python/peer_bench.py` in the source tree reslab was built from.
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("python/peer_bench.py").path
+
     /// Starts the peer and waits until it has built its graph and run its warm-up.
-    init(peer: String, weights: String, threads: Int, batch: Int) throws(UsageError) {
-        let script = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("python/peer_bench.py").path
+    init(peer: String, weights: String, threads: Int, batch: Int, script: String = PeerProcess.script)
+        throws(UsageError)
+    {
         guard fileExists(script) else { throw UsageError("cannot find \(script) for --compare") }
+        var template = Array((NSTemporaryDirectory() + "/reslab-peer-XXXXXX").utf8CString)
+        let descriptor = mkstemp(&template)
+        guard descriptor >= 0 else { throw UsageError("cannot create a temporary file: \(errnoText().localized)") }
+        unlink(template)
+        errors = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         name = peer
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -219,8 +230,9 @@ final class PeerProcess {
     /// The peer's own last line on stderr (e.g. how to install its package), once it has ended.
     private func failure() -> UsageError {
         try? input.fileHandleForWriting.close()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? errors.seek(toOffset: 0)
+        let message = String(decoding: (try? errors.readToEnd()) ?? Data(), as: UTF8.self)
         let last = message.split(separator: "\n").last.map(String.init)
         return UsageError(last ?? "\(name) bench failed (exit status \(process.terminationStatus))")
     }

@@ -1,8 +1,10 @@
 """Shared fixtures for the end-to-end tests: they run the built `reslab` binary against
 independent Python references (tf-keras, PIL, onnxruntime)."""
+import http.server
 import os
 import pathlib
 import subprocess
+import threading
 import sys
 
 import pytest
@@ -64,6 +66,28 @@ def keras_model(keras_case):
     from reslab_oracle import reference
 
     return lambda variant: reference.load_model(variant, keras_case(variant)["weights"], cached=True)
+
+
+# ---------------------------------------------------------------- a local HTTP server
+@pytest.fixture
+def http_server(tmp_path):
+    """A static file server on 127.0.0.1 (an ephemeral port), stopped after the test."""
+    root = tmp_path / "served"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 # ---------------------------------------------------------------- reslab's GEMM kernel paths

@@ -3,14 +3,12 @@ download (from a local HTTP server the test starts), one-line errors for bad inp
 seeded random weights and with some unreadable images among good ones, and `weights verify` telling
 another valid ResNet50 file (written by tf-keras) from a damaged one."""
 import hashlib
-import http.server
 import json
 import os
 import pathlib
 import resource
 import subprocess
 import sys
-import threading
 
 import pytest
 from conftest import GEMM_PATHS, gemm_path_supported, skip_unless_gemm_path_runs
@@ -116,27 +114,6 @@ def test_unknown_variant_is_refused_with_the_choices(reslab):
     proc = run(reslab, "summary", "--variant", "resnet18")
     assert proc.returncode != 0
     assert "tutorial" in proc.stderr and "keras-applications" in proc.stderr
-
-
-@pytest.fixture
-def http_server(tmp_path):
-    """A static file server on 127.0.0.1 (an ephemeral port), stopped after the test."""
-    root = tmp_path / "served"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_download_verifies_md5_and_lands_atomically(reslab, cache_env, tmp_path, http_server):

@@ -157,7 +157,9 @@ def test_a_download_stopped_by_a_signal_leaves_no_partial_file_and_no_url_cache(
     assert not (tmp_path / "data").exists()  # the URL session's cookie storage makes no folder
 
 
-def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_one(reslab, env, tmp_path, endless_server):
+def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_one(
+    reslab, env, tmp_path, endless_server, http_server
+):
     import hashlib
     import http.server
     import threading
@@ -168,26 +170,10 @@ def test_the_partial_file_of_a_killed_download_is_removed_by_the_next_one(reslab
     proc.communicate(timeout=TIMEOUT)
     assert [p.name for p in cache.iterdir() if ".partial-" in p.name]
 
-    served = tmp_path / "served"
-    served.mkdir()
+    served, base = http_server
     payload = os.urandom(100_000)
     (served / "w.h5").write_bytes(payload)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/w.h5"
-        done = run(reslab, "weights", "download", "--url", url, "--md5", hashlib.md5(payload).hexdigest(), env=env)
-    finally:
-        server.shutdown()
-        server.server_close()
+    done = run(reslab, "weights", "download", "--url", base + "/w.h5", "--md5", hashlib.md5(payload).hexdigest(), env=env)
     assert done.returncode == 0, done.stderr
     assert [p.name for p in cache.iterdir()] == ["resnet50_weights_tf_dim_ordering_tf_kernels.h5"]
     assert not (tmp_path / "cache" / "org.swift.foundation.URLCache").exists()

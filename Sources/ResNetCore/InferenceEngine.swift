@@ -5,6 +5,7 @@
 // order. The graph the learner sees keeps every Keras layer.
 
 import Platform
+import Synchronization
 
 // MARK: - Steps
 
@@ -73,13 +74,17 @@ public final class InferenceEngine {
     let steps: [Step]
     /// For each step, the values no later step reads, dropped once it is done.
     private let releasedAfter: [[Int]]
-    private let workspace = Workspace()
-    /// How many threads each convolution is split over (default: the processors online).
+    /// How many threads run a forward pass (default: the processors online).
     public var threadCount: Int {
         get { pool.threadCount }
-        set { pool = WorkerPool(threadCount: newValue) }
+        set {
+            pool = WorkerPool(threadCount: newValue)
+            workspaces = (0..<pool.threadCount).map { _ in Workspace() }
+        }
     }
     private var pool = WorkerPool(threadCount: sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    /// Scratch memory for each thread's stream of images (see `predict`); the first serves a split pass.
+    private lazy var workspaces = (0..<pool.threadCount).map { _ in Workspace() }
 
     /// Compiles `model` with `weights`, folding each batch norm into its convolution.
     ///
@@ -111,8 +116,13 @@ public final class InferenceEngine {
 
     /// Runs the model on a batch `[N, …input shape]` and returns the output `[N, …output shape]`.
     ///
+    /// One image is split over the threads, step by step. A batch is shared among them instead: each
+    /// thread takes its images through the whole network alone (unless `stepFinished` asks for the
+    /// steps' times).
+    ///
     /// - Parameters:
-    ///   - shouldCancel: polled between steps; returning `true` stops with ``ForwardPassCancelled``.
+    ///   - shouldCancel: polled between steps, on the calling thread only; returning `true` stops with
+    ///     ``ForwardPassCancelled``.
     ///   - stepFinished: called after each step with its description and duration (for profiling).
     public func predict(
         _ input: Tensor, shouldCancel: () -> Bool = { false }, stepFinished: ((String, Duration) -> Void)? = nil
@@ -122,34 +132,70 @@ public final class InferenceEngine {
         else { throw ShapeError.inputMismatch(expected: model.inputShape, found: input.shape) }
         try model.checkActivationsFit(batch: input.shape[0], operation: "predict")
 
-        // One value per node of the graph; a fused step writes only its last node's.
-        var values = [Tensor?](repeating: nil, count: model.nodes.count)
-        values[model.inputIndex] = input
-
-        let clock = ContinuousClock()
+        let batch = input.shape[0]
+        let streams = stepFinished == nil ? min(threadCount, batch) : 1
+        let workspaces = self.workspaces
         // The pool's helper threads spin for the whole pass, so each split starts at once.
         return try pool.spinning {
-            for (index, step) in steps.enumerated() {
-                if shouldCancel() { throw ForwardPassCancelled() }
-                let start = clock.now
-                switch step {
-                case .convolution(let conv):
-                    // conv (+ folded BN) (+ add) (+ ReLU): one GEMM, or Winograd's 16, with ReLU on the way out.
-                    values[conv.output] = convolve(conv, values)
-                case .layer(let layer):
-                    // Any other layer: padding, pooling, flatten, dense, or one that could not be fused.
-                    values[layer.node] = compute(layer, values)
-                }
-                if let stepFinished { stepFinished(describe(plan.steps[index]), clock.now - start) }
-                // Drop the values no later step reads.
-                for node in releasedAfter[index] { values[node] = nil }
+            guard streams > 1 else {
+                return try run(
+                    input, pool: pool, workspace: workspaces[0], shouldCancel: shouldCancel, stepFinished: stepFinished)
             }
-            return values[model.outputIndex]!
+            // A batch: each thread takes its share of the images through the whole network alone, with
+            // no split and no wait for the others. Only the calling thread asks `shouldCancel`.
+            let caller = pthread_self()
+            let cancelled = Atomic<Bool>(false)
+            var outputs = [Result<Tensor, any Error>?](repeating: nil, count: streams)
+            outputs.withUnsafeMutableBufferPointer { outputs in
+                parallelFor(streams, pool) { stream in
+                    let images = share(of: batch, part: stream, parts: streams)
+                    outputs[stream] = Result {
+                        try run(
+                            input.images(images), pool: nil, workspace: workspaces[stream],
+                            shouldCancel: {
+                                if pthread_equal(pthread_self(), caller) != 0 && shouldCancel() {
+                                    cancelled.store(true, ordering: .relaxed)
+                                }
+                                return cancelled.load(ordering: .relaxed)
+                            }, stepFinished: nil)
+                    }
+                }
+            }
+            return Tensor(joining: try outputs.map { try $0!.get() })
         }
     }
 
+    /// One forward pass of `input` over the steps, each split over `pool`'s threads (if any).
+    private func run(
+        _ input: Tensor, pool: WorkerPool?, workspace: Workspace, shouldCancel: () -> Bool,
+        stepFinished: ((String, Duration) -> Void)?
+    ) throws -> Tensor {
+        // One value per node of the graph; a fused step writes only its last node's.
+        var values = [Tensor?](repeating: nil, count: model.nodes.count)
+        values[model.inputIndex] = input
+        let clock = ContinuousClock()
+        for (index, step) in steps.enumerated() {
+            if shouldCancel() { throw ForwardPassCancelled() }
+            let start = clock.now
+            switch step {
+            case .convolution(let conv):
+                // conv (+ folded BN) (+ add) (+ ReLU): one GEMM, or Winograd's α², with ReLU on the way out.
+                values[conv.output] = convolve(conv, values, pool: pool, workspace: workspace)
+            case .layer(let layer):
+                // Any other layer: padding, pooling, flatten, dense, or one that could not be fused.
+                values[layer.node] = compute(layer, values, pool: pool)
+            }
+            if let stepFinished { stepFinished(describe(plan.steps[index]), clock.now - start) }
+            // Drop the values no later step reads.
+            for node in releasedAfter[index] { values[node] = nil }
+        }
+        return values[model.outputIndex]!
+    }
+
     /// Runs one convolution step on the values computed so far.
-    private func convolve(_ step: ConvolutionStep, _ values: [Tensor?]) -> Tensor {
+    private func convolve(
+        _ step: ConvolutionStep, _ values: [Tensor?], pool: WorkerPool?, workspace: Workspace
+    ) -> Tensor {
         switch step.algorithm {
         case .im2col(let kernel, let geometry):
             return packedConv2D(
@@ -163,7 +209,7 @@ public final class InferenceEngine {
     }
 
     /// Runs one step that is not a convolution on the values computed so far.
-    private func compute(_ step: LayerStep, _ values: [Tensor?]) -> Tensor {
+    private func compute(_ step: LayerStep, _ values: [Tensor?], pool: WorkerPool?) -> Tensor {
         let inputs = step.inputs.map { values[$0]! }
         switch step.method {
         case .forward(let weights):

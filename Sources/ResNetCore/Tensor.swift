@@ -25,3 +25,19 @@ public struct Tensor: Sendable, Equatable {
     /// The number of values, `shape.reduce(1, *)`.
     public var count: Int { data.count }
 }
+
+extension Tensor {
+    /// The images `range` of a batch (the first axis).
+    func images(_ range: Range<Int>) -> Tensor {
+        let size = count / shape[0]
+        return Tensor(
+            shape: [range.count] + shape.dropFirst(),
+            data: Array(data[range.lowerBound * size..<range.upperBound * size]))
+    }
+
+    /// Batches joined along the first axis, in order; each has the same shape after it.
+    init(joining parts: [Tensor]) {
+        self.init(
+            shape: [parts.reduce(0) { $0 + $1.shape[0] }] + parts[0].shape.dropFirst(), data: parts.flatMap(\.data))
+    }
+}

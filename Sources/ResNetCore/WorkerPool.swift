@@ -21,6 +21,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Written before the job's `state` is published (release), read after a part is claimed (acquire).
     private var job: ((Int) -> Void)?
 
+    /// The generation of the last job before the current pass, written under `mutex` as a pass
+    /// starts: a helper woken for the pass takes every job after it, even one published before it woke.
+    private var generationAtStart = 0
     private var mutex = pthread_mutex_t()
     private var wakeUp = pthread_cond_t()
     private var threads: [pthread_t] = []
@@ -55,6 +58,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Keeps the helpers spinning (ready within microseconds) while `body` runs, e.g. a forward pass.
     func spinning<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(&mutex)
+        generationAtStart = state.load(ordering: .relaxed) >> 40
         spinning.store(true, ordering: .sequentiallyConsistent)
         pthread_cond_broadcast(&wakeUp)
         pthread_mutex_unlock(&mutex)
@@ -114,8 +118,9 @@ final class WorkerPool: @unchecked Sendable {
                 while !spinning.load(ordering: .sequentiallyConsistent) && !shuttingDown.load(ordering: .relaxed) {
                     pthread_cond_wait(&wakeUp, &mutex)
                 }
+                // Not the generation now: the caller may have published the pass's first job already.
+                seen = generationAtStart
                 pthread_mutex_unlock(&mutex)
-                seen = state.load(ordering: .acquiring) >> 40
             }
         }
     }

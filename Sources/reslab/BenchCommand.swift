@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Images a forward pass (throughput: ms a batch and images/s).")
     var batch: Int = 1
 
-    @Option(help: "Threads each convolution is split over.")
+    @Option(help: "Threads for the forward pass: one image is split over them, a batch shared among them.")
     var threads: Int = 2
 
     @Option(

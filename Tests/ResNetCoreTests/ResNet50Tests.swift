@@ -208,4 +208,14 @@ import Testing
             try engine.predict(Tensor(shape: [1, 9, 9, 8]), shouldCancel: { true })
         }
     }
+
+    /// A batch shared among threads: the caller's answer stops every thread's images.
+    @Test func cancellationStopsABatchSharedAmongThreads() throws {
+        let model = try smallResidualModel()
+        let engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: 1))
+        engine.threadCount = 2
+        #expect(throws: ForwardPassCancelled.self) {
+            try engine.predict(Tensor(shape: [5, 9, 9, 8]), shouldCancel: { true })
+        }
+    }
 }

@@ -28,11 +28,11 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp(Message.cliCam.localized, valueName: "file.png"))
     var cam: String?
 
-    /// 1 by measurement: on two cores no batch size ran faster (classify of 64 JPEGs, medians of three
-    /// runs: 20.0, 20.4, 19.2 and 20.3 images/s at 1, 2, 4 and 8), and batch 1 holds the least memory
-    /// (178 MB against 192, 220 and 275 MB).
+    /// 2 by measurement, on two cores, where a batch gives each core its own images: classify of 64
+    /// JPEGs, medians of three runs, 17.9 / 20.7 / 20.3 / 20.2 images/s at batch 1 / 2 / 4 / 8, with
+    /// peak memory 178 / 195 / 224 / 280 MB.
     @Option(help: ArgumentHelp(Message.cliBatch.localized))
-    var batch: Int = 1
+    var batch: Int = 2
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError(Message.giveAnImage.localized) }

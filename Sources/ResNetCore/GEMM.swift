@@ -33,8 +33,21 @@ public struct GEMMInfo: Sendable, CustomStringConvertible {
     /// True when `RESLAB_GEMM_KERNEL` chose it, false when the CPU's features did.
     public let forced: Bool
 
-    /// The path this process runs (chosen at first use), or why the one asked for cannot run.
-    public static func current() throws(GEMMError) -> GEMMInfo { try GEMM.info() }
+    /// The path chosen at first use, for the life of the process: packed kernels depend on it.
+    static let selected: Result<GEMMInfo, GEMMError> = select(
+        environment: getenv(environmentVariable).map { String(cString: $0) })
+
+    /// The path this process runs, or why the one asked for cannot run.
+    public static func current() throws(GEMMError) -> GEMMInfo { try selected.get() }
+
+    /// The path `RESLAB_GEMM_KERNEL` names (if set and not empty), else the best the CPU runs.
+    static func select(environment: String?) -> Result<GEMMInfo, GEMMError> {
+        if let name = environment, !name.isEmpty {
+            guard let path = GEMMPath(rawValue: name) else { return .failure(.unknownPath(name)) }
+            return path.isSupported ? .success(GEMMInfo(path: path, forced: true)) : .failure(.unsupported(path))
+        }
+        return .success(GEMMInfo(path: GEMMPath.allCases.first(where: \.isSupported)!, forced: false))
+    }
 
     public var description: String {
         let who =
@@ -64,24 +77,6 @@ public enum GEMMError: Error, Equatable, CustomStringConvertible {
                 "\(variable)=\(path.rawValue): this CPU cannot run the \(path.rawValue) kernel",
                 "\(variable)=\(path.rawValue)：这台 CPU 运行不了 \(path.rawValue) 内核")
         }
-    }
-}
-
-enum GEMM {
-    /// The path chosen at first use, for the life of the process: packed kernels depend on it.
-    static let selected: Result<GEMMInfo, GEMMError> = select(
-        environment: getenv(GEMMInfo.environmentVariable).map { String(cString: $0) })
-
-    /// The path in use, or why the one asked for cannot run.
-    static func info() throws(GEMMError) -> GEMMInfo { try selected.get() }
-
-    /// The path `RESLAB_GEMM_KERNEL` names (if set and not empty), else the best the CPU runs.
-    static func select(environment: String?) -> Result<GEMMInfo, GEMMError> {
-        if let name = environment, !name.isEmpty {
-            guard let path = GEMMPath(rawValue: name) else { return .failure(.unknownPath(name)) }
-            return path.isSupported ? .success(GEMMInfo(path: path, forced: true)) : .failure(.unsupported(path))
-        }
-        return .success(GEMMInfo(path: GEMMPath.allCases.first(where: \.isSupported)!, forced: false))
     }
 }
 

@@ -26,7 +26,6 @@ struct ConvolutionStep {
     let algorithm: Algorithm
     /// The convolution's bias with the batch norm's shift folded in, if there is either.
     let bias: [Float]?
-    let filters: Int
     /// The node added to the result (the fused `add`'s other input); im2col only.
     let residual: Int?
     let relu: Bool
@@ -92,7 +91,7 @@ public final class InferenceEngine {
     ///   ``BLASError`` when OpenBLAS cannot be loaded; ``GEMMError`` when `RESLAB_GEMM_KERNEL` names a
     ///   GEMM path this CPU cannot run.
     public convenience init(model: Model, weights: consuming ModelWeights) throws {
-        try self.init(model: model, weights: weights, gemmPath: try GEMM.info().path)
+        try self.init(model: model, weights: weights, gemmPath: try GEMMInfo.current().path)
     }
 
     /// Compiles `model` for the GEMM path given (which this CPU must run), whatever the environment says.
@@ -294,7 +293,7 @@ public final class InferenceEngine {
                 geometry: geometry)
         case .winograd, .winograd4x4:
             precondition(fused.add == nil, "the Winograd convolution takes no add")
-            let winograd = WinogradAlgorithm.outputTile(fused.algorithm == .winograd4x4 ? 4 : 2)
+            let winograd = WinogradAlgorithm(fused.algorithm)!
             algorithm = .winograd(
                 winograd,
                 transformedKernel: winograd.packedKernel(
@@ -302,7 +301,7 @@ public final class InferenceEngine {
         }
         return .convolution(
             ConvolutionStep(
-                input: fused.input, output: fused.output, algorithm: algorithm, bias: bias, filters: conv.filters,
+                input: fused.input, output: fused.output, algorithm: algorithm, bias: bias,
                 residual: fused.add?.otherInput, relu: fused.relu != nil))
     }
 

@@ -36,15 +36,6 @@ struct WinogradAlgorithm: Sendable {
             [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1],
         ])
 
-    /// The algorithm with m×m output tiles.
-    static func outputTile(_ m: Int) -> WinogradAlgorithm {
-        switch m {
-        case 2: return .f2x2
-        case 4: return .f4x4
-        default: preconditionFailure("no Winograd F(\(m)x\(m), 3x3)")
-        }
-    }
-
     /// The kernel `(3, 3, C, K)` transformed: α² matrices `C × K`, `U[ξ] = (G g Gᵀ)[ξ]`, each packed
     /// for the GEMM.
     func packedKernel(_ kernel: [Float], inputChannels c: Int, filters k: Int, path: GEMMPath) -> [PackedMatrix] {
@@ -70,6 +61,17 @@ struct WinogradAlgorithm: Sendable {
                 }
             }
             return PackedMatrix(packing: u, rows: c, columns: k, path: path)
+        }
+    }
+}
+
+extension WinogradAlgorithm {
+    /// The algorithm a plan's step names, or `nil` for im2col.
+    init?(_ algorithm: ConvolutionAlgorithm) {
+        switch algorithm {
+        case .winograd: self = .f2x2
+        case .winograd4x4: self = .f4x4
+        case .im2col: return nil
         }
     }
 }

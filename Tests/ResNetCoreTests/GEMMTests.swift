@@ -78,17 +78,17 @@ import Testing
     }
 
     @Test func environmentChoosesThePathOrIsRefusedInOneLine() throws {
-        #expect(try GEMM.select(environment: "portable").get().path == .portable)
-        #expect(try GEMM.select(environment: "portable").get().forced)
-        let best = try GEMM.select(environment: nil).get()
+        #expect(try GEMMInfo.select(environment: "portable").get().path == .portable)
+        #expect(try GEMMInfo.select(environment: "portable").get().forced)
+        let best = try GEMMInfo.select(environment: nil).get()
         #expect(best.path == Self.paths.first && !best.forced)
-        #expect(try GEMM.select(environment: "").get().path == best.path)
-        #expect(throws: GEMMError.unknownPath("avx9")) { try GEMM.select(environment: "avx9").get() }
+        #expect(try GEMMInfo.select(environment: "").get().path == best.path)
+        #expect(throws: GEMMError.unknownPath("avx9")) { try GEMMInfo.select(environment: "avx9").get() }
         #expect(
             GEMMError.unknownPath("avx9").description
                 == "RESLAB_GEMM_KERNEL=avx9 names no GEMM kernel (choose one of avx512, avx2, portable)")
         for path in GEMMPath.allCases where !path.isSupported {
-            #expect(throws: GEMMError.unsupported(path)) { try GEMM.select(environment: path.rawValue).get() }
+            #expect(throws: GEMMError.unsupported(path)) { try GEMMInfo.select(environment: path.rawValue).get() }
         }
     }
 }

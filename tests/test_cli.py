@@ -81,7 +81,7 @@ def test_bench_names_the_gemm_kernel_that_runs(reslab, path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"GEMM kernel {path} (RESLAB_GEMM_KERNEL from the environment) for the convolutions, 2 threads"
-    assert lines[1].startswith("OpenBLAS kernel ") and lines[1].endswith(" for the dense layer")
+    assert lines[1].startswith("OpenBLAS kernel ") and lines[1].endswith(" for the layer-by-layer pass")
 
 
 def test_forward_passes_reuse_memory_instead_of_faulting_it_in_again(reslab):

@@ -101,7 +101,7 @@ struct BenchCommand: ParsableCommand {
         }
 
         print("\(gemm) for the convolutions, \(threads) thread\(threads == 1 ? "" : "s")")
-        print("\(blas) for the dense layer")
+        print("\(blas) for the layer-by-layer pass")
         print(
             "weights: \(weightsPath ?? "seeded random") (\(loaded.hasRandomWeights ? "built" : "loaded") in \(fixed(loadSeconds * 1000, 1)) ms)"
         )

@@ -25,7 +25,12 @@ public final class ModelHandle {
 
     /// Reads the weights now (they are otherwise read on the first `predict`).
     func loadWeights(_ source: WeightsSource) throws {
-        engine = try InferenceEngine(model: model, weights: try Self.weights(of: model, from: source))
+        switch source {
+        case .file(let path), .cachedTutorialFile(let path):
+            engine = try InferenceEngine(model: model, weightsFile: try KerasWeightsFile(path: path))
+        case .random(let seed):
+            engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: seed))
+        }
         weightsSource = source
     }
 

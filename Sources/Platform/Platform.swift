@@ -29,19 +29,34 @@ extension Duration {
     }
 }
 
-/// Tells glibc's malloc to keep the memory a program frees for its next allocations instead of
-/// giving it back to the kernel: blocks up to 32 MB come from the heap, and the heap is never
-/// trimmed. A forward pass frees and allocates the same activations (up to a few MB each) every
-/// time; given back, each one is faulted in again, page by page, on the next pass, and that
-/// costs 15–30% of a pass on a virtual machine. Calling it again changes nothing.
-public func keepFreedMemoryForReuse() {
+/// What glibc's malloc does with the large blocks a program frees.
+public enum FreedMemory: Sendable {
+    /// Kept for the next allocations: blocks up to 32 MB come from the heap, and the heap is never
+    /// trimmed. A forward pass frees and allocates the same activations (up to a few MB each) every
+    /// time; given back, each one is faulted in again, page by page, on the next pass, and that
+    /// costs 15–30% of a pass on a virtual machine.
+    case keptForReuse
+    /// Given back to the kernel at once: every block of 128 KB or more is a mapping of its own, unmapped
+    /// when freed (malloc's default, without the threshold that rises as blocks are freed). While the
+    /// weights load, each layer's arrays are freed as it is packed, and so never add up.
+    case givenBack
+}
+
+/// Sets what malloc does with the memory freed from now on (see ``FreedMemory``).
+public func setFreedMemory(_ policy: FreedMemory) {
     #if canImport(Glibc)
         // glibc's <malloc.h>, which Swift's Glibc module leaves out: mallopt and two of its options.
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
         guard let symbol = dlsym(nil, "mallopt") else { return }
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(mmapThreshold, 32 << 20)
-        _ = mallopt(trimThreshold, -1)
+        switch policy {
+        case .keptForReuse:
+            _ = mallopt(mmapThreshold, 32 << 20)
+            _ = mallopt(trimThreshold, -1)
+        case .givenBack:
+            _ = mallopt(mmapThreshold, 128 << 10)
+            _ = mallopt(trimThreshold, 128 << 10)
+        }
     #endif
 }

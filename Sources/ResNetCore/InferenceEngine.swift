@@ -94,20 +94,49 @@ public final class InferenceEngine {
         try self.init(model: model, weights: weights, gemmPath: try GEMMInfo.current().path)
     }
 
-    /// Compiles `model` for the GEMM path given (which this CPU must run), whatever the environment says.
-    init(model: Model, weights: consuming ModelWeights, gemmPath: GEMMPath) throws {
-        try weights.validate(for: model)
-        _ = try BLAS.info()
+    /// Compiles `model` with weights that `read` gives a layer at a time, e.g. from a weight file: a
+    /// thread of the engine's own reads each layer while the caller's lowers the ones before it.
+    ///
+    /// - Throws: the first error of `read`, or as the other initializer does.
+    public convenience init(model: Model, readingWeights read: @escaping LayerWeightsReader) throws {
+        let gemmPath = try GEMMInfo.current().path
         let plan = FusionPlan(model)
+        let order = plan.steps.flatMap(\.nodes).compactMap { (node) -> (layer: String, specs: [WeightSpec])? in
+            let specs = model.nodes[node].weightSpecs(in: model.nodes)
+            return specs.isEmpty ? nil : (model.nodes[node].name, specs)
+        }
+        // Each layer's arrays are given back as soon as it is packed: 175 MB at the peak of `classify`
+        // on one image, where malloc's own rising threshold kept them for 187-199 MB.
+        setFreedMemory(.givenBack)
+        let readAhead = WeightsReadAhead(order: order, read: read)
+        defer {
+            readAhead.finish()
+            setFreedMemory(.keptForReuse)  // also when a read failed: an earlier engine's passes want it
+        }
+        try self.init(model: model, plan: plan, gemmPath: gemmPath, taking: readAhead.take)
+    }
+
+    /// Compiles `model` for the GEMM path given (which this CPU must run), whatever the environment says.
+    convenience init(model: Model, weights: consuming ModelWeights, gemmPath: GEMMPath) throws {
+        try weights.validate(for: model)
+        var weights = weights
+        try self.init(model: model, plan: FusionPlan(model), gemmPath: gemmPath) {
+            weights.byLayer.removeValue(forKey: $0) ?? []
+        }
+    }
+
+    /// Lowers each step of `plan`, taking each layer's weights with `take` (in the order of the steps'
+    /// nodes) just before it is lowered.
+    private init(model: Model, plan: FusionPlan, gemmPath: GEMMPath, taking take: (String) throws -> [Tensor]) throws {
+        _ = try BLAS.info()
         var steps = [Step]()
-        for planned in plan.steps { steps.append(Self.lower(planned, in: model, weights: &weights, path: gemmPath)) }
+        for planned in plan.steps { steps.append(try Self.lower(planned, in: model, path: gemmPath, taking: take)) }
         self.model = model
         self.plan = plan
         self.steps = steps
         self.releasedAfter = Self.releases(of: steps, keeping: model.outputIndex, nodeCount: model.nodes.count)
-        // From now on, a pass reuses the memory the one before it freed. Not before: while the weights
-        // load, the raw arrays freed as each is packed are better given back (22 MB less at the peak).
-        keepFreedMemoryForReuse()
+        // From now on, a pass reuses the memory the one before it freed.
+        setFreedMemory(.keptForReuse)
     }
 
     /// The number of steps after fusion (for `bench` and lessons).
@@ -245,14 +274,14 @@ public final class InferenceEngine {
 
     // MARK: - Lowering
 
-    /// Turns a planned step into one that runs: takes its weights out of `weights` (so each array is
-    /// held once), folds the batch norm and prepares the kernel for the step's algorithm.
+    /// Turns a planned step into one that runs: takes its weights with `take` (which hands each array
+    /// over, so it is held once), folds the batch norm and prepares the kernel for the step's algorithm.
     private static func lower(
-        _ step: FusionPlan.Step, in model: Model, weights: inout ModelWeights, path: GEMMPath
-    ) -> Step {
+        _ step: FusionPlan.Step, in model: Model, path: GEMMPath, taking take: (String) throws -> [Tensor]
+    ) throws -> Step {
         guard case .convolution(let fused) = step else {
             let node = model.nodes[step.output]
-            let layerWeights = weights.byLayer.removeValue(forKey: node.name) ?? []
+            let layerWeights = try take(node.name)
             let method: LayerStep.Method
             switch node.layer {
             case let pooling as any Pooling2DLayer:
@@ -271,14 +300,13 @@ public final class InferenceEngine {
         }
         let node = model.nodes[fused.conv]
         let conv = node.layer as! Conv2D
-        var arrays = weights.byLayer.removeValue(forKey: node.name)!
+        var arrays = try take(node.name)
         var kernel = arrays[0].data
         var bias: [Float]? = conv.useBias ? arrays[1].data : nil
         arrays = []  // `kernel` alone holds its buffer now, so folding scales it in place
         if let batchNorm = fused.batchNorm {
             let bn = model.nodes[batchNorm].layer as! BatchNormalization
-            let (scale, shift) = bn.scaleAndShift(
-                weights: weights.byLayer.removeValue(forKey: model.nodes[batchNorm].name)!)
+            let (scale, shift) = bn.scaleAndShift(weights: try take(model.nodes[batchNorm].name))
             bias = fold(scale: scale, shift: shift, intoKernel: &kernel, bias: bias, filters: conv.filters)
         }
         let input = model.nodes[fused.input].outputShape
@@ -310,9 +338,13 @@ public final class InferenceEngine {
     private static func fold(
         scale: [Float], shift: [Float], intoKernel kernel: inout [Float], bias: [Float]?, filters: Int
     ) -> [Float] {
-        kernel.withUnsafeMutableBufferPointer { k in
-            for row in 0..<(k.count / filters) {
-                for f in 0..<filters { k[row * filters + f] *= scale[f] }
+        scale.withUnsafeBufferPointer { scale in
+            kernel.withUnsafeMutableBufferPointer { kernel in
+                var row = kernel.baseAddress!
+                for _ in 0..<(kernel.count / filters) {
+                    for f in 0..<filters { row[f] *= scale[f] }
+                    row += filters
+                }
             }
         }
         var folded = shift

@@ -17,3 +17,13 @@ extension KerasWeightsFile {
         return weights
     }
 }
+
+extension InferenceEngine {
+    /// Compiles `model` with the weights of `file`, read a layer at a time while the layers before are
+    /// lowered (see ``InferenceEngine/init(model:readingWeights:)``).
+    ///
+    /// - Throws: ``WeightsError`` as ``KerasWeightsFile/weights(for:)`` does, or as the engine does.
+    public convenience init(model: Model, weightsFile file: KerasWeightsFile) throws {
+        try self.init(model: model) { layer, specs in try file.weights(forLayer: layer, expecting: specs) }
+    }
+}

@@ -60,7 +60,7 @@ struct LoadedNetwork {
         }
         variant = options.variant ?? detected!
         let model = try variant.build()
-        engine = try InferenceEngine(model: model, weights: try file.weights(for: model))
+        engine = try InferenceEngine(model: model, weightsFile: file)
         weightsPath = path
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import ResNetCore
@@ -217,5 +218,80 @@ import Testing
         #expect(throws: ForwardPassCancelled.self) {
             try engine.predict(Tensor(shape: [5, 9, 9, 8]), shouldCancel: { true })
         }
+    }
+}
+
+/// The engine built from weights read a layer at a time on a thread of its own, while the caller lowers.
+@Suite struct WeightsReadAheadTests {
+    struct ReadFailed: Error, Equatable { let layer: String }
+
+    /// The layers `read` was asked for, in order, from any thread.
+    final class ReadLog: @unchecked Sendable {
+        private let layers = Mutex<[String]>([])
+        func append(_ layer: String) { layers.withLock { $0.append(layer) } }
+        var all: [String] { layers.withLock { $0 } }
+    }
+
+    @Test func engineFromWeightsReadALayerAtATimeGivesTheSameOutputAsFromWeightsInMemory() throws {
+        let model = try InferenceEngineTests().smallResidualModel()
+        let weights = try ModelWeights.random(for: model, seed: 3)
+        let log = ReadLog()
+        let engine = try InferenceEngine(model: model) { layer, _ in
+            log.append(layer)
+            return weights.byLayer[layer]!
+        }
+        let input = Tensor.randomNormal(shape: [2, 9, 9, 8], seed: 4)
+        #expect(try engine.predict(input).data == InferenceEngine(model: model, weights: weights).predict(input).data)
+        #expect(log.all.sorted() == model.weightedLayers.map(\.name).sorted())
+    }
+
+    @Test func aFailedReadStopsTheEngineWithItsErrorAndNothingAfterItIsRead() throws {
+        let model = try InferenceEngineTests().smallResidualModel()
+        let weights = try ModelWeights.random(for: model, seed: 3)
+        let log = ReadLog()
+        #expect(throws: ReadFailed(layer: "bn2b_branch2a")) {
+            try InferenceEngine(model: model) { layer, _ in
+                log.append(layer)
+                if layer == "bn2b_branch2a" { throw ReadFailed(layer: layer) }
+                return weights.byLayer[layer]!
+            }
+        }
+        #expect(log.all.last == "bn2b_branch2a")
+    }
+
+    @Test func weightsOfTheWrongShapeFromTheReaderAreNamed() throws {
+        let model = try InferenceEngineTests().smallResidualModel()
+        var weights = try ModelWeights.random(for: model, seed: 3)
+        weights.byLayer["res2a_branch2a"]![0] = Tensor(shape: [1, 1, 8, 5])
+        let expected = WeightsMismatch.wrongShape(
+            layer: "res2a_branch2a", index: 0, weight: "kernel", expected: [1, 1, 8, 4], found: [1, 1, 8, 5])
+        #expect(throws: expected) {
+            try InferenceEngine(model: model) { [weights] layer, _ in weights.byLayer[layer]! }
+        }
+    }
+
+    /// With no bytes allowed to wait, the reader reads a layer only once the one before is being taken.
+    @Test func theReaderWaitsWhileItsBudgetOfLayersWaitsToBeTaken() throws {
+        final class Progress: Sendable {
+            let taken = Atomic<Int>(0)
+            let readTooEarly = Atomic<Bool>(false)
+        }
+        let layers = (0..<6).map { "layer\($0)" }
+        let specs = [WeightSpec(name: "kernel", shape: [4], trainable: true)]
+        let progress = Progress()
+        let readAhead = WeightsReadAhead(order: layers.map { ($0, specs) }, budget: 0) { layer, _ in
+            if progress.taken.load(ordering: .sequentiallyConsistent) < layers.firstIndex(of: layer)! {
+                progress.readTooEarly.store(true, ordering: .sequentiallyConsistent)
+            }
+            return [Tensor(shape: [4], repeating: 1)]
+        }
+        defer { readAhead.finish() }
+        for layer in layers {
+            progress.taken.add(1, ordering: .sequentiallyConsistent)  // counted as it starts
+            #expect(try readAhead.take(layer).map(\.shape) == [[4]])
+        }
+        #expect(try readAhead.take("no weights").isEmpty)
+        let readTooEarly = progress.readTooEarly.load(ordering: .sequentiallyConsistent)
+        #expect(!readTooEarly)
     }
 }

@@ -328,6 +328,22 @@ func capturingStandardError(_ body: () async throws -> Void) async rethrows -> S
         ) { try file.weights(forLayer: "minus_inf_kernel") }
     }
 
+    /// The scan goes 16 lanes and 1024 values at a time: a value at a lane's, a block's or the tail's
+    /// edge is found, and the first of two is the one named.
+    @Test(arguments: [0, 15, 16, 1023, 1024, 4095, 4999])
+    func theFirstValueThatIsNotFiniteIsFoundWhereverItIs(position: Int) {
+        var values = (0..<5000).map { Float($0 % 7) - 3 }
+        #expect(KerasWeightsFile.firstNonFinite(values) == nil)
+        for bad in [Float.nan, .infinity, -.infinity] {
+            values[position] = bad
+            if position + 1 < values.count { values[position + 1] = .nan }
+            #expect(KerasWeightsFile.firstNonFinite(values) == position)
+            values[position] = 0
+            if position + 1 < values.count { values[position + 1] = 0 }
+        }
+        #expect(KerasWeightsFile.firstNonFinite([]) == nil)
+    }
+
     @Test func theEnginesWeightCheckIsReportedNamingTheFile() {
         #expect(WeightsError(.missingLayer("fc1000"), path: "w.h5") == .missingLayer(path: "w.h5", layer: "fc1000"))
         #expect(

@@ -29,6 +29,17 @@ extension Duration {
     }
 }
 
+/// Runs `body` with the environment variable `name` set to `value`, then puts back what it was
+/// (unset, if it was). For a library that reads its settings once, as it loads or starts.
+public func withEnvironmentVariable<T>(_ name: String, setTo value: String, _ body: () throws -> T) rethrows -> T {
+    let previous = getenv(name).map { String(cString: $0) }
+    setenv(name, value, 1)
+    defer {
+        if let previous { setenv(name, previous, 1) } else { unsetenv(name) }
+    }
+    return try body()
+}
+
 /// What glibc's malloc does with the large blocks a program frees.
 public enum FreedMemory: Sendable {
     /// Kept for the next allocations: blocks up to 32 MB come from the heap, and the heap is never

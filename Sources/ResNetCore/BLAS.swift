@@ -140,7 +140,13 @@ public enum BLAS {
         ]
         var lastError = "not found"
         for path in candidates {
-            guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            // reslab runs each GEMM on the thread that calls it (see `resolve`). Told so as it loads,
+            // OpenBLAS starts no threads of its own, which would spin for some 0.1 s, taking 50-75 ms of
+            // CPU from the weights' load.
+            let handle = withEnvironmentVariable("OPENBLAS_NUM_THREADS", setTo: "1") {
+                dlopen(path, RTLD_NOW | RTLD_LOCAL)
+            }
+            guard let handle else {
                 if let message = dlerror() { lastError = String(cString: message) }
                 continue
             }

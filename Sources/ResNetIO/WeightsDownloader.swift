@@ -138,10 +138,8 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         #if canImport(FoundationNetworking)
             if !sharedCacheReplaced {
                 URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: cacheFolder)
-                let dataHome = getenv("XDG_DATA_HOME").map { String(cString: $0) }
-                setenv("XDG_DATA_HOME", Bundle.main.bundleURL.deletingLastPathComponent().path, 1)
-                _ = HTTPCookieStorage.shared
-                if let dataHome { setenv("XDG_DATA_HOME", dataHome, 1) } else { unsetenv("XDG_DATA_HOME") }
+                let folderAboveTheProgram = Bundle.main.bundleURL.deletingLastPathComponent().path
+                withEnvironmentVariable("XDG_DATA_HOME", setTo: folderAboveTheProgram) { _ = HTTPCookieStorage.shared }
                 sharedCacheReplaced = true
             }
         #endif

@@ -335,3 +335,15 @@ private func bytes(at path: String) throws -> [UInt8] {
         #expect("第2课 · 3/9".withoutEscapeSequences == "第2课 · 3/9")
     }
 }
+
+@Suite struct EnvironmentVariableTests {
+    @Test(arguments: [nil, "8"])
+    func aVariableIsSetForTheBodyAndPutBackAfter(previous: String?) {
+        let name = "RESLAB_TEST_SETTING"
+        if let previous { setenv(name, previous, 1) } else { unsetenv(name) }
+        defer { unsetenv(name) }
+        let inside = withEnvironmentVariable(name, setTo: "1") { getenv(name).map { String(cString: $0) } }
+        #expect(inside == "1")
+        #expect(getenv(name).map { String(cString: $0) } == previous)
+    }
+}

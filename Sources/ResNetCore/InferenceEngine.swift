@@ -155,42 +155,104 @@ public final class InferenceEngine {
     public func predict(
         _ input: Tensor, shouldCancel: () -> Bool = { false }, stepFinished: ((String, Duration) -> Void)? = nil
     ) throws -> Tensor {
+        try checkInput(input)
+        let batch = input.shape[0]
+        guard stepFinished == nil, min(threadCount, batch) > 1 else {
+            // The pool's helper threads spin for the whole pass, so each split starts at once.
+            return try pool.spinning {
+                try run(
+                    input, pool: pool, workspace: workspaces[0], shouldCancel: shouldCancel, stepFinished: stepFinished)
+            }
+        }
+        let streams = min(threadCount, batch)
+        var shares = (0..<streams).map { share(of: batch, part: $0, parts: streams) }.makeIterator()
+        var outputs = [Tensor?](repeating: nil, count: streams)
+        var taken = 0
+        try predictStream(
+            imagesAtOnce: batch, shouldCancel: shouldCancel,
+            next: { _ in
+                guard let images = shares.next() else { return nil }
+                taken += 1
+                return (taken - 1, input.images(images))
+            },
+            finished: { outputs[$0] = $1 })
+        return Tensor(joining: outputs.map { $0! })
+    }
+
+    /// Runs the model on inputs as they come, with no wait between them: `next(n)` gives up to `n`
+    /// images as one input `[n, …input shape]` with a tag (nil when there are no more), and `finished`
+    /// gets each output `[n, …output shape]` with its input's tag.
+    ///
+    /// With `imagesAtOnce` at least two, each thread (as many as `imagesAtOnce` allows) takes inputs of
+    /// `imagesAtOnce / threads` images through the whole network alone, so a thread waiting for its next
+    /// input or slowed by another process never holds up the others. With one, each input is split over
+    /// the threads step by step. `next` and `finished` are each called by one thread at a time; the first
+    /// error of either, or of an input, stops every thread and is thrown.
+    ///
+    /// - Parameter shouldCancel: polled between steps on the calling thread only; `true` stops with
+    ///   ``ForwardPassCancelled``.
+    public func predictStream<Tag>(
+        imagesAtOnce: Int, shouldCancel: () -> Bool = { false }, next: (Int) throws -> (tag: Tag, input: Tensor)?,
+        finished: (Tag, Tensor) throws -> Void
+    ) throws {
+        let streams = min(threadCount, max(1, imagesAtOnce))
+        let imagesEach = max(1, imagesAtOnce / streams)
+        let caller = pthread_self()
+        let stopped = Atomic<Bool>(false)
+        let nextLock = Mutex<Void>(())
+        let finishedLock = Mutex<Void>(())
+        let firstError = Mutex<(any Error)?>(nil)
+        let workspaces = self.workspaces
+        try pool.spinning {
+            parallelFor(streams, streams > 1 ? pool : nil) { stream in
+                // The error is kept before the others are told to stop, so that theirs (cancelled) never
+                // takes its place.
+                func stop(with error: any Error) {
+                    firstError.withLock { if $0 == nil { $0 = error } }
+                    stopped.store(true, ordering: .sequentiallyConsistent)
+                }
+                // A failed call stops the others before its lock is let go: none is made after it.
+                func stopping<T>(_ body: () throws -> T) throws -> T {
+                    do { return try body() } catch {
+                        stop(with: error)
+                        throw error
+                    }
+                }
+                do {
+                    while true {
+                        var item: (tag: Tag, input: Tensor)?
+                        try nextLock.withLock { _ in
+                            if !stopped.load(ordering: .sequentiallyConsistent) {
+                                item = try stopping { try next(imagesEach) }
+                            }
+                        }
+                        guard let (tag, input) = item else { return }
+                        try checkInput(input)
+                        let output = try run(
+                            input, pool: streams > 1 ? nil : pool, workspace: workspaces[stream],
+                            shouldCancel: {
+                                if pthread_equal(pthread_self(), caller) != 0 && shouldCancel() {
+                                    stopped.store(true, ordering: .relaxed)
+                                    return true
+                                }
+                                return stopped.load(ordering: .relaxed)
+                            }, stepFinished: nil)
+                        try finishedLock.withLock { _ in try stopping { try finished(tag, output) } }
+                    }
+                } catch {
+                    stop(with: error)
+                }
+            }
+            if let error = firstError.withLock({ $0 }) { throw error }
+        }
+    }
+
+    /// Throws ``ShapeError`` unless `input` is a non-empty batch of the model's input shape that fits in memory.
+    private func checkInput(_ input: Tensor) throws {
         guard input.shape.count == model.inputShape.count + 1, Array(input.shape.dropFirst()) == model.inputShape,
             input.shape[0] > 0
         else { throw ShapeError.inputMismatch(expected: model.inputShape, found: input.shape) }
         try model.checkActivationsFit(batch: input.shape[0], operation: "predict")
-
-        let batch = input.shape[0]
-        let streams = stepFinished == nil ? min(threadCount, batch) : 1
-        let workspaces = self.workspaces
-        // The pool's helper threads spin for the whole pass, so each split starts at once.
-        return try pool.spinning {
-            guard streams > 1 else {
-                return try run(
-                    input, pool: pool, workspace: workspaces[0], shouldCancel: shouldCancel, stepFinished: stepFinished)
-            }
-            // A batch: each thread takes its share of the images through the whole network alone, with
-            // no split and no wait for the others. Only the calling thread asks `shouldCancel`.
-            let caller = pthread_self()
-            let cancelled = Atomic<Bool>(false)
-            var outputs = [Result<Tensor, any Error>?](repeating: nil, count: streams)
-            outputs.withUnsafeMutableBufferPointer { outputs in
-                parallelFor(streams, pool) { stream in
-                    let images = share(of: batch, part: stream, parts: streams)
-                    outputs[stream] = Result {
-                        try run(
-                            input.images(images), pool: nil, workspace: workspaces[stream],
-                            shouldCancel: {
-                                if pthread_equal(pthread_self(), caller) != 0 && shouldCancel() {
-                                    cancelled.store(true, ordering: .relaxed)
-                                }
-                                return cancelled.load(ordering: .relaxed)
-                            }, stepFinished: nil)
-                    }
-                }
-            }
-            return Tensor(joining: try outputs.map { try $0!.get() })
-        }
     }
 
     /// One forward pass of `input` over the steps, each split over `pool`'s threads (if any).

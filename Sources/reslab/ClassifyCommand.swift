@@ -4,6 +4,7 @@ import Notebook
 import Platform
 import ResNetCore
 import ResNetIO
+import Synchronization
 
 /// `reslab classify`: the tutorial's last step, `model.predict` and `decode_predictions`, on real images.
 struct ClassifyCommand: ParsableCommand {
@@ -52,53 +53,70 @@ struct ClassifyCommand: ParsableCommand {
         let queue = ImageQueue(sources, ahead: 2 * batch)
         defer { queue.stop() }
         let bar = ProgressBar(isEnabled: Terminal.standardErrorIsTerminal && sources.count > 1, unit: .items)
-        var loaded: LoadedNetwork?
-        var results = [(image: String, top: [Prediction], probabilities: [Float])]()
-        var camInput: Tensor?
-        var anyFailed = false
-        var anyNotFinite = false
-        var done = 0
-        while true {
-            var paths = [String]()
-            var pixels = [Float]()
-            while paths.count < batch, let item = queue.next() {
+        let progress = Mutex(Progress())
+        var readInOrder = 0
+        /// The next image that could be read, with its place among them; each one that could not be read
+        /// gets its error line on the way. Called by one thread at a time.
+        func nextImage() -> ReadImage? {
+            while let item = queue.next() {
                 switch item {
                 case .input(let path, let tensor):
-                    paths.append(path)
-                    pixels += tensor.data
-                    if cam != nil { camInput = tensor }
+                    readInOrder += 1
+                    return ReadImage(order: readInOrder - 1, path: path, tensor: tensor)
                 case .failure(let message):
-                    bar.clear()
-                    Terminal.printError(message)
-                    anyFailed = true
-                    done += 1
-                    bar.update(received: Int64(done), total: Int64(sources.count))
+                    progress.withLock {
+                        bar.clear()
+                        Terminal.printError(message)
+                        $0.anyFailed = true
+                        $0.done += 1
+                        bar.update(received: Int64($0.done), total: Int64(sources.count))
+                    }
                 }
             }
-            guard !paths.isEmpty else { break }
-            if loaded == nil { loaded = try LoadedNetwork(network) }
-            let probabilities = try loaded!.engine.predict(Tensor(shape: [paths.count, 224, 224, 3], data: pixels))
-            let tops = try labels.decodePredictions(probabilities, top: top)
-            let classes = probabilities.count / paths.count
-            for (row, path) in paths.enumerated() {
-                let values = Array(probabilities.data[(row * classes)..<((row + 1) * classes)])
-                // Weights are checked finite when read, yet huge ones can still overflow on the way: such an
-                // image gets an error line, never a table of NaN or invalid JSON.
-                guard values.allSatisfy(\.isFinite) else {
-                    bar.clear()
-                    Terminal.printError(Message.outputNotFinite(image: path).localized)
-                    anyNotFinite = true
-                    continue
-                }
-                results.append((path, tops[row], values))
-            }
-            done += paths.count
-            bar.update(received: Int64(done), total: Int64(sources.count))
+            return nil
         }
-        bar.finish()
-        guard let loaded else {
+        guard let first = nextImage() else {
+            bar.finish()
             if json { print("[]") }
             throw ExitCode(1)
+        }
+        let loaded = try LoadedNetwork(network)
+        // Each thread takes its own images through the network as they are read, with no wait for the
+        // others between batches.
+        var waiting = [first]
+        try loaded.engine.predictStream(
+            imagesAtOnce: batch,
+            next: { (count) -> (tag: [(order: Int, path: String)], input: Tensor)? in
+                var images = waiting
+                waiting = []
+                while images.count < count, let image = nextImage() { images.append(image) }
+                guard !images.isEmpty else { return nil }
+                let input = Tensor(shape: [images.count, 224, 224, 3], data: images.flatMap(\.tensor.data))
+                return (images.map { ($0.order, $0.path) }, input)
+            },
+            finished: { (images: [(order: Int, path: String)], probabilities: Tensor) in
+                let tops = try labels.decodePredictions(probabilities, top: top)
+                let classes = probabilities.count / images.count
+                progress.withLock {
+                    for (row, image) in images.enumerated() {
+                        let values = Array(probabilities.data[(row * classes)..<((row + 1) * classes)])
+                        // Weights are checked finite when read, yet huge ones can still overflow on the way: such
+                        // an image gets an error line, never a table of NaN or invalid JSON.
+                        guard values.allSatisfy(\.isFinite) else {
+                            bar.clear()
+                            Terminal.printError(Message.outputNotFinite(image: image.path).localized)
+                            $0.anyNotFinite = true
+                            continue
+                        }
+                        $0.results.append((image.order, image.path, tops[row], values))
+                    }
+                    $0.done += images.count
+                    bar.update(received: Int64($0.done), total: Int64(sources.count))
+                }
+            })
+        bar.finish()
+        let (results, anyFailed, anyNotFinite) = progress.withLock {
+            ($0.results.sorted { $0.order < $1.order }, $0.anyFailed, $0.anyNotFinite)
         }
         let random = loaded.hasRandomWeights
         if json {
@@ -118,8 +136,8 @@ struct ClassifyCommand: ParsableCommand {
             print("Predicted: " + predictedList(results.map(\.top)))
             if random { print(Message.randomClassesMeanNothing.localized) }
         }
-        if let cam, let camInput, !anyNotFinite {
-            let caption = try writeClassActivationMap(camInput, network: loaded, labels: labels, to: cam)
+        if let cam, !anyNotFinite {
+            let caption = try writeClassActivationMap(first.tensor, network: loaded, labels: labels, to: cam)
             if !json { print(caption) }
         }
         if anyFailed || anyNotFinite { throw ExitCode(1) }
@@ -138,6 +156,21 @@ struct ClassifyCommand: ParsableCommand {
         return camCaption(map, model: model, labels: labels, random: network.hasRandomWeights) + "\n"
             + Message.wrotePicture(path: path, width: picture.width, height: picture.height).localized
     }
+}
+
+/// An image read and preprocessed, with its place among the images that could be read.
+private struct ReadImage {
+    let order: Int
+    let path: String
+    let tensor: Tensor
+}
+
+/// What `classify` has done so far, updated by the threads that finish images.
+private struct Progress {
+    var done = 0
+    var results: [(order: Int, image: String, top: [Prediction], probabilities: [Float])] = []
+    var anyFailed = false
+    var anyNotFinite = false
 }
 
 /// One image's result as `classify --json` prints it:

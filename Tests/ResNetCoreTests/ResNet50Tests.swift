@@ -221,6 +221,72 @@ import Testing
     }
 }
 
+/// Inputs run as they come, each thread taking its own through the whole network.
+@Suite struct PredictStreamTests {
+    struct NoMoreImages: Error, Equatable {}
+
+    @Test(arguments: [1, 2, 4])
+    func eachStreamedInputGivesWhatPredictGivesForIt(imagesAtOnce: Int) throws {
+        let model = try InferenceEngineTests().smallResidualModel()
+        let engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: 3))
+        engine.threadCount = 2
+        let inputs = (0..<7).map { Tensor.randomNormal(shape: [1 + $0 % 3, 9, 9, 8], seed: UInt64($0)) }
+        var handedOut = 0
+        var asked = Set<Int>()
+        var outputs = [Int: Tensor]()
+        try engine.predictStream(
+            imagesAtOnce: imagesAtOnce,
+            next: { count in
+                asked.insert(count)
+                guard handedOut < inputs.count else { return nil }
+                handedOut += 1
+                return (handedOut - 1, inputs[handedOut - 1])
+            },
+            finished: { outputs[$0] = $1 })
+        #expect(asked == [max(1, imagesAtOnce / 2)])
+        #expect(outputs.count == inputs.count)
+        for (index, input) in inputs.enumerated() {
+            expectClose(outputs[index]!.data, try engine.predict(input).data, atol: 1e-6, rtol: 1e-5)
+        }
+    }
+
+    /// The failing call's error is thrown, never the others' cancellation, and `next` is not called again.
+    @Test func anErrorFromNextStopsEveryThreadAndIsThrown() throws {
+        let model = try InferenceEngineTests().smallResidualModel()
+        let engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: 3))
+        engine.threadCount = 2
+        var handedOut = 0
+        var finished = 0
+        #expect(throws: NoMoreImages()) {
+            try engine.predictStream(
+                imagesAtOnce: 2,
+                next: { _ in
+                    handedOut += 1
+                    if handedOut > 3 { throw NoMoreImages() }
+                    return (handedOut, Tensor(shape: [1, 9, 9, 8], repeating: 0.5))
+                },
+                finished: { _, _ in finished += 1 })
+        }
+        #expect(handedOut == 4)
+        #expect(finished <= 3)
+    }
+
+    @Test func anInputOfTheWrongShapeIsRejected() throws {
+        let model = try InferenceEngineTests().smallResidualModel()
+        let engine = try InferenceEngine(model: model, weights: try .random(for: model, seed: 3))
+        var handedOut = false
+        #expect(throws: ShapeError.inputMismatch(expected: [9, 9, 8], found: [1, 9, 9, 3])) {
+            try engine.predictStream(
+                imagesAtOnce: 2,
+                next: { _ in
+                    defer { handedOut = true }
+                    return handedOut ? nil : ((), Tensor(shape: [1, 9, 9, 3]))
+                },
+                finished: { _, _ in })
+        }
+    }
+}
+
 /// The engine built from weights read a layer at a time on a thread of its own, while the caller lowers.
 @Suite struct WeightsReadAheadTests {
     struct ReadFailed: Error, Equatable { let layer: String }

@@ -30,8 +30,8 @@ struct ClassifyCommand: ParsableCommand {
     var cam: String?
 
     /// 2 by measurement, on two cores, where a batch gives each core its own images: classify of 64
-    /// JPEGs, medians of three runs, 17.9 / 20.7 / 20.3 / 20.2 images/s at batch 1 / 2 / 4 / 8, with
-    /// peak memory 178 / 195 / 224 / 280 MB.
+    /// JPEGs, medians of five rounds, 18.4 / 20.8 / 20.8 / 20.8 images/s at batch 1 / 2 / 4 / 8, with
+    /// peak memory 179 / 195 / 223 / 273 MB.
     @Option(help: ArgumentHelp(Message.cliBatch.localized))
     var batch: Int = 2
 

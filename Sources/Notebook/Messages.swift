@@ -1587,9 +1587,9 @@ public indirect enum Message: Sendable {
             )
         case .cliBatch:
             return Bilingual(
-                "How many images go through the network at once (images are decoded on another thread meanwhile); "
-                    + "more takes more memory.",
-                "一次送进网络的图像数（同时在另一个线程上解码后面的图像）；越多越占内存。")
+                "How many images go through the network at once, each core taking its share (images are decoded on "
+                    + "another thread meanwhile); fewer than the cores leaves some idle, more takes more memory.",
+                "一次送进网络的图像数，每个核心各算一份（同时在另一个线程上解码后面的图像）；少于核心数会让核心闲着，越多越占内存。")
         case .batchRange: return Bilingual("--batch must be 1 to 64", "--batch 必须在 1 到 64 之间")
         case .noImagesInFolder(let path):
             return Bilingual(

@@ -51,3 +51,11 @@ import Testing
         #expect(results[0].probs?.count == 1000)
     }
 }
+
+@Suite struct ClassifyOptionsTests {
+    @Test func theBatchIsOneImagePerCoreUnlessGiven() throws {
+        let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        #expect(try ClassifyCommand.parse(["a.jpg"]).batch == min(64, max(1, cores)))
+        #expect(try ClassifyCommand.parse(["a.jpg", "--batch", "8"]).batch == 8)
+    }
+}

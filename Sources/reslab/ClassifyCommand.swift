@@ -55,10 +55,12 @@ struct ClassifyCommand: ParsableCommand {
         let bar = ProgressBar(isEnabled: Terminal.standardErrorIsTerminal && sources.count > 1, unit: .items)
         let progress = Mutex(Progress())
         var readInOrder = 0
+        var taken = 0
         /// The next image that could be read, with its place among them; each one that could not be read
         /// gets its error line on the way. Called by one thread at a time.
         func nextImage() -> ReadImage? {
             while let item = queue.next() {
+                taken += 1
                 switch item {
                 case .input(let path, let tensor):
                     readInOrder += 1
@@ -87,9 +89,13 @@ struct ClassifyCommand: ParsableCommand {
         try loaded.engine.predictStream(
             imagesAtOnce: batch,
             next: { (count) -> (tag: [(order: Int, path: String)], input: Tensor)? in
+                // Near the end, what is left is shared among the threads: none waits while another
+                // takes a full share alone.
+                let threads = max(1, batch / count)
+                let share = min(count, max(1, (sources.count - taken + waiting.count + threads - 1) / threads))
                 var images = waiting
                 waiting = []
-                while images.count < count, let image = nextImage() { images.append(image) }
+                while images.count < share, let image = nextImage() { images.append(image) }
                 guard !images.isEmpty else { return nil }
                 let input = Tensor(shape: [images.count, 224, 224, 3], data: images.flatMap(\.tensor.data))
                 return (images.map { ($0.order, $0.path) }, input)

@@ -53,7 +53,7 @@ struct ClassifyCommand: ParsableCommand {
         let queue = ImageQueue(sources, ahead: 2 * batch)
         defer { queue.stop() }
         let bar = ProgressBar(isEnabled: Terminal.standardErrorIsTerminal && sources.count > 1, unit: .items)
-        let progress = Mutex(Progress())
+        let progress = Mutex(ClassifyProgress())
         var readInOrder = 0
         var taken = 0
         /// The next image that could be read, with its place among them; each one that could not be read
@@ -172,7 +172,7 @@ private struct ReadImage {
 }
 
 /// What `classify` has done so far, updated by the threads that finish images.
-private struct Progress {
+private struct ClassifyProgress {
     var done = 0
     var results: [(order: Int, image: String, top: [Prediction], probabilities: [Float])] = []
     var anyFailed = false

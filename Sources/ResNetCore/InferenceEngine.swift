@@ -199,16 +199,17 @@ public final class InferenceEngine {
         let imagesEach = max(1, imagesAtOnce / streams)
         let caller = pthread_self()
         let stopped = Atomic<Bool>(false)
-        let nextLock = Mutex<Void>(())
-        let finishedLock = Mutex<Void>(())
-        let firstError = Mutex<(any Error)?>(nil)
+        let nextLock = Lock()
+        let finishedLock = Lock()
+        let errorLock = Lock()
+        var firstError: (any Error)?
         let workspaces = self.workspaces
         try pool.spinning {
             parallelFor(streams, streams > 1 ? pool : nil) { stream in
                 // The error is kept before the others are told to stop, so that theirs (cancelled) never
                 // takes its place.
                 func stop(with error: any Error) {
-                    firstError.withLock { if $0 == nil { $0 = error } }
+                    errorLock.withLock { if firstError == nil { firstError = error } }
                     stopped.store(true, ordering: .sequentiallyConsistent)
                 }
                 // A failed call stops the others before its lock is let go: none is made after it.
@@ -221,7 +222,7 @@ public final class InferenceEngine {
                 do {
                     while true {
                         var item: (tag: Tag, input: Tensor)?
-                        try nextLock.withLock { _ in
+                        try nextLock.withLock {
                             if !stopped.load(ordering: .sequentiallyConsistent) {
                                 item = try stopping { try next(imagesEach) }
                             }
@@ -237,13 +238,13 @@ public final class InferenceEngine {
                                 }
                                 return stopped.load(ordering: .relaxed)
                             }, stepFinished: nil)
-                        try finishedLock.withLock { _ in try stopping { try finished(tag, output) } }
+                        try finishedLock.withLock { try stopping { try finished(tag, output) } }
                     }
                 } catch {
                     stop(with: error)
                 }
             }
-            if let error = firstError.withLock({ $0 }) { throw error }
+            if let error = errorLock.withLock({ firstError }) { throw error }
         }
     }
 

@@ -35,7 +35,7 @@ define sanitized_test
 	reports=$$(grep -cE '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)' $(2)/test.log); \
 	tests=$$(grep -aoE '(Test run with [0-9]+ tests? in [0-9]+ suites? [a-z]+ after [0-9.]+ seconds|Executed [1-9][0-9]* tests?, with [0-9]+ failures?)' $(2)/test.log | paste -sd';'); \
 	echo "sanitize $(1): $$tests; $$reports sanitizer reports"; \
-	[ $$status -eq 0 ] && [ $$reports -eq 0 ] || { tail -60 $(2)/test.log; exit 1; }
+	[ $$status -eq 0 ] && [ $$reports -eq 0 ] || { grep -a -A3 '✘' $(2)/test.log | head -40; tail -60 $(2)/test.log; exit 1; }
 endef
 
 sanitize: setup-apt

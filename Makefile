@@ -24,18 +24,22 @@ test: setup build lint
 	$(SWIFT) test
 	RESLAB_BIN=$(abspath $(RELEASE_BIN)) $(PYTHON) -m pytest -q -rs tests
 
-# The Swift tests under one sanitizer, built in their own folder ($(2)); the log stays in $(2)/test.log.
-# One line gives the test counts and the number of sanitizer reports; any report fails the run. Leaks are
-# not checked: the Swift runtime's lazily made globals and metadata would all be reported. RESLAB_SANITIZER
-# skips the one test too slow under a sanitizer.
+# The Swift tests under one sanitizer, built in their own folder ($(2)); the log stays in $(2)/test.log and
+# the sanitizer's reports go to files of their own, $(2)/report.PID (a test that reads its own stderr would
+# swallow them). One line gives the test counts and the number of reports; any report fails the run. Leaks
+# are not checked: the Swift runtime's lazily made globals and metadata would all be reported.
+# RESLAB_SANITIZER skips the one test too slow under a sanitizer.
 define sanitized_test
-	@mkdir -p $(2)
+	@mkdir -p $(2) && rm -f $(2)/report.*
 	@echo "swift test --sanitize=$(1) (log: $(2)/test.log)"
-	@SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 RESLAB_SANITIZER=$(1) $(SWIFT) test --sanitize=$(1) --scratch-path $(2) >$(2)/test.log 2>&1; status=$$?; \
-	reports=$$(grep -cE '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)' $(2)/test.log); \
+	@SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:log_path=$(abspath $(2))/report \
+	TSAN_OPTIONS=log_path=$(abspath $(2))/report RESLAB_SANITIZER=$(1) \
+	$(SWIFT) test --sanitize=$(1) --scratch-path $(2) >$(2)/test.log 2>&1; status=$$?; \
+	reports=$$(cat $(2)/test.log $(2)/report.* 2>/dev/null | grep -cE '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)'); \
 	tests=$$(grep -aoE '(Test run with [0-9]+ tests? in [0-9]+ suites? [a-z]+ after [0-9.]+ seconds|Executed [1-9][0-9]* tests?, with [0-9]+ failures?)' $(2)/test.log | paste -sd';'); \
 	echo "sanitize $(1): $$tests; $$reports sanitizer reports"; \
-	[ $$status -eq 0 ] && [ $$reports -eq 0 ] || { grep -a -A3 '✘' $(2)/test.log | head -40; tail -60 $(2)/test.log; exit 1; }
+	[ $$status -eq 0 ] && [ $$reports -eq 0 ] || { grep -a -A3 '✘' $(2)/test.log | head -40; tail -60 $(2)/test.log; \
+		cat $(2)/report.* 2>/dev/null | head -80; exit 1; }
 endef
 
 sanitize: setup-apt

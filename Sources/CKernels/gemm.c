@@ -3,6 +3,7 @@
 
 #define KC 256
 #define MC 96
+#define TILES_OUTER_BYTES (256 << 10)
 
 #pragma clang fp contract(fast)
 

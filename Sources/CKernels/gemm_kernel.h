@@ -139,19 +139,26 @@ static void JOIN(gemm, SUFFIX)(long m, long n, long k, const float *const *rows,
         long kc = k - pc < KC ? k - pc : KC;
         int first = pc == 0;
         int last = pc + kc == k;
+        // A block of k of every panel small enough to stay in L2: each tile of rows meets every panel in
+        // turn, so that its rows of C (and of the residual) are written (and read) from start to end, as
+        // the prefetcher follows. Larger: each panel's block meets every tile of rows, read once.
+        int tiles_outer = kc * (panel_end - panel_begin) * NR * (long)sizeof(float) <= TILES_OUTER_BYTES;
         for (long ic = 0; ic < m; ic += MC) {
             long mc = m - ic < MC ? m - ic : MC;
-            for (long jp = panel_begin; jp < panel_end; jp++) {
-                long j0 = jp * NR;
-                long nr = n - j0 < NR ? n - j0 : NR;
-                const float *block = JOIN(packed_block, SUFFIX)(packed, k, n, pc, jp);
-                for (long ir = ic; ir < ic + mc; ir += MR) {
+            long outer_count = tiles_outer ? (mc + MR - 1) / MR : panel_end - panel_begin;
+            long inner_count = tiles_outer ? panel_end - panel_begin : (mc + MR - 1) / MR;
+            for (long outer = 0; outer < outer_count; outer++) {
+                for (long inner = 0; inner < inner_count; inner++) {
+                    long jp = panel_begin + (tiles_outer ? inner : outer);
+                    long ir = ic + MR * (tiles_outer ? outer : inner);
+                    long j0 = jp * NR;
+                    long nr = n - j0 < NR ? n - j0 : NR;
                     long mr = ic + mc - ir < MR ? ic + mc - ir : MR;
                     const float *a[MR];
                     for (long i = 0; i < mr; i++) a[i] = rows[ir + i] + pc;
-                    JOIN(micro_tile, SUFFIX)(mr, kc, a, block, c + ir * ldc + j0, ldc, nr, first,
-                                             bias ? bias + j0 : 0, residual ? residual + ir * ldr + j0 : 0, ldr,
-                                             last && relu);
+                    JOIN(micro_tile, SUFFIX)(mr, kc, a, JOIN(packed_block, SUFFIX)(packed, k, n, pc, jp),
+                                             c + ir * ldc + j0, ldc, nr, first, bias ? bias + j0 : 0,
+                                             residual ? residual + ir * ldr + j0 : 0, ldr, last && relu);
                 }
             }
         }

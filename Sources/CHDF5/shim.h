@@ -96,6 +96,9 @@ static inline herr_t reslab_h5_put_object(hid_t object, const char *name, const 
     return sink->failed ? -1 : 0;
 }
 
+/// Where a sanitizer writes its reports, when reslab is built with one (else this is null).
+extern void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
+
 /// Starts a child that writes every variable-length string attribute of `file` to a pipe, whose
 /// reading end goes to `*output`. The child's pid, or -1 when no pipe or child could be made.
 /// Call it holding the HDF5 lock; read `*output` to its end, close it, then `reslab_h5_child_lived`.
@@ -122,6 +125,9 @@ static inline pid_t reslab_h5_start_string_reader(hid_t file, int *output) {
             dup2(quiet, STDOUT_FILENO);
             dup2(quiet, STDERR_FILENO);
         }
+        /* So does a sanitizer's report of what the library did to a damaged file, which would otherwise
+           go to the parent's report file (`make sanitize` sets one). */
+        if (__sanitizer_set_report_fd) __sanitizer_set_report_fd((void *)(long)STDERR_FILENO);
         close(ends[0]);
         alarm(5);
         reslab_h5_sink sink = {ends[1], 0, "."};

@@ -131,7 +131,8 @@ static void JOIN(pack, SUFFIX)(long k, long n, const float *b, long ldb, float *
 }
 
 /// Blocks of k (KC) keep one panel's block in L1; blocks of rows (MC) keep A's block in L2 while
-/// it meets every panel, whose blocks are read one after the other from memory.
+/// it meets every panel, whose blocks are read one after the other from memory (or stay in L2, when
+/// all of them fit: then each tile of rows meets every panel in turn, see below).
 static void JOIN(gemm, SUFFIX)(long m, long n, long k, const float *const *rows, const float *packed, float *c,
                                long ldc, const float *bias, const float *residual, long ldr, int relu,
                                long panel_begin, long panel_end) {

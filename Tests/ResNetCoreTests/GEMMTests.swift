@@ -77,6 +77,19 @@ import Testing
         }
     }
 
+    /// A block of k of all the panels a call takes over 256 KB: its panels come first, each meeting every
+    /// tile of rows; the last, short block of k fits, and its tiles of rows come first. Both, with over one
+    /// block of rows (96), must give OpenBLAS's product.
+    @Test(arguments: paths)
+    func aProductWhosePanelsOutgrowL2MatchesOpenBLAS(path: GEMMPath) throws {
+        let c = Case(m: 100, n: 1100, k: 300)
+        let (a, b) = (random(c.m * c.k, seed: 7), random(c.k * c.n, seed: 8))
+        let (bias, residual) = (random(c.n, seed: 9), random(c.m * c.n, seed: 10))
+        expectClose(
+            packedProduct(a, b, c, path: path, bias: bias, residual: residual, relu: true),
+            reference(a, b, c, bias: bias, residual: residual, relu: true), atol: 1e-4, rtol: 1e-4)
+    }
+
     @Test func environmentChoosesThePathOrIsRefusedInOneLine() throws {
         #expect(try GEMMInfo.select(environment: "portable").get().path == .portable)
         #expect(try GEMMInfo.select(environment: "portable").get().forced)

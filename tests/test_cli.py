@@ -1,7 +1,8 @@
 """The `reslab` command line as a learner meets it: summary, missing weights, the weights cache and
 download (from a local HTTP server the test starts), one-line errors for bad input, classify with
-seeded random weights and with some unreadable images among good ones, and `weights verify` telling
-another valid ResNet50 file (written by tf-keras) from a damaged one."""
+seeded random weights and with some unreadable images among good ones, `weights verify` telling
+another valid ResNet50 file (written by tf-keras) from a damaged one, and `reslab run` on a notebook
+`save` wrote."""
 import hashlib
 import json
 import os
@@ -255,3 +256,52 @@ def test_verify_calls_a_truncated_weight_file_damaged_with_the_readers_reason(re
     line = assert_one_line_error(run(reslab, "weights", "verify", truncated))
     assert "truncated.h5" in line and "are damaged or not a ResNet50 weight file" in line
     assert "truncated or corrupt HDF5 file" in line and "valid" not in line
+
+
+# MARK: - A saved notebook runs again
+
+
+SESSION = """from keras.layers import Input, Conv2D
+x = Input(shape=(56, 56, 64))
+y = Conv2D(64, (1, 1))(x)
+print(y.shape)
+y
+save {path}
+"""
+
+
+def test_a_saved_notebook_runs_again_cell_by_cell_as_the_session_did(reslab, tmp_path):
+    notebook = tmp_path / "session.ipynb"
+    script = tmp_path / "session.py"
+    script.write_text(SESSION.format(path=notebook))
+    first = run(reslab, "run", script)
+    assert first.returncode == 0, first
+    again = run(reslab, "run", notebook)
+    assert again.returncode == 0, again
+    # The same output, less the line `save` printed (a saved notebook does not hold its own `save`).
+    assert again.stdout.splitlines() == [line for line in first.stdout.splitlines() if "saved" not in line]
+    assert "(None, 56, 56, 64)" in again.stdout
+
+
+def test_a_notebook_cells_error_names_the_cell_and_the_later_cells_still_run(reslab, tmp_path):
+    notebook = tmp_path / "broken.ipynb"
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# not code"]},
+        {"cell_type": "code", "metadata": {}, "source": ["a = 1\n", "b = 2"], "outputs": [], "execution_count": 1},
+        {"cell_type": "code", "metadata": {}, "source": "print(nope)", "outputs": [], "execution_count": 2},
+        {"cell_type": "code", "metadata": {}, "source": "print(a + b)", "outputs": [], "execution_count": 3},
+    ]
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    proc = run(reslab, "run", notebook)
+    assert proc.returncode == 1, proc
+    assert proc.stdout.strip().splitlines() == ["3"]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{notebook}:cell 2:1: error: "), proc.stderr
+
+
+@pytest.mark.parametrize("text", ["x = 1\n", "[]", '{"cells": 3}', '{"cells": ['])
+def test_a_file_named_ipynb_that_is_not_a_notebook_is_one_error_line(reslab, tmp_path, text):
+    notebook = tmp_path / "not.ipynb"
+    notebook.write_text(text)
+    line = assert_one_line_error(run(reslab, "run", notebook))
+    assert "not a Jupyter notebook" in line and str(notebook) in line

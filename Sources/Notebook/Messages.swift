@@ -317,6 +317,7 @@ public indirect enum Message: Sendable {
     case evaluationTooDeep(Int)
     case valueNestedTooDeep(Int)
     case scriptTooLarge(String?, limit: Int)
+    case notAJupyterNotebook(String)
     case cellTooLong(limit: Int)
     case progressNotSaved(path: String, reason: String)
 
@@ -1021,7 +1022,10 @@ public indirect enum Message: Sendable {
                 "Run a file (the tutorial's code, say) cell by cell, as if pasted at the prompt (no prompts, no colour).",
                 "逐个单元运行一个文件（比如教程的代码），就像粘贴到提示符里一样（不显示提示符，没有颜色）。"
             )
-        case .cliRunFile: return Bilingual("A file of Python for the prompt.", "给提示符运行的 Python 文件。")
+        case .cliRunFile:
+            return Bilingual(
+                "A file of Python for the prompt, or a notebook (.ipynb, e.g. one `save` wrote): its code cells in turn.",
+                "给提示符运行的 Python 文件，或者一个笔记本（.ipynb，比如 `save` 存下的）：依次运行它的代码单元。")
         case .cliLessonAbstract:
             return Bilingual(
                 "Open lesson N at the prompt, or run it whole and check every cell.",
@@ -1768,6 +1772,11 @@ public indirect enum Message: Sendable {
             return Bilingual(
                 "\(file.map { "'\($0)'" } ?? "standard input") holds more than \(limit) bytes: reslab's limit for a script",
                 "\(file.map { "'\($0)'" } ?? "标准输入")超过了 \(limit) 字节：这是 reslab 对脚本的上限"
+            )
+        case .notAJupyterNotebook(let file):
+            return Bilingual(
+                "'\(file)' is not a Jupyter notebook: reslab runs the code cells of a .ipynb (JSON with a list of cells)",
+                "'\(file)' 不是 Jupyter 笔记本：reslab 运行的是 .ipynb（含单元列表的 JSON）里的代码单元"
             )
         case .cellTooLong(let limit):
             return Bilingual(

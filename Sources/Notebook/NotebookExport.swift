@@ -110,6 +110,19 @@ extension Notebook {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
+    /// The sources of a Jupyter notebook's code cells, in order (each `source` a string or a list of
+    /// lines, as nbformat allows); `nil` unless `text` is JSON holding a list of cells.
+    public static func codeCells(ofJupyterNotebook text: String) -> [String]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let cells = object["cells"] as? [[String: Any]]
+        else { return nil }
+        return cells.compactMap { cell in
+            guard cell["cell_type"] as? String == "code" else { return nil }
+            if let lines = cell["source"] as? [String] { return lines.joined() }
+            return cell["source"] as? String ?? ""
+        }
+    }
+
     /// Each cell as a fenced Python block, its output as a plain block below it, then its pictures, linked
     /// from `picturesFolder` (beside the Markdown file; see ``save(to:)``); lesson prose as it is.
     public func markdown(picturesFolder: String = "pictures") -> String {

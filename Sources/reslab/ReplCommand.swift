@@ -38,7 +38,12 @@ struct RunCommand: ParsableCommand {
             throw UsageError(Message.cannotReadFile(file, reason: error.reason.localized).localized)
         }
         defer { close(descriptor) }
-        try Session(script: try readScript(descriptor, name: file), name: file).run()
+        let text = try readScript(descriptor, name: file)
+        guard file.lowercased().hasSuffix(".ipynb") else { return try Session(script: text, name: file).run() }
+        guard let cells = Notebook.codeCells(ofJupyterNotebook: text) else {
+            throw UsageError(Message.notAJupyterNotebook(file).localized)
+        }
+        try Session(input: .notebook(cells, name: file)).run()
     }
 }
 
@@ -96,6 +101,9 @@ struct Session {
         case terminal(ReadlineReader)
         /// A script's text; `name` is the file that errors are reported against (`FILE:LINE: error: …`).
         case script(String, name: String?)
+        /// A notebook's code cells, e.g. of a session saved with `save`: each is read as a script, its errors
+        /// reported against `FILE:cell N:LINE`.
+        case notebook([String], name: String)
     }
 
     let input: Input
@@ -131,29 +139,34 @@ struct Session {
         if let opening = try prepare(notebook) { print(opening + "\n") }
         switch input {
         case .terminal(let reader): prompt(reader, notebook)
-        case .script(let text, let name): try runScript(text, name: name, notebook)
+        case .script(let text, let name): try runScript([(text, name)], notebook)
+        case .notebook(let cells, let name):
+            try runScript(cells.enumerated().map { ($1, "\(name):cell \($0 + 1)") }, notebook)
         }
     }
 
-    /// A script: every top-level statement a cell, run in order; a failed cell does not stop the rest, but
-    /// the exit status is 1.
-    private func runScript(_ text: String, name: String?, _ notebook: Notebook) throws {
-        let (cells, note) = notebook.cells(of: text)
-        if let note { print(note) }
+    /// Scripts, one after the other (a file's text, or a notebook's code cells), each named for its errors:
+    /// every top-level statement a cell, run in order; a failed cell does not stop the rest, but the exit
+    /// status is 1. `exit()` ends them all.
+    private func runScript(_ scripts: [(text: String, name: String?)], _ notebook: Notebook) throws {
         var failures = 0
-        for source in cells {
-            if isExit(source.text) { break }
-            let cell = notebook.run(source.text, firstLine: source.firstLine)
-            if !cell.printed.isEmpty { print(cell.printed) }
-            printPictures(of: cell, notebook)
-            if let result = cell.result { print(result) }
-            guard let error = cell.error else { continue }
-            failures += 1
-            if let name {
-                let line = cell.errorLine ?? source.firstLine
-                Terminal.writeToStandardError("\(name):\(line): error: \(error)\n")
-            } else {
-                print("error: " + error)
+        scripts: for (text, name) in scripts {
+            let (cells, note) = notebook.cells(of: text)
+            if let note { print(note) }
+            for source in cells {
+                if isExit(source.text) { break scripts }
+                let cell = notebook.run(source.text, firstLine: source.firstLine)
+                if !cell.printed.isEmpty { print(cell.printed) }
+                printPictures(of: cell, notebook)
+                if let result = cell.result { print(result) }
+                guard let error = cell.error else { continue }
+                failures += 1
+                if let name {
+                    let line = cell.errorLine ?? source.firstLine
+                    Terminal.writeToStandardError("\(name):\(line): error: \(error)\n")
+                } else {
+                    print("error: " + error)
+                }
             }
         }
         // A script whose cells failed ends with a failure status, so that it can be checked.

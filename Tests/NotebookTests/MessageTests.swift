@@ -183,7 +183,7 @@ private let samples: [Message] = [
     .explainNotCovered(layer: "flatten_1", kind: "Flatten"), .summaryExplain, .outputNotFinite(image: "cat.jpg"),
     .expressionTooTall(200), .timeNestedTooDeep(10), .evaluationTooDeep(1000), .valueNestedTooDeep(200),
     .scriptTooLarge(nil, limit: 10),
-    .scriptTooLarge("a.py", limit: 10), .cellTooLong(limit: 10),
+    .scriptTooLarge("a.py", limit: 10), .notAJupyterNotebook("a.ipynb"), .cellTooLong(limit: 10),
     .progressNotSaved(path: "p", reason: "r"),
 ]
 

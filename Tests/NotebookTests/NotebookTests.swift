@@ -181,6 +181,26 @@ func run(_ lines: [String], in notebook: Notebook = Notebook()) -> Cell {
         #expect(json.contains("\"nbformat\" : 4"))
         #expect(json.components(separatedBy: "\"cell_type\" : \"code\"").count == 4)
     }
+
+    @Test func aSavedNotebookGivesBackItsCodeCellsInOrder() throws {
+        let notebook = Notebook()
+        let sources = ["x = Input(shape=(4, 4, 3))", "y = Conv2D(8, (3, 3))(x)\ny.shape", "nope"]
+        run(sources, in: notebook)
+        #expect(Notebook.codeCells(ofJupyterNotebook: try notebook.ipynb()) == sources)
+    }
+
+    @Test func codeCellsAreReadFromAStringOrLinesAndMarkdownIsSkipped() {
+        let json = """
+            {"cells": [{"cell_type": "markdown", "source": "# title"}, {"cell_type": "code", "source": ["a = 1\\n", "a"]},
+             {"cell_type": "code", "source": "b = 2"}, {"cell_type": "raw", "source": "c"}]}
+            """
+        #expect(Notebook.codeCells(ofJupyterNotebook: json) == ["a = 1\na", "b = 2"])
+    }
+
+    @Test(arguments: ["x = 1", "[]", "{\"cells\": 3}", "{\"cells\": [", ""])
+    func textThatIsNotANotebookHasNoCodeCells(_ text: String) {
+        #expect(Notebook.codeCells(ofJupyterNotebook: text) == nil)
+    }
 }
 
 @Suite struct RobustnessTests {

@@ -71,6 +71,9 @@ public struct WeightsDownloader: Sendable {
         let transfer = try Transfer(
             url: url, file: file, cacheFolder: directory.isEmpty ? "." : directory, progress: progress)
         let outcome = await transfer.run()
+        // Data can still arrive after the end is reported; none may be written while the file is committed
+        // or discarded.
+        transfer.close()
         if case .failure(let error) = outcome { throw error }
         let (received, total, digest) = transfer.summary()
         progress(received, total)
@@ -111,6 +114,8 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var total: Int64?
     private var failure: WeightsError?
     private var cancelled = false
+    /// Set by `close()`: no more data goes into the file.
+    private var closed = false
     private var task: URLSessionDataTask?
     private var session: URLSession?
     private var continuation: CheckedContinuation<Result<Void, WeightsError>, Never>?
@@ -180,6 +185,13 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
         }
     }
 
+    /// Stops writing to the file: a write under way ends first, and data that comes later is dropped.
+    func close() {
+        lock.lock()
+        closed = true
+        lock.unlock()
+    }
+
     /// Bytes received, the announced total, and the md5 of what was received.
     func summary() -> (received: Int64, total: Int64?, md5: String) {
         lock.lock()
@@ -226,7 +238,7 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
-        if failure != nil {
+        if failure != nil || closed {
             lock.unlock()
             return
         }

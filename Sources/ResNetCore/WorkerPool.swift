@@ -105,7 +105,11 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        var seen = state.load(ordering: .acquiring) >> 40
+        // As after a wake-up: a thread that starts during the pool's first pass (the caller may have
+        // published its first job already) takes every job of that pass.
+        pthread_mutex_lock(&mutex)
+        var seen = generationAtStart
+        pthread_mutex_unlock(&mutex)
         while !shuttingDown.load(ordering: .relaxed) {
             if spinning.load(ordering: .relaxed) {
                 let current = state.load(ordering: .acquiring) >> 40

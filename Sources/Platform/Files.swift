@@ -244,9 +244,11 @@ public final class AtomicFile {
 
     /// Flushes the file to disk and renames it onto ``path``. On failure the temporary file is removed.
     /// (Renamed before it is closed: until then the lock tells other processes it is not abandoned.)
-    public func commit() throws(FileError) {
+    /// Unflushed, a crash of the system soon after may leave the file renamed but not all written: only
+    /// for a file whose reader checks it whole.
+    public func commit(flushing: Bool = true) throws(FileError) {
         if finished { throw FileError(action: .write, path: path, code: EBADF) }
-        if fsync(descriptor) != 0 { throw fail(errno) }
+        if flushing && fsync(descriptor) != 0 { throw fail(errno) }
         if rename(temporaryPath, target) != 0 { throw fail(errno) }
         finished = true
         close(descriptor)  // the bytes are on disk already: fsync reported any write error
@@ -391,4 +393,27 @@ public enum XDG {
         while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
         return String(path)
     }
+}
+
+// MARK: - Mapped files
+
+/// A regular file mapped read-only into memory, its pages faulted in at once, unmapped when the object
+/// goes. Only files that are replaced by renaming (``AtomicFile``), never rewritten in place, are safe to
+/// map: a file truncated under a mapping ends the process with `SIGBUS` at the next read past its end.
+public final class MappedFile: @unchecked Sendable {
+    /// The file's bytes.
+    public let bytes: UnsafeRawBufferPointer
+
+    /// Maps the regular file at `path`.
+    /// - Throws: `FileError` (`.read`): why it could not be opened or mapped; `EINVAL` for an empty file.
+    public init(path: String) throws(FileError) {
+        let (descriptor, size) = try openRegularFile(path)
+        defer { close(descriptor) }
+        guard size > 0 else { throw FileError(action: .read, path: path, code: EINVAL) }
+        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0)
+        guard let address, address != MAP_FAILED else { throw FileError(action: .read, path: path, code: errno) }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
 }

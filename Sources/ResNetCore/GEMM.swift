@@ -89,6 +89,8 @@ final class PackedMatrix: @unchecked Sendable {
     /// Columns in a panel.
     let panelWidth: Int
     private let storage: UnsafeMutablePointer<Float>
+    /// What keeps `storage` alive when the matrix does not own it (a mapped file of packed kernels).
+    private let owner: AnyObject?
 
     /// Packs the row-major `rows × columns` matrix at `matrix` (leading dimension `stride`) for
     /// `path`, which this CPU must run.
@@ -98,10 +100,35 @@ final class PackedMatrix: @unchecked Sendable {
         self.columns = columns
         self.path = path
         self.panelWidth = reslab_gemm_panel_width(path.c)
-        let count = (columns + panelWidth - 1) / panelWidth * panelWidth * rows
+        let count = Self.valueCount(rows: rows, columns: columns, path: path)
         storage = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(count, 1))
+        owner = nil
         reslab_gemm_pack(path.c, rows, columns, matrix, stride, storage)
+    }
+
+    /// A matrix packed for `path` before (``packedValues``), read in place: `values` (64-byte aligned,
+    /// never written) stays valid while `owner` lives.
+    init(packed values: UnsafeRawPointer, rows: Int, columns: Int, path: GEMMPath, owner: AnyObject) {
+        precondition(path.isSupported, "this CPU cannot run the \(path.rawValue) GEMM path")
+        precondition(Int(bitPattern: values) % 64 == 0, "packed values must be 64-byte aligned")
+        self.rows = rows
+        self.columns = columns
+        self.path = path
+        self.panelWidth = reslab_gemm_panel_width(path.c)
+        storage = UnsafeMutablePointer(mutating: values.assumingMemoryBound(to: Float.self))
+        self.owner = owner
+    }
+
+    /// How many floats a `rows × columns` matrix packed for `path` holds: whole panels, `rows` deep.
+    static func valueCount(rows: Int, columns: Int, path: GEMMPath) -> Int {
+        let width = reslab_gemm_panel_width(path.c)
+        return (columns + width - 1) / width * width * rows
+    }
+
+    /// The packed values, as a file of packed kernels keeps them.
+    var packedValues: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: storage, count: Self.valueCount(rows: rows, columns: columns, path: path))
     }
 
     /// Packs a whole row-major `[Float]` matrix.
@@ -112,7 +139,7 @@ final class PackedMatrix: @unchecked Sendable {
             path: path)
     }
 
-    deinit { storage.deallocate() }
+    deinit { if owner == nil { storage.deallocate() } }
 
     /// Panels of columns: split these between threads for a product with few rows.
     var panelCount: Int { (columns + panelWidth - 1) / panelWidth }

@@ -127,10 +127,22 @@ public final class InferenceEngine {
 
     /// Lowers each step of `plan`, taking each layer's weights with `take` (in the order of the steps'
     /// nodes) just before it is lowered.
-    private init(model: Model, plan: FusionPlan, gemmPath: GEMMPath, taking take: (String) throws -> [Tensor]) throws {
+    private convenience init(
+        model: Model, plan: FusionPlan, gemmPath: GEMMPath, taking take: (String) throws -> [Tensor]
+    ) throws {
         _ = try BLAS.info()
         var steps = [Step]()
         for planned in plan.steps { steps.append(try Self.lower(planned, in: model, path: gemmPath, taking: take)) }
+        self.init(model: model, plan: plan, steps: steps)
+    }
+
+    /// Runs the steps of `plan` with each one's lowered arrays, which must be as ``loweredShapes(_:in:)`` says.
+    convenience init(model: Model, plan: FusionPlan, loweredArrays arrays: [[LoweredArray]]) {
+        self.init(
+            model: model, plan: plan, steps: zip(plan.steps, arrays).map { Self.assemble($0, in: model, arrays: $1) })
+    }
+
+    private init(model: Model, plan: FusionPlan, steps: [Step]) {
         self.model = model
         self.plan = plan
         self.steps = steps
@@ -342,24 +354,22 @@ public final class InferenceEngine {
     private static func lower(
         _ step: FusionPlan.Step, in model: Model, path: GEMMPath, taking take: (String) throws -> [Tensor]
     ) throws -> Step {
+        assemble(step, in: model, arrays: try loweredArrays(step, in: model, path: path, taking: take))
+    }
+
+    /// The arrays `step` holds once lowered, in the order of ``loweredShapes(_:in:)``.
+    private static func loweredArrays(
+        _ step: FusionPlan.Step, in model: Model, path: GEMMPath, taking take: (String) throws -> [Tensor]
+    ) throws -> [LoweredArray] {
         guard case .convolution(let fused) = step else {
             let node = model.nodes[step.output]
-            let layerWeights = try take(node.name)
-            let method: LayerStep.Method
-            switch node.layer {
-            case let pooling as any Pooling2DLayer:
-                let shape = model.nodes[node.inputs[0]].outputShape
-                method = .pooling(
-                    geometry: try! pooling.geometry(for: shape), mode: type(of: pooling).mode)
-            case let dense as Dense:
-                let kernel = layerWeights[0]
-                method = .dense(
-                    kernel: PackedMatrix(packing: kernel.data, rows: kernel.shape[0], columns: dense.units, path: path),
-                    bias: layerWeights[1].data, activation: dense.activation)
-            default:
-                method = .forward(weights: layerWeights)
-            }
-            return .layer(LayerStep(node: step.output, inputs: node.inputs, method: method))
+            let weights = try take(node.name)
+            guard let dense = node.layer as? Dense else { return weights.map { .floats($0) } }
+            let kernel = weights[0]
+            return [
+                .packed(PackedMatrix(packing: kernel.data, rows: kernel.shape[0], columns: dense.units, path: path)),
+                .floats(weights[1]),
+            ]
         }
         let node = model.nodes[fused.conv]
         let conv = node.layer as! Conv2D
@@ -372,27 +382,72 @@ public final class InferenceEngine {
             let (scale, shift) = bn.scaleAndShift(weights: try take(model.nodes[batchNorm].name))
             bias = fold(scale: scale, shift: shift, intoKernel: &kernel, bias: bias, filters: conv.filters)
         }
-        let input = model.nodes[fused.input].outputShape
-        let algorithm: ConvolutionStep.Algorithm
-        switch fused.algorithm {
-        case .im2col:
-            // Shapes were checked when the graph was built.
-            let geometry = try! conv.geometry(for: input)
-            algorithm = .im2col(
-                kernel: PackedMatrix(
-                    packing: kernel, rows: kernel.count / conv.filters, columns: conv.filters, path: path),
-                geometry: geometry)
-        case .winograd, .winograd4x4:
+        let kernels: [PackedMatrix]
+        if let winograd = WinogradAlgorithm(fused.algorithm) {
             precondition(fused.add == nil, "the Winograd convolution takes no add")
-            let winograd = WinogradAlgorithm(fused.algorithm)!
-            algorithm = .winograd(
-                winograd,
-                transformedKernel: winograd.packedKernel(
-                    kernel, inputChannels: input[2], filters: conv.filters, path: path))
+            kernels = winograd.packedKernel(
+                kernel, inputChannels: model.nodes[fused.input].outputShape[2], filters: conv.filters, path: path)
+        } else {
+            kernels = [
+                PackedMatrix(packing: kernel, rows: kernel.count / conv.filters, columns: conv.filters, path: path)
+            ]
+        }
+        return kernels.map { .packed($0) } + (bias.map { [.floats(Tensor(shape: [$0.count], data: $0))] } ?? [])
+    }
+
+    /// What each array of `step` is once lowered, in order: the convolution's packed kernel (one for
+    /// im2col, α² transformed for Winograd) then its bias, if it has one or a batch norm folded in; a
+    /// dense layer's packed kernel and bias; any other layer's own weights.
+    static func loweredShapes(_ step: FusionPlan.Step, in model: Model) -> [LoweredArray.Shape] {
+        guard case .convolution(let fused) = step else {
+            let node = model.nodes[step.output]
+            let specs = node.weightSpecs(in: model.nodes)
+            guard let dense = node.layer as? Dense else { return specs.map { .floats($0.shape) } }
+            return [.packed(rows: specs[0].shape[0], columns: dense.units), .floats([dense.units])]
+        }
+        let conv = model.nodes[fused.conv].layer as! Conv2D
+        let channels = model.nodes[fused.input].outputShape[2]
+        let kernels: [LoweredArray.Shape]
+        if let winograd = WinogradAlgorithm(fused.algorithm) {
+            kernels = Array(
+                repeating: .packed(rows: channels, columns: conv.filters),
+                count: winograd.inputTile * winograd.inputTile)
+        } else {
+            kernels = [.packed(rows: conv.kernelSize.0 * conv.kernelSize.1 * channels, columns: conv.filters)]
+        }
+        return kernels + (conv.useBias || fused.batchNorm != nil ? [.floats([conv.filters])] : [])
+    }
+
+    /// The step that runs `step`, holding `arrays` (lowered now or before, as ``loweredShapes(_:in:)`` says).
+    private static func assemble(_ step: FusionPlan.Step, in model: Model, arrays: [LoweredArray]) -> Step {
+        guard case .convolution(let fused) = step else {
+            let node = model.nodes[step.output]
+            let method: LayerStep.Method
+            switch node.layer {
+            case let pooling as any Pooling2DLayer:
+                let shape = model.nodes[node.inputs[0]].outputShape
+                method = .pooling(geometry: try! pooling.geometry(for: shape), mode: type(of: pooling).mode)
+            case let dense as Dense:
+                method = .dense(
+                    kernel: arrays[0].packedMatrix!, bias: arrays[1].tensor!.data, activation: dense.activation)
+            default:
+                method = .forward(weights: arrays.map { $0.tensor! })
+            }
+            return .layer(LayerStep(node: step.output, inputs: node.inputs, method: method))
+        }
+        let conv = model.nodes[fused.conv].layer as! Conv2D
+        let kernels = arrays.compactMap(\.packedMatrix)
+        let algorithm: ConvolutionStep.Algorithm
+        if let winograd = WinogradAlgorithm(fused.algorithm) {
+            algorithm = .winograd(winograd, transformedKernel: kernels)
+        } else {
+            // Shapes were checked when the graph was built.
+            algorithm = .im2col(
+                kernel: kernels[0], geometry: try! conv.geometry(for: model.nodes[fused.input].outputShape))
         }
         return .convolution(
             ConvolutionStep(
-                input: fused.input, output: fused.output, algorithm: algorithm, bias: bias,
+                input: fused.input, output: fused.output, algorithm: algorithm, bias: arrays.last?.tensor?.data,
                 residual: fused.add?.otherInput, relu: fused.relu != nil))
     }
 

@@ -44,6 +44,15 @@ def sample_images() -> dict:
     return {p.name: p for p in sorted(IMAGES.iterdir()) if p.suffix in (".png", ".jpg")}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_home(tmp_path_factory):
+    """reslab keeps the kernels it packs from a weight file in its cache directory (120 MB each): the
+    tests' go to a folder of the session's own, never the user's. A test may still give its own."""
+    folder = tmp_path_factory.mktemp("cache-home")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
+
+
 # ---------------------------------------------------------------- the oracle: Keras on seeded weights
 @pytest.fixture(scope="session")
 def oracle_dir(tmp_path_factory):

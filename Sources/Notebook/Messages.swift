@@ -281,7 +281,7 @@ public indirect enum Message: Sendable {
     case wrotePicture(path: String, width: Int, height: Int)
     case wroteValues(path: String, shape: String)
     case cliCam, camOneImage
-    case cliBatch, batchRange
+    case cliBatch, batchRange, cliNoKernelCache
     case noImagesInFolder(String)
     case noMatch(String)
     // MARK: %explain
@@ -1595,6 +1595,12 @@ public indirect enum Message: Sendable {
                     + "another thread meanwhile); fewer than the cores leaves some idle, more takes more memory.",
                 "一次送进网络的图像数，每个核心各算一份（同时在另一个线程上解码后面的图像）；少于核心数会让核心闲着，越多越占内存。")
         case .batchRange: return Bilingual("--batch must be 1 to 64", "--batch 必须在 1 到 64 之间")
+        case .cliNoKernelCache:
+            return Bilingual(
+                "Fold and pack the weights afresh instead of reusing the kernels an earlier run packed from the "
+                    + "same weight file (kept in the cache directory's packed/, written again whenever the file or "
+                    + "reslab changes), and keep none.",
+                "重新折叠、打包权重，不用之前从同一文件打包好的卷积核（保存在缓存目录的 packed/ 中，权重文件或 reslab 一变就重写），也不保存。")
         case .noImagesInFolder(let path):
             return Bilingual(
                 "\(path): no .jpg, .jpeg or .png file in this folder", "\(path)：此文件夹里没有 .jpg、.jpeg 或 .png 文件")

@@ -35,6 +35,9 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp(Message.cliBatch.localized))
     var batch: Int = min(64, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+    @Flag(help: ArgumentHelp(Message.cliNoKernelCache.localized))
+    var noKernelCache = false
+
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError(Message.giveAnImage.localized) }
         guard (1...1000).contains(top) else { throw ValidationError(Message.topRange.localized) }
@@ -82,7 +85,8 @@ struct ClassifyCommand: ParsableCommand {
             if json { print("[]") }
             throw ExitCode(1)
         }
-        let loaded = try LoadedNetwork(network)
+        let loaded = try LoadedNetwork(network, packedKernels: noKernelCache ? nil : PackedKernelCache())
+        defer { loaded.kernelsWritten?.wait() }
         // Each thread takes its own images through the network as they are read, with no wait for the
         // others between batches.
         var waiting = [first]

@@ -35,18 +35,29 @@ struct LoadedNetwork {
     /// Whether the weights are seeded random ones, whose predictions mean nothing.
     var hasRandomWeights: Bool { weightsPath == nil }
 
+    /// The kernels this run packed, being written to the cache: wait for it before the process ends.
+    let kernelsWritten: PackedKernelWrite?
+
     /// Opens the weight file, builds the matching network and checks every weight's shape; with
     /// `--random-weights`, builds the network (the tutorial's unless `--variant` says otherwise) with seeded
-    /// random weights instead.
-    init(_ options: NetworkOptions) throws {
+    /// random weights instead. Given a cache, maps the kernels an earlier run packed from the same weight
+    /// file, or else writes the ones it packs there.
+    init(_ options: NetworkOptions, packedKernels cache: PackedKernelCache? = nil) throws {
         if options.randomWeights {
             variant = options.variant ?? .tutorial
             let model = try variant.build()
             engine = try InferenceEngine(model: model, weights: .random(for: model, seed: Self.randomWeightsSeed))
             weightsPath = nil
+            kernelsWritten = nil
             return
         }
         let path = try Self.weightsPath(options.weights)
+        weightsPath = path
+        if let cached = cache?.engine(forWeightsAt: path, variant: options.variant) {
+            (engine, variant) = cached
+            kernelsWritten = nil
+            return
+        }
         let file = try KerasWeightsFile(path: path)
         let detected = file.resNet50Variant
         switch (options.variant, detected) {
@@ -61,7 +72,7 @@ struct LoadedNetwork {
         variant = options.variant ?? detected!
         let model = try variant.build()
         engine = try InferenceEngine(model: model, weightsFile: file)
-        weightsPath = path
+        kernelsWritten = cache?.store(engine, variant: variant, forWeightsAt: path)
     }
 
     /// The weights as the file (or the seed) gives them, batch norm not folded: read again, for the

@@ -160,7 +160,8 @@ private let samples: [Message] = [
     .featuresAddCaption(
         layer: "add_1", main: "bn2a_branch2c", shortcut: "bn2a_branch1", channels: 16, of: 256, low: "-1", high: "2"),
     .wrotePicture(path: "a.png", width: 224, height: 224), .wroteValues(path: "a.npy", shape: "(7, 7)"),
-    .cliCam, .camOneImage, .cliBatch, .batchRange, .noImagesInFolder("photos"), .noMatch("photos/*.jpg"),
+    .cliCam, .camOneImage, .cliBatch, .batchRange, .cliNoKernelCache, .noImagesInFolder("photos"),
+    .noMatch("photos/*.jpg"),
     .explainHeading(layer: "activation_1", index: "[3, 4, 5]", chain: "conv1 → bn_conv1 → activation_1"),
     .explainConvolution(layer: "conv1", kernel: "7x7", stride: 2, padding: "valid", filter: 5, input: "x"),
     .explainWindow(rows: "6–12", columns: "8–14", kernel: "3x3", channels: 3, products: 147, padded: 2),

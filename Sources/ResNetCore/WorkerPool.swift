@@ -1,7 +1,8 @@
 // Threads that split a convolution between them. During a forward pass they spin, waiting for the
 // next piece of work, so a split costs microseconds; between passes they sleep. (Waking a sleeping
 // thread for every one of ResNet50's ~150 splits, as a plain dispatch queue does, left over a
-// quarter of the splits running on one thread.)
+// quarter of the splits running on one thread.) A thread that spins yields the core at each turn:
+// when another process wants it, the thread whose part is late gets it sooner.
 
 import Platform
 import Synchronization
@@ -80,7 +81,7 @@ final class WorkerPool: @unchecked Sendable {
             let published = Self.pack(generation: generation, parts: parts, next: 0)
             state.store(published, ordering: .releasing)
             work(generation: generation)
-            while finishedParts.load(ordering: .acquiring) < parts {}
+            while finishedParts.load(ordering: .acquiring) < parts { sched_yield() }
             job = nil
         }
     }
@@ -116,6 +117,8 @@ final class WorkerPool: @unchecked Sendable {
                 if current != seen {
                     seen = current
                     work(generation: current)
+                } else {
+                    sched_yield()
                 }
             } else {
                 pthread_mutex_lock(&mutex)

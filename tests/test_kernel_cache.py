@@ -5,7 +5,8 @@ Each test runs reslab on the tutorial variant's seeded weights (tf-keras wrote t
 folder of its own, and checks that a run from the cache prints exactly what a run that lowered the
 weights printed, within 1e-4 of Keras; that a changed weight file or a damaged cache file is never
 used (it is written again); that `--no-kernel-cache` keeps nothing; that only the two files used
-last are kept; and that a cache that cannot be written costs nothing but speed.
+last are kept; and that a cache that cannot be written (a file in its way, a full disk) costs nothing
+but speed and leaves nothing behind.
 """
 import json
 import os
@@ -117,3 +118,21 @@ def test_a_cache_that_cannot_be_written_costs_nothing_but_speed(reslab, case, im
     out = classify(reslab, case["weights"], image, blocked)
     assert out == classify(reslab, case["weights"], image, tmp_path / "fine")
     assert (blocked / "reslab" / "packed").read_text() == "a file where the folder should be\n"
+
+
+def test_a_full_disk_leaves_no_file_and_the_results_whole(reslab, case, image, tmp_path):
+    """The cache on a 40 MB tmpfs, a third of the kernels' size: the write fails with ENOSPC midway.
+    Needs root (`mount`): skipped without it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        expected = classify(reslab, case["weights"], image, tmp_path / "fine")
+        for _ in range(2):
+            assert classify(reslab, case["weights"], image, disk) == expected
+            left = list((disk / "reslab" / "packed").iterdir())
+            assert left == [], f"a failed write left {left}"
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=True)

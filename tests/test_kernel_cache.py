@@ -136,3 +136,14 @@ def test_a_full_disk_leaves_no_file_and_the_results_whole(reslab, case, image, t
             assert left == [], f"a failed write left {left}"
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def test_the_activation_map_drawn_after_kernels_from_the_cache_is_the_same(reslab, case, image, tmp_path):
+    """`--cam` runs the unfused pass on OpenBLAS, which an engine from the cache does not load itself."""
+    pictures = []
+    for run in range(2):
+        picture = tmp_path / f"cam{run}.png"
+        classify(reslab, case["weights"], image, tmp_path, "--cam", str(picture))
+        pictures.append(picture.read_bytes())
+    (packed,) = packed_files(tmp_path)
+    assert pictures[0] == pictures[1] and pictures[0].startswith(b"\x89PNG")

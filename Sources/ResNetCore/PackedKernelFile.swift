@@ -142,7 +142,10 @@ extension InferenceEngine {
     /// for this model under `key` on the GEMM path this process runs; `nil` when the file is not that,
     /// or damaged. The packed kernels are read in place: the engine keeps `file` mapped.
     ///
-    /// - Throws: ``BLASError`` or ``GEMMError`` as lowering does.
+    /// OpenBLAS is not loaded: no step of the engine calls it (11 ms of a `classify` of one image). Load
+    /// it with ``BLAS/info()`` before an unfused layer-by-layer pass.
+    ///
+    /// - Throws: ``GEMMError`` when `RESLAB_GEMM_KERNEL` names a GEMM path this CPU cannot run.
     public convenience init?(model: Model, loweredArraysIn file: MappedFile, key: String) throws {
         let path = try GEMMInfo.current().path
         let plan = FusionPlan(model)
@@ -160,7 +163,6 @@ extension InferenceEngine {
             next += shapes.count
         }
         guard next == arrays.count else { return nil }
-        _ = try BLAS.info()
         self.init(model: model, plan: plan, loweredArrays: stepArrays)
     }
 

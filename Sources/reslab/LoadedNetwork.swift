@@ -76,8 +76,10 @@ struct LoadedNetwork {
     }
 
     /// The weights as the file (or the seed) gives them, batch norm not folded: read again, for the
-    /// unfused layer-by-layer pass that pictures are drawn from.
+    /// unfused layer-by-layer pass that pictures are drawn from. Loads OpenBLAS, which that pass runs on
+    /// and an engine from packed kernels never loaded.
     func rawWeights() throws -> ModelWeights {
+        _ = try BLAS.info()
         guard let weightsPath else { return try .random(for: engine.model, seed: Self.randomWeightsSeed) }
         return try KerasWeightsFile(path: weightsPath).weights(for: engine.model)
     }

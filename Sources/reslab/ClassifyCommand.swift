@@ -30,8 +30,8 @@ struct ClassifyCommand: ParsableCommand {
     var cam: String?
 
     /// One image per core, by measurement: on two cores, where a batch gives each core its own images,
-    /// classify of 64 JPEGs ran 23.5 / 23.8 / 23.7 / 23.5 images/s at batch 1 / 2 / 4 / 8 (medians of
-    /// five rounds, kernels from the cache), with peak memory 172 / 190 / 216 / 260 MB. Fewer images
+    /// classify of 64 JPEGs ran 22.1 / 23.7 / 23.4 / 23.0 images/s at batch 1 / 2 / 4 / 8 (medians of
+    /// five rounds, kernels from the cache), with peak memory 170 / 187 / 214 / 260 MB. Fewer images
     /// than cores leave cores idle.
     @Option(help: ArgumentHelp(Message.cliBatch.localized))
     var batch: Int = min(64, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))

@@ -35,9 +35,12 @@ public final class ModelHandle {
     }
 
     /// The weights as the file (or the seed) gives them, before the engine folds batch norm into the
-    /// convolutions: read again on each call, so that the session does not hold two copies.
+    /// convolutions: read again on each call, so that the session does not hold two copies. Loads
+    /// OpenBLAS, which the unfused pass they are for runs on, so that a missing library is an error line
+    /// here (`%explain` or a picture may come before any `predict`), never a trap in the middle of it.
     func rawWeights() throws -> ModelWeights {
         guard let source = weightsSource else { throw NotebookError.noWeights(model: model.name) }
+        _ = try BLAS.info()
         return try Self.weights(of: model, from: source)
     }
 

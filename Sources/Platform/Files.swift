@@ -194,23 +194,14 @@ public final class AtomicFile {
         guard stat(path, &info) == 0 else { return path }  // nothing there yet (or a dangling link): replaced
         if let kind = FileKind(mode: info.st_mode) { throw FileError(action: .write, path: path, notRegular: kind) }
         var link = stat()
-        guard lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else {
-            return path
-        }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        guard lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK else { return path }
+        return resolvedPath(path) ?? path
     }
 
     /// Removes the files in `directory` named `prefix…` that no process holds locked: temporary files of
     /// an `AtomicFile` whose process died.
     private static func removeAbandonedFiles(in directory: String, prefix: String) {
-        guard let stream = opendir(directory.isEmpty ? "." : directory) else { return }
-        defer { closedir(stream) }
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name.hasPrefix(prefix) else { continue }
+        for name in directoryEntries(directory.isEmpty ? "." : directory) where name.hasPrefix(prefix) {
             let candidate = directory + name
             let descriptor = open(candidate, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
@@ -293,6 +284,25 @@ func writeFully(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? 
         offset += written
     }
     return nil
+}
+
+/// The names in `directory` (`.` and `..` among them), in no order; none when it cannot be read.
+public func directoryEntries(_ directory: String) -> [String] {
+    guard let stream = opendir(directory) else { return [] }
+    defer { closedir(stream) }
+    var names = [String]()
+    while let entry = readdir(stream) {
+        names.append(
+            withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+    }
+    return names
+}
+
+/// `path` with every symbolic link, `.` and `..` resolved (`realpath(3)`); `nil` when it cannot be.
+public func resolvedPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }
 
 // MARK: - Locks

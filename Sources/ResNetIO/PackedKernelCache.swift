@@ -69,26 +69,21 @@ public struct PackedKernelCache: Sendable {
 
     /// Removes the files of packed kernels beyond the `limit` used last (`kept` counts among them).
     private func removeAllButRecent(keeping kept: String) {
-        guard let stream = opendir(directory) else { return }
         var files = [(path: String, used: timespec)]()
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        for name in directoryEntries(directory) {
             var info = stat()
             let path = directory + "/" + name
             guard name.hasSuffix(".packed"), path != kept, lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG
             else { continue }
             files.append((path, info.st_mtim))
         }
-        closedir(stream)
         files.sort { ($0.used.tv_sec, $0.used.tv_nsec) > ($1.used.tv_sec, $1.used.tv_nsec) }
         for file in files.dropFirst(max(0, limit - 1)) { unlink(file.path) }
     }
 
     /// The file for `weightsPath`: its name, the GEMM path and a hash of its real path.
     func filePath(forWeightsAt weightsPath: String) -> String {
-        let real = Self.realPath(weightsPath)
+        let real = resolvedPath(weightsPath) ?? weightsPath
         let name = real.split(separator: "/").last.map(String.init) ?? "weights"
         let gemm = (try? GEMMInfo.current().path.rawValue) ?? "none"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
@@ -106,17 +101,11 @@ public struct PackedKernelCache: Sendable {
             "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)"
         }
         return """
-            weights \(realPath(weightsPath))
+            weights \(resolvedPath(weightsPath) ?? weightsPath)
             file \(weights.st_dev) \(weights.st_ino) \(times(weights))
             program \(program.st_dev) \(program.st_ino) \(times(program))
             variant\u{20}
             """
-    }
-
-    private static func realPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }
 

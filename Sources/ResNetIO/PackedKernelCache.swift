@@ -23,52 +23,61 @@ public struct PackedKernelCache: Sendable {
         self.limit = limit
     }
 
-    /// An engine for the weight file at `weightsPath`, from kernels an earlier run packed from it, with
-    /// the variant it was built for; `nil` when there are none that are current, or they were packed
-    /// for another variant than `asked`.
-    public func engine(forWeightsAt weightsPath: String, variant asked: ResNet50Variant?)
-        -> (engine: InferenceEngine, variant: ResNet50Variant)?
-    {
-        let path = filePath(forWeightsAt: weightsPath)
-        guard let identity = Self.identity(ofWeightsAt: weightsPath),
-            let file = try? MappedFile(path: path),
-            let key = InferenceEngine.loweredArraysKey(in: file), key.hasPrefix(identity),
-            let variant = ResNet50Variant(rawValue: String(key.dropFirst(identity.count))),
-            asked == nil || asked == variant,
-            let model = try? variant.build(),
-            let engine = try? InferenceEngine(model: model, loweredArraysIn: file, key: key)
-        else { return nil }
-        utimensat(AT_FDCWD, path, nil, 0)  // used now: the last to be removed
-        return (engine, variant)
+    /// The cache's file for the weight file at `weightsPath` as that file is now; `nil` when it or the
+    /// program cannot be looked at. Take it before reading the weights: kernels packed from them are then
+    /// filed under the file they were read from, even if it is replaced meanwhile.
+    public func entry(forWeightsAt weightsPath: String) -> Entry? {
+        guard let identity = Self.identity(ofWeightsAt: weightsPath) else { return nil }
+        return Entry(cache: self, path: filePath(forWeightsAt: weightsPath), identity: identity)
     }
 
-    /// Starts writing `engine`'s kernels, built for `variant` from the weight file at `weightsPath`, on a
-    /// thread of their own; wait for it before the process exits, or the file is not made (the next run
-    /// removes what is left of it). Failures (a full disk, no permission) are silent: the next run
-    /// lowers the weights again.
-    public func store(_ engine: InferenceEngine, variant: ResNet50Variant, forWeightsAt weightsPath: String)
-        -> PackedKernelWrite
-    {
-        let write = PackedKernelWrite()
-        guard let identity = Self.identity(ofWeightsAt: weightsPath) else { return write }
-        let path = filePath(forWeightsAt: weightsPath)
-        let cache = self
-        // Writing reads only the engine's steps, which never change; its passes may run meanwhile.
-        nonisolated(unsafe) let engine = engine
-        DispatchQueue.global(qos: .utility).async(group: write.group) {
-            do throws(FileError) {
-                try makeDirectories(cache.directory)
-                let file = try AtomicFile(replacing: path)
-                try engine.writeLoweredArrays(key: identity + variant.rawValue, to: file)
-                try file.commit(flushing: false)
-            } catch {}
-            cache.removeAllButRecent(keeping: path)
+    /// One weight file's place in the cache, with what its kernels depend on.
+    public struct Entry: Sendable {
+        let cache: PackedKernelCache
+        /// The file of packed kernels.
+        let path: String
+        /// ``PackedKernelCache/identity(ofWeightsAt:)`` of the weight file when the entry was taken.
+        let identity: String
+
+        /// An engine from kernels an earlier run packed from the weight file, with the variant it was
+        /// built for; `nil` when there are none that are current, or they were packed for another
+        /// variant than `asked`.
+        public func engine(variant asked: ResNet50Variant?) -> (engine: InferenceEngine, variant: ResNet50Variant)? {
+            guard let file = try? MappedFile(path: path),
+                let key = InferenceEngine.loweredArraysKey(in: file), key.hasPrefix(identity),
+                let variant = ResNet50Variant(rawValue: String(key.dropFirst(identity.count))),
+                asked == nil || asked == variant,
+                let model = try? variant.build(),
+                let engine = try? InferenceEngine(model: model, loweredArraysIn: file, key: key)
+            else { return nil }
+            utimensat(AT_FDCWD, path, nil, 0)  // used now: the last to be removed
+            return (engine, variant)
         }
-        return write
+
+        /// Starts writing `engine`'s kernels, built for `variant` from the weight file, on a thread of
+        /// their own; wait for it before the process exits, or the file is not made (the next run removes
+        /// what is left of it). Failures (a full disk, no permission) are silent: the next run lowers the
+        /// weights again.
+        public func store(_ engine: InferenceEngine, variant: ResNet50Variant) -> PackedKernelWrite {
+            let write = PackedKernelWrite()
+            let (cache, path, key) = (cache, path, identity + variant.rawValue)
+            // Writing reads only the engine's steps, which never change; its passes may run meanwhile.
+            nonisolated(unsafe) let engine = engine
+            DispatchQueue.global(qos: .utility).async(group: write.group) {
+                do throws(FileError) {
+                    try makeDirectories(cache.directory)
+                    let file = try AtomicFile(replacing: path)
+                    try engine.writeLoweredArrays(key: key, to: file)
+                    try file.commit(flushing: false)
+                } catch {}
+                cache.removeAllButRecent(keeping: path)
+            }
+            return write
+        }
     }
 
     /// Removes the files of packed kernels beyond the `limit` used last (`kept` counts among them).
-    private func removeAllButRecent(keeping kept: String) {
+    fileprivate func removeAllButRecent(keeping kept: String) {
         var files = [(path: String, used: timespec)]()
         for name in directoryEntries(directory) {
             var info = stat()
@@ -109,7 +118,7 @@ public struct PackedKernelCache: Sendable {
     }
 }
 
-/// A file of packed kernels being written (``PackedKernelCache/store(_:variant:forWeightsAt:)``).
+/// A file of packed kernels being written (``PackedKernelCache/Entry/store(_:variant:)``).
 public final class PackedKernelWrite: Sendable {
     fileprivate let group = DispatchGroup()
 

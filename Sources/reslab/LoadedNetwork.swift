@@ -53,7 +53,9 @@ struct LoadedNetwork {
         }
         let path = try Self.weightsPath(options.weights)
         weightsPath = path
-        if let cached = cache?.engine(forWeightsAt: path, variant: options.variant) {
+        // Taken before the file is read, so that what is packed from it is filed under that file.
+        let entry = cache?.entry(forWeightsAt: path)
+        if let cached = entry?.engine(variant: options.variant) {
             (engine, variant) = cached
             kernelsWritten = nil
             return
@@ -72,7 +74,7 @@ struct LoadedNetwork {
         variant = options.variant ?? detected!
         let model = try variant.build()
         engine = try InferenceEngine(model: model, weightsFile: file)
-        kernelsWritten = cache?.store(engine, variant: variant, forWeightsAt: path)
+        kernelsWritten = entry?.store(engine, variant: variant)
     }
 
     /// The weights as the file (or the seed) gives them, batch norm not folded: read again, for the

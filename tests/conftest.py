@@ -1,5 +1,6 @@
 """Shared fixtures for the end-to-end tests: they run the built `reslab` binary against
 independent Python references (tf-keras, PIL, onnxruntime)."""
+import contextlib
 import http.server
 import os
 import pathlib
@@ -42,6 +43,20 @@ def reslab() -> pathlib.Path:
 def sample_images() -> dict:
     """The free sample images shipped with the lessons (`Lessons/images`), by file name."""
     return {p.name: p for p in sorted(IMAGES.iterdir()) if p.suffix in (".png", ".jpg")}
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(folder, size):
+    """A tmpfs of `size` (mount's notation: `1m`) on the new folder `folder`, unmounted afterwards. It
+    needs root (`mount`): the test is skipped where it cannot be mounted."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

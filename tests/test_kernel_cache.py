@@ -16,7 +16,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import IMAGE_NAMES
+from conftest import IMAGE_NAMES, mounted_tmpfs
 
 TOLERANCE = 1e-4
 IMAGE = IMAGE_NAMES[0]
@@ -123,19 +123,12 @@ def test_a_cache_that_cannot_be_written_costs_nothing_but_speed(reslab, case, im
 def test_a_full_disk_leaves_no_file_and_the_results_whole(reslab, case, image, tmp_path):
     """The cache on a 40 MB tmpfs, a third of the kernels' size: the write fails with ENOSPC midway.
     Needs root (`mount`): skipped without it."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "40m") as disk:
         expected = classify(reslab, case["weights"], image, tmp_path / "fine")
         for _ in range(2):
             assert classify(reslab, case["weights"], image, disk) == expected
             left = list((disk / "reslab" / "packed").iterdir())
             assert left == [], f"a failed write left {left}"
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=True)
 
 
 def test_the_activation_map_drawn_after_kernels_from_the_cache_is_the_same(reslab, case, image, tmp_path):

@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from conftest import mounted_tmpfs
+
 TIMEOUT = 30
 PROMPT = re.compile(rb"In \[(\d+)\]:")
 HISTORY_LIMIT = 1000
@@ -190,15 +192,8 @@ def test_a_session_killed_while_writing_leaves_old_or_new_files_and_the_next_one
 @pytest.fixture
 def small_disk(tmp_path):
     """A 1 MB tmpfs at `tmp_path/disk`, unmounted afterwards."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "1m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=True)
 
 
 def disk_env(env, disk, language="en"):

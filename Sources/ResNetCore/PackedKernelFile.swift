@@ -29,6 +29,21 @@ enum LoweredArray {
 
     var packedMatrix: PackedMatrix? { if case .packed(let matrix) = self { matrix } else { nil } }
     var tensor: Tensor? { if case .floats(let tensor) = self { tensor } else { nil } }
+
+    /// The array's values, as the file keeps them (a copy).
+    var values: [Float] {
+        switch self {
+        case .packed(let matrix): Array(matrix.packedValues)
+        case .floats(let tensor): tensor.data
+        }
+    }
+
+    var shape: Shape {
+        switch self {
+        case .packed(let matrix): .packed(rows: matrix.rows, columns: matrix.columns)
+        case .floats(let tensor): .floats(tensor.shape)
+        }
+    }
 }
 
 extension Step {
@@ -245,21 +260,4 @@ extension InferenceEngine {
     }
 
     private static func roundUp(_ value: Int, to multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
-}
-
-extension LoweredArray {
-    /// The array's values, as the file keeps them (a copy).
-    var values: [Float] {
-        switch self {
-        case .packed(let matrix): Array(matrix.packedValues)
-        case .floats(let tensor): tensor.data
-        }
-    }
-
-    var shape: Shape {
-        switch self {
-        case .packed(let matrix): .packed(rows: matrix.rows, columns: matrix.columns)
-        case .floats(let tensor): .floats(tensor.shape)
-        }
-    }
 }

@@ -94,29 +94,32 @@ final class PackedMatrix: @unchecked Sendable {
 
     /// Packs the row-major `rows × columns` matrix at `matrix` (leading dimension `stride`) for
     /// `path`, which this CPU must run.
-    init(packing matrix: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, path: GEMMPath) {
+    convenience init(packing matrix: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int, path: GEMMPath) {
         precondition(path.isSupported, "this CPU cannot run the \(path.rawValue) GEMM path")
-        self.rows = rows
-        self.columns = columns
-        self.path = path
-        self.panelWidth = reslab_gemm_panel_width(path.c)
-        let count = Self.valueCount(rows: rows, columns: columns, path: path)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(count, 1))
-        owner = nil
+        let count = max(Self.valueCount(rows: rows, columns: columns, path: path), 1)
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
         reslab_gemm_pack(path.c, rows, columns, matrix, stride, storage)
+        self.init(rows: rows, columns: columns, path: path, storage: storage, owner: nil)
     }
 
     /// A matrix packed for `path` before (``packedValues``), read in place: `values` (64-byte aligned,
     /// never written) stays valid while `owner` lives.
-    init(packed values: UnsafeRawPointer, rows: Int, columns: Int, path: GEMMPath, owner: AnyObject) {
+    convenience init(packed values: UnsafeRawPointer, rows: Int, columns: Int, path: GEMMPath, owner: AnyObject) {
         precondition(path.isSupported, "this CPU cannot run the \(path.rawValue) GEMM path")
         precondition(Int(bitPattern: values) % 64 == 0, "packed values must be 64-byte aligned")
+        self.init(
+            rows: rows, columns: columns, path: path,
+            storage: UnsafeMutablePointer(mutating: values.assumingMemoryBound(to: Float.self)), owner: owner)
+    }
+
+    /// A matrix whose packed values are at `storage`: owned (freed with the matrix) unless `owner` keeps them.
+    private init(rows: Int, columns: Int, path: GEMMPath, storage: UnsafeMutablePointer<Float>, owner: AnyObject?) {
         self.rows = rows
         self.columns = columns
         self.path = path
         self.panelWidth = reslab_gemm_panel_width(path.c)
-        storage = UnsafeMutablePointer(mutating: values.assumingMemoryBound(to: Float.self))
+        self.storage = storage
         self.owner = owner
     }
 
